@@ -1,0 +1,201 @@
+"""Config: every setting of a lesson in one dataclass, with the bounds that keep a shared server safe.
+
+Widgets, share links, uploaded checkpoints and the command line all pass their
+values through `Config.checked`, which clamps numbers into range and drops
+what cannot be understood, returning a notice for each change so the app can
+say what happened instead of failing. `to_query`/`from_query` round-trip a
+lesson through a URL, like TensorFlow Playground's state in the address bar.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+from .datasets import DATASETS
+from .device import DEVICE_CHOICES
+from .errors import InputError
+from .model import CELLS, NONLINEARITIES
+from .predict import MAX_PREDICT, MAX_TEMPERATURE
+from .train import OPTIMIZERS
+
+MAX_URL_TEXT = 2000  # own text longer than this is not put in a link
+
+
+@dataclass(frozen=True)
+class Config:
+    dataset: str = "counting"
+    text: str = ""
+    cell: str = "rnn"
+    nonlinearity: str = "tanh"
+    hidden_size: int = 256
+    num_layers: int = 1
+    embedding_dim: int = 0
+    forget_bias: float = 0.0
+    lr: float = 0.01
+    optimizer: str = "adam"
+    batch_size: int = 50
+    seq_len: int = 20
+    clip: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+    carry_state: bool = False
+    steps: int = 100
+    prefix: str = "234"
+    predict_len: int = 5
+    temperature: float = 0.0
+    lag: int = 20
+
+    def replace(self, **changes) -> Config:
+        return replace(self, **changes)
+
+    # -- bounds ------------------------------------------------------------------------------
+    @classmethod
+    def checked(cls, base: Config | None = None, **values) -> tuple[Config, list[str]]:
+        """A Config from `base` with `values` applied, each clamped or dropped; plus notices."""
+        base = base or cls()
+        accepted, notices = {}, []
+        for name, raw in values.items():
+            if name not in FIELD_NAMES:
+                notices.append(f"Ignored unknown setting {name!r}.")
+                continue
+            try:
+                value, notice = _check_field(name, raw)
+            except InputError as error:
+                notices.append(str(error))
+                continue
+            accepted[name] = value
+            if notice:
+                notices.append(notice)
+        config = replace(base, **accepted)
+        if config.cell != "rnn" and config.nonlinearity != "tanh":
+            config = replace(config, nonlinearity="tanh")
+            notices.append("Only the plain RNN cell takes relu; switched the nonlinearity back to tanh.")
+        return config, notices
+
+    # -- share links -------------------------------------------------------------------------
+    def to_query(self) -> dict[str, str]:
+        """The settings that differ from the dataset's defaults, as URL query parameters."""
+        defaults = defaults_for(self.dataset)
+        query = {"dataset": self.dataset}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in ("dataset", "device") or value == getattr(defaults, item.name):
+                continue
+            if item.name == "text" and len(value) > MAX_URL_TEXT:
+                continue
+            query[item.name] = _to_text(value)
+        return query
+
+    @classmethod
+    def from_query(cls, params) -> tuple[Config, list[str]]:
+        """A Config from URL parameters; anything out of range is clamped or dropped with a notice."""
+        params = {str(k): (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in dict(params).items()}
+        notices = []
+        dataset = params.pop("dataset", None)
+        base = cls()
+        if dataset is not None:
+            if dataset in DATASETS:
+                base = defaults_for(dataset)
+            else:
+                notices.append(f"Unknown dataset {str(dataset)[:40]!r} in the link; using counting.")
+        config, more = cls.checked(base, **params)
+        return config, notices + more
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+FIELD_NAMES = {f.name for f in fields(Config)}
+
+# name → (kind, low, high) for numbers, or a tuple of choices.
+LIMITS = {
+    "hidden_size": (int, 1, 512),
+    "num_layers": (int, 1, 4),
+    "embedding_dim": (int, 0, 128),
+    "forget_bias": (float, -5.0, 5.0),
+    "lr": (float, 1e-5, 1.0),
+    "batch_size": (int, 1, 256),
+    "seq_len": (int, 1, 400),
+    "clip": (float, 0.0, 100.0),
+    "seed": (int, 0, 2**31 - 1),
+    "steps": (int, 1, 100_000),
+    "predict_len": (int, 1, MAX_PREDICT),
+    "temperature": (float, 0.0, MAX_TEMPERATURE),
+    "lag": (int, 1, 300),
+}
+CHOICES = {
+    "dataset": tuple(DATASETS),
+    "cell": tuple(CELLS),
+    "nonlinearity": NONLINEARITIES,
+    "optimizer": tuple(OPTIMIZERS),
+    "device": DEVICE_CHOICES,
+}
+MAX_PREFIX = 200
+MAX_TEXT = 1_000_000
+
+
+def _check_field(name: str, raw):
+    if name in CHOICES:
+        value = str(raw).strip().lower()
+        if value not in CHOICES[name]:
+            raise InputError(f"Ignored {name}={str(raw)[:40]!r}: choose one of {', '.join(CHOICES[name])}.")
+        return value, None
+    if name == "carry_state":
+        if isinstance(raw, bool):
+            return raw, None
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True, None
+        if text in ("0", "false", "no", "off", ""):
+            return False, None
+        raise InputError(f"Ignored carry_state={str(raw)[:40]!r}: use true or false.")
+    if name in ("prefix", "text"):
+        value = str(raw)
+        limit = MAX_PREFIX if name == "prefix" else MAX_TEXT
+        if len(value) > limit:
+            return value[:limit], f"Cut {name} to its first {limit:,} characters."
+        return value, None
+    kind, low, high = LIMITS[name]
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise InputError(f"Ignored {name}={str(raw)[:40]!r}: it must be a number from {low:g} to {high:g}.") from None
+    if not math.isfinite(number):
+        raise InputError(f"Ignored {name}={str(raw)[:40]!r}: it must be a finite number from {low:g} to {high:g}.")
+    if kind is int and number != int(number):
+        number = round(number)
+    clamped = min(max(number, low), high)
+    value = int(clamped) if kind is int else float(clamped)
+    if clamped != number:
+        return value, f"{name} {number:g} is outside {low:g}–{high:g}; using {value:g}."
+    return value, None
+
+
+def _to_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# Each dataset's lesson settings, made to teach fast.
+DATASET_DEFAULTS = {
+    "counting": dict(hidden_size=256, lr=0.01, batch_size=50, seq_len=20, steps=100,
+                     prefix="234", predict_len=5),
+    "sentences": dict(hidden_size=12, lr=0.01, batch_size=3, seq_len=14, steps=100,
+                      prefix="good", predict_len=11),
+    "shakespeare": dict(hidden_size=64, lr=0.01, batch_size=32, seq_len=40, steps=300,
+                        prefix="To be", predict_len=60, temperature=0.0),
+    "sine": dict(hidden_size=5, lr=0.01, batch_size=1, seq_len=20, steps=300, carry_state=True,
+                 prefix="0, 0.16, 0.31, 0.45", predict_len=20),
+    "text": dict(hidden_size=128, lr=0.005, batch_size=32, seq_len=50, steps=500,
+                 prefix="The", predict_len=100, temperature=0.5),
+}
+
+
+def defaults_for(dataset: str) -> Config:
+    if dataset not in DATASET_DEFAULTS:
+        raise InputError(f"Unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}.")
+    return Config(dataset=dataset, **DATASET_DEFAULTS[dataset])

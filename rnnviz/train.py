@@ -1,0 +1,207 @@
+"""Trainer: bounded chunks of optimisation steps, a history of every step, and a seam for views.
+
+`train_steps(n)` runs at most n steps and returns one row per step; the app
+calls it in short ticks, the command line in one go, through the same path.
+Every `trace_every` steps the trainer replays part of the batch with
+`rnnviz.trace` and logs ∂L/∂h_t per time step, so a view can show vanishing or
+exploding gradients appear over training. Snapshots of the weights let a view
+replay the model as it was at an earlier step. A loss or gradient that stops
+being finite ends training with a message, and the step that produced it is
+not applied.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pandas as pd
+import torch
+from torch.nn.utils import clip_grad_norm_, get_total_norm
+
+from .errors import InputError
+from .model import detach_state
+from .trace import loss_per_step, trace
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seconds", "val_loss"]
+MAX_SNAPSHOTS = 30
+
+
+def _snapshot_milestone(step: int) -> bool:
+    """Steps 0, 1, 2, 5, 10, 20, 50, 100, ...: dense early, where learning is fastest."""
+    if step == 0:
+        return True
+    magnitude = 10 ** int(math.log10(step))
+    return step in (magnitude, 2 * magnitude, 5 * magnitude)
+
+
+class Trainer:
+    def __init__(self, model, ds, lr: float = 0.01, optimizer: str = "adam", batch_size: int = 50,
+                 seq_len: int = 20, clip: float | None = None, seed: int = 0, carry_state: bool = False,
+                 trace_every: int = 25, trace_batch: int = 8, validate_every: int = 50,
+                 snapshot_every: int = 100):
+        if optimizer not in OPTIMIZERS:
+            raise InputError(f"Unknown optimizer {optimizer!r}: choose adam or sgd.")
+        ds.check_seq_len(seq_len)
+        self.model, self.ds = model, ds
+        self.optimizer_name = optimizer
+        self.optimizer = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
+        self.batch_size, self.seq_len = batch_size, seq_len
+        self.clip = clip or None
+        self.seed = seed
+        self.carry_state = carry_state
+        self.trace_every, self.trace_batch = trace_every, trace_batch
+        self.validate_every, self.snapshot_every = validate_every, snapshot_every
+        self.generator = torch.Generator().manual_seed(seed)
+        self.step = 0
+        self.seconds = 0.0
+        self.state = None  # the carried hidden state, when carry_state is on
+        self.rows: list[dict] = []
+        self.gradient_log: list[dict] = []  # {"step", "grad_norms" [L, T], "grad_norms_last" [L, T]}
+        self.snapshots: dict[int, dict] = {}
+        self.diverged: str | None = None
+        self.last_batch = None
+        self.callbacks = []  # called as callback(trainer, row) after every step
+        self._history_cache = None
+        self._take_snapshot()
+
+    # -- settings that may change between steps without a reset ---------------------------
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = float(value)
+
+    # -- training ----------------------------------------------------------------------------
+    def _next_batch(self):
+        if self.carry_state:
+            return self.ds.next_batch(self.batch_size, self.seq_len, self.step)
+        return self.ds.batch(self.batch_size, self.seq_len, self.generator)
+
+    def _loss(self, outputs, targets):
+        return loss_per_step(self.model, outputs, targets).mean()
+
+    def _stop(self, what: str) -> None:
+        self.diverged = (
+            f"Training stopped at step {self.step + 1}: the {what} became NaN or infinite. "
+            f"Lower the learning rate (now {self.lr:g}) or turn on gradient clipping, then press Reset."
+        )
+
+    def train_steps(self, n: int, max_seconds: float | None = None) -> list[dict]:
+        """Run up to n steps (fewer if `max_seconds` runs out or training diverges); return their rows."""
+        rows = []
+        if self.diverged:
+            return rows
+        deadline = None if max_seconds is None else time.perf_counter() + max_seconds
+        device = self.model.device
+        params = [p for p in self.model.parameters()]
+        self.model.train()
+        for _ in range(int(n)):
+            started = time.perf_counter()
+            inputs, targets = self._next_batch()
+            inputs, targets = inputs.to(device), targets.to(device)
+            start_state = self.state if self.carry_state else None
+            outputs, end_state = self.model(inputs, start_state)
+            loss = self._loss(outputs, targets)
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                self._stop("loss")
+                break
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.clip:
+                grad_norm = float(clip_grad_norm_(params, self.clip))
+                clipped = grad_norm * min(1.0, self.clip / (grad_norm + 1e-6))
+            else:
+                grad_norm = float(get_total_norm([p.grad for p in params if p.grad is not None]))
+                clipped = grad_norm
+            if not math.isfinite(grad_norm):
+                self._stop("gradient")
+                break
+            self.optimizer.step()
+            if self.carry_state:
+                self.state = detach_state(end_state)
+            self.step += 1
+            self.last_batch = (inputs, targets, start_state)
+            row = {"step": self.step, "loss": loss_value, "grad_norm": grad_norm,
+                   "grad_norm_clipped": clipped, "lr": self.lr, "seconds": 0.0, "val_loss": math.nan}
+            self._instrument(row)
+            self.seconds += time.perf_counter() - started
+            row["seconds"] = self.seconds
+            self.rows.append(row)
+            rows.append(row)
+            for callback in self.callbacks:
+                callback(self, row)
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+        return rows
+
+    def _instrument(self, row: dict) -> None:
+        """The views' measurements, at a cadence that keeps training near bare speed."""
+        if self.trace_every and (self.step % self.trace_every == 0 or self.step == 1):
+            self.log_gradients()
+        if self.validate_every and self.step % self.validate_every == 0:
+            row["val_loss"] = self.validation_loss()
+        if _snapshot_milestone(self.step) or (self.snapshot_every and self.step % self.snapshot_every == 0):
+            self._take_snapshot()
+
+    def log_gradients(self):
+        """Trace part of the latest batch and log its per-time-step gradient norms."""
+        if self.last_batch is None:
+            return None
+        inputs, targets, start_state = self.last_batch
+        count = min(self.trace_batch, inputs.shape[0])
+        state = None
+        if start_state is not None:
+            state = (tuple(s[:, :count] for s in start_state) if isinstance(start_state, tuple)
+                     else start_state[:, :count])
+        result = trace(self.model, inputs[:count], targets[:count], state=state)
+        self.gradient_log.append({"step": self.step, "grad_norms": result.grad_norms.numpy(),
+                                  "grad_norms_last": result.grad_norms_last.numpy()})
+        return result
+
+    @torch.no_grad()
+    def validation_loss(self) -> float:
+        held_out = self.ds.validation_batch(self.batch_size, self.seq_len)
+        if held_out is None:
+            return math.nan
+        was_training = self.model.training
+        self.model.eval()
+        inputs, targets = held_out
+        outputs, _ = self.model(inputs.to(self.model.device))
+        self.model.train(was_training)
+        return float(self._loss(outputs, targets.to(self.model.device)))
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def _take_snapshot(self) -> None:
+        self.snapshots[self.step] = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+        if len(self.snapshots) > MAX_SNAPSHOTS:
+            # Thin the periodic ones first; keep step 0 and the latest.
+            steps = sorted(self.snapshots)
+            periodic = [s for s in steps[1:-1] if not _snapshot_milestone(s)] or steps[1:-1]
+            del self.snapshots[periodic[len(periodic) // 2]]
+
+    def snapshot_steps(self) -> list[int]:
+        return sorted(self.snapshots)
+
+    def model_at(self, step: int):
+        """A copy of the model with the weights it had at the snapshot nearest to `step`."""
+        import copy
+
+        nearest = min(self.snapshots, key=lambda s: (abs(s - step), -s))
+        earlier = copy.deepcopy(self.model)
+        earlier.load_state_dict(self.snapshots[nearest])
+        earlier.eval()
+        return earlier
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every row so far: step, loss, grad_norm (before clipping), grad_norm_clipped, lr, seconds, val_loss."""
+        if self._history_cache is None or len(self._history_cache) != len(self.rows):
+            self._history_cache = pd.DataFrame(self.rows, columns=HISTORY_COLUMNS)
+        return self._history_cache
