@@ -344,7 +344,9 @@ class SeriesDataset(Dataset):
             try:
                 value = float(piece)
             except (TypeError, ValueError):
-                raise InputError(f"{piece!r} is not a number. Type numbers separated by commas, e.g. 0, 0.16, 0.31.") from None
+                raise InputError(
+                    f"{piece!r} is not a number. Type numbers separated by commas, e.g. 0, 0.16, 0.31."
+                ) from None
             if not math.isfinite(value):
                 raise InputError(f"{piece!r} is not a finite number.")
             values.append(value)
