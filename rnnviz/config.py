@@ -10,6 +10,7 @@ lesson through a URL, like TensorFlow Playground's state in the address bar.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields, replace
 
 from .datasets import DATASETS
@@ -26,6 +27,7 @@ MAX_URL_TEXT = 2000  # own text longer than this is not put in a link
 class Config:
     dataset: str = "counting"
     text: str = ""
+    series: str = ""  # the csv dataset's numbers, comma-separated (an uploaded column)
     cell: str = "rnn"
     nonlinearity: str = "tanh"
     hidden_size: int = 256
@@ -82,7 +84,7 @@ class Config:
             value = getattr(self, item.name)
             if item.name in ("dataset", "device") or value == getattr(defaults, item.name):
                 continue
-            if item.name == "text" and len(value) > MAX_URL_TEXT:
+            if item.name in ("text", "series") and len(value) > MAX_URL_TEXT:
                 continue
             query[item.name] = _to_text(value)
         return query
@@ -95,6 +97,7 @@ class Config:
         dataset = params.pop("dataset", None)
         base = cls()
         if dataset is not None:
+            dataset = str(dataset).strip().lower()  # a link may carry anything, even a nested list
             if dataset in DATASETS:
                 base = defaults_for(dataset)
             else:
@@ -133,6 +136,8 @@ CHOICES = {
 }
 MAX_PREFIX = 200
 MAX_TEXT = 1_000_000
+MAX_SERIES_TEXT = 2_000_000  # room for datasets.MAX_SERIES_VALUES numbers
+SERIES_PATTERN = re.compile(r"[0-9eE+\-.,;\s]*")
 
 
 def _check_field(name: str, raw):
@@ -150,6 +155,12 @@ def _check_field(name: str, raw):
         if text in ("0", "false", "no", "off", ""):
             return False, None
         raise InputError(f"Ignored carry_state={str(raw)[:40]!r}: use true or false.")
+    if name == "series":
+        value = str(raw)
+        if len(value) > MAX_SERIES_TEXT or not SERIES_PATTERN.fullmatch(value):
+            raise InputError("Ignored series: it must be numbers separated by commas, at most "
+                             f"{MAX_SERIES_TEXT:,} characters.")
+        return value, None
     if name in ("prefix", "text"):
         value = str(raw)
         limit = MAX_PREFIX if name == "prefix" else MAX_TEXT
@@ -159,7 +170,7 @@ def _check_field(name: str, raw):
     kind, low, high = LIMITS[name]
     try:
         number = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"Ignored {name}={str(raw)[:40]!r}: it must be a number from {low:g} to {high:g}.") from None
     if not math.isfinite(number):
         raise InputError(f"Ignored {name}={str(raw)[:40]!r}: it must be a finite number from {low:g} to {high:g}.")
@@ -176,7 +187,7 @@ def _to_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}"
+        return repr(value)  # the shortest text that reads back as the same float
     return str(value)
 
 
@@ -188,10 +199,12 @@ DATASET_DEFAULTS = {
                       prefix="good", predict_len=11),
     "shakespeare": dict(hidden_size=64, lr=0.01, batch_size=32, seq_len=40, steps=300,
                         prefix="To be", predict_len=60, temperature=0.0),
-    "sine": dict(hidden_size=5, lr=0.01, batch_size=1, seq_len=20, steps=300, carry_state=True,
+    "sine": dict(hidden_size=5, lr=0.01, batch_size=1, seq_len=20, steps=1000, carry_state=True,
                  prefix="0, 0.16, 0.31, 0.45", predict_len=20),
     "text": dict(hidden_size=128, lr=0.005, batch_size=32, seq_len=50, steps=500,
                  prefix="The", predict_len=100, temperature=0.5),
+    # An uploaded column; the app sets series and a prefix from the data (uploads.csv_config).
+    "csv": dict(hidden_size=16, lr=0.01, batch_size=16, seq_len=20, steps=300, prefix="", predict_len=20),
 }
 
 

@@ -1,0 +1,78 @@
+"""Start the app and a real Chromium for the browser tests and the browser benchmark."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> float:
+    """Seconds until /_stcore/health answers ok."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
+                if reply.status == 200:
+                    return time.perf_counter() - started
+        time.sleep(0.05)
+    raise TimeoutError(f"the app at {url} did not become healthy in {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def running_app(extra_env: dict | None = None):
+    """`streamlit run app.py` on a free port; yields (url, process, start time)."""
+    port = free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(extra_env or {})}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url, process, started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+
+
+def open_app(browser, url: str, query: str = "", width: int = 1600, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url + "/" + (f"?{query}" if query else ""))
+    page.wait_for_selector(CONNECTED, timeout=60_000)
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=60_000)
+    return page
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,92 @@
+"""The command line reproduces the lessons through the app's training path."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rnnviz.cli import main
+
+
+def run_json(capsys, *argv):
+    code = main(["train", *argv, "--json"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    return json.loads(out[-1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_counting_lesson_continues_234(capsys, seed):
+    result = run_json(capsys, "--dataset", "counting", "--prefix", "234", "--predict", "5", "--seed", str(seed))
+    assert result["prediction"] == "2 3 4 5 6 7 8 9"
+    assert result["prediction_before"] != result["prediction"]
+    for key in ("dataset", "cell", "hidden_size", "num_layers", "steps", "final_loss", "device",
+                "seconds", "steps_per_second"):
+        assert key in result
+    assert result["hidden_size"] == 256 and result["device"] == "cpu"
+    assert result["final_loss"] < result["first_loss"]
+
+
+def test_sentences_lesson(capsys):
+    result = run_json(capsys, "--dataset", "sentences", "--hidden", "12", "--prefix", "good", "--predict", "11")
+    assert result["prediction"] == "good i am fine "
+    assert result["final_loss"] < 0.4 < 2.0 < result["first_loss"]
+
+
+def test_text_file_trains_character_model(capsys, tmp_path):
+    path = tmp_path / "poem.txt"
+    path.write_text("the cat sat on the mat. " * 20, encoding="utf-8")
+    result = run_json(capsys, "--text-file", str(path), "--steps", "30", "--hidden", "32", "--prefix", "the ",
+                      "--predict", "8", "--temperature", "0")
+    assert result["dataset"] == "text" and result["prediction"].startswith("the ") and len(result["prediction"]) == 12
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--hidden", "100000"], "hidden_size 100000 is outside"),
+        (["--lr", "nan"], "finite number"),
+        (["--prefix", "2x4"], "'x' is not a whole number"),
+        (["--dataset", "counting", "--prefix", "42 3"], "42 is not in the vocabulary"),
+    ],
+)
+def test_bad_input_is_a_message_not_a_traceback(capsys, argv, message):
+    assert main(["train", *argv, "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_text_file_with_control_bytes_is_refused(capsys, tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"hello\x00world")
+    assert main(["train", "--text-file", str(path), "--steps", "1"]) == 2
+    assert "NUL" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is present here")
+def test_missing_device_is_a_clear_error(capsys):
+    assert main(["train", "--device", "cuda", "--steps", "1"]) == 2
+    assert "not available on this machine" in capsys.readouterr().err
+
+
+def test_readable_summary_without_json(capsys):
+    assert main(["train", "--dataset", "sentences", "--steps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "before training:" in out and "after training:" in out and "5 steps" in out
+
+
+def test_bench_reports_both_loops_and_their_ratio(capsys):
+    assert main(["bench", "--steps", "10", "--rounds", "1", "--hidden", "16", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["bare_steps_per_second"] > 0 and result["trainer_steps_per_second"] > 0
+    assert result["ratio"] == pytest.approx(result["trainer_steps_per_second"] / result["bare_steps_per_second"],
+                                            rel=0.01)
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run([sys.executable, "-m", "rnnviz", "train", "--dataset", "sentences", "--steps", "3",
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["steps"] == 3
