@@ -21,7 +21,8 @@ from .errors import InputError
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_SYMBOLS = 256
-ALLOWED_CONTROL = {"\n", "\t"}
+# C0 and C1 control characters and DEL, but for newline and tab.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A held-out tail is only meaningful when there is enough text to spare.
 VALIDATION_MIN_CHARS = 2000
 VALIDATION_FRACTION = 0.1
@@ -182,7 +183,13 @@ class CountingDataset(TokenDataset):
 
     def parse_prefix(self, text) -> list[int]:
         if isinstance(text, (list, tuple)):
-            return self.encode([str(int(t)) for t in text])
+            try:
+                numbers = [str(int(t)) for t in text]
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"The prefix {list(text)!r} must hold whole numbers from 0 to {self.vocab_size - 1}."
+                ) from None
+            return self.encode(numbers)
         if not isinstance(text, str) or not text.strip():
             raise InputError("Type a prefix of at least one number, such as 234 or 2 3 4.")
         text = text.strip()
@@ -192,7 +199,8 @@ class CountingDataset(TokenDataset):
             # Digits typed with no separator are one digit each, as in the lesson.
             pieces = list(text)
         for piece in pieces:
-            if not piece.isdigit():
+            # isascii: str.isdigit() also accepts '²', which int() cannot read.
+            if not (piece.isascii() and piece.isdigit()):
                 raise InputError(
                     f"{piece!r} is not a whole number. The counting data uses the numbers "
                     f"0 to {self.vocab_size - 1}; type them like 234, 2 3 4 or 2,3,4 "
@@ -257,14 +265,15 @@ def check_text(text) -> str:
             f"The text has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}. "
             "Use a shorter excerpt."
         )
-    for position, char in enumerate(text):
-        if (ord(char) < 32 or ord(char) == 127) and char not in ALLOWED_CONTROL:
-            name = "NUL" if char == "\0" else f"control character U+{ord(char):04X}"
-            line = text.count("\n", 0, position) + 1
-            raise InputError(
-                f"The text contains a {name} on line {line} (character {position + 1}). "
-                "Only printable characters, newlines and tabs are allowed."
-            )
+    bad = CONTROL_CHARACTERS.search(text)
+    if bad:
+        position, code = bad.start(), ord(bad.group())
+        name = "NUL" if code == 0 else f"control character U+{code:04X}"
+        line = text.count("\n", 0, position) + 1
+        raise InputError(
+            f"The text contains a {name} on line {line} (character {position + 1}). "
+            "Only printable characters, newlines and tabs are allowed."
+        )
     distinct = len(set(text))
     if distinct > MAX_SYMBOLS:
         raise InputError(
@@ -367,13 +376,38 @@ def make_sine(seed: int = 0, points: int = 2000, step: float = math.pi / 20) -> 
     )
 
 
+MAX_SERIES_VALUES = 100_000
+
+
+def make_series(values, seed: int = 0, title: str = "Your series") -> SeriesDataset:
+    """Numbers from an uploaded CSV column (or a link): a series to forecast, like the sine."""
+    if isinstance(values, str):
+        pieces = [p for p in re.split(r"[\s,;]+", values.strip()) if p]
+        try:
+            values = [float(p) for p in pieces]
+        except ValueError:
+            raise InputError("The series must be numbers separated by commas.") from None
+    if len(values) == 0:
+        raise InputError("The csv dataset needs numbers: upload a CSV file and pick a column.")
+    if len(values) > MAX_SERIES_VALUES:
+        raise InputError(f"The series has {len(values):,} values; the limit is {MAX_SERIES_VALUES:,}.")
+    return SeriesDataset("csv", title, f"{len(values):,} values; the model predicts the next one.", values)
+
+
 DATASETS = {
     "counting": make_counting,
     "sentences": make_sentences,
     "shakespeare": make_shakespeare,
     "sine": make_sine,
     "text": make_text,
+    "csv": make_series,
 }
+
+
+# The memory tasks (recall, brackets, adding) build on the classes above, so they join the registry here.
+from .memory_tasks import MEMORY_TASKS  # noqa: E402
+
+DATASETS.update(MEMORY_TASKS)
 
 
 def dataset_names() -> list[str]:
@@ -388,4 +422,6 @@ def load_dataset(name: str, seed: int = 0, **options) -> Dataset:
         if "text" not in options:
             raise InputError("The text dataset needs text: paste or upload some.")
         return make_text(options["text"], seed=seed)
+    if name == "csv" and "values" not in options:
+        raise InputError("The csv dataset needs numbers: upload a CSV file and pick a column.")
     return DATASETS[name](seed=seed, **options)

@@ -21,7 +21,7 @@ from .predict import predict
 from .train import Trainer
 
 # Settings that define the data or the network: changing one means a new model.
-MODEL_SETTINGS = ("dataset", "text", "cell", "nonlinearity", "hidden_size", "num_layers",
+MODEL_SETTINGS = ("dataset", "text", "series", "cell", "nonlinearity", "hidden_size", "num_layers",
                   "embedding_dim", "forget_bias", "optimizer", "seed", "device", "lag")
 
 _init_lock = threading.Lock()  # torch's global RNG is shared by every session in the process
@@ -31,12 +31,14 @@ def dataset_for(config: Config):
     options = {}
     if config.dataset == "text":
         options["text"] = config.text
+    if config.dataset == "csv":
+        options["values"] = config.series
     if config.dataset in LAGGED:
         options["lag"] = config.lag
     return load_dataset(config.dataset, seed=config.seed, **options)
 
 
-LAGGED: set[str] = set()  # datasets that take a `lag` option (the memory tasks)
+LAGGED: set[str] = {"recall", "brackets", "adding"}  # datasets that take a `lag` option (the memory tasks)
 
 
 class Experiment:
@@ -79,6 +81,8 @@ class Experiment:
             self.dataset.check_seq_len(config.seq_len)
         self.trainer.lr = config.lr
         self.trainer.clip = config.clip or None
+        if config.batch_size != self.trainer.batch_size:
+            self.trainer.state = None  # a carried state has one row per lane: it cannot serve a new batch size
         self.trainer.batch_size = config.batch_size
         self.trainer.seq_len = config.seq_len
         if config.carry_state != self.trainer.carry_state:
@@ -101,8 +105,10 @@ class Experiment:
         n = self.config.predict_len if n is None else n
         rows = []
         for step in self.trainer.snapshot_steps():
-            key = (step, prefix, n)
+            key = (step, prefix if isinstance(prefix, str) else tuple(prefix), n)
             if key not in self._milestones:
+                if len(self._milestones) > 5000:  # many prefixes typed: start the cache afresh
+                    self._milestones.clear()
                 earlier = self.trainer.model_at(step)
                 self._milestones[key] = predict(earlier, self.dataset, prefix, n=n).continuation
             rows.append((step, self._milestones[key]))

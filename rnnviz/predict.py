@@ -60,6 +60,9 @@ def predict(model, ds, prefix, n: int = 5, temperature: float = 0.0,
     """Warm up on `prefix`, then generate `n` more (greedy at temperature 0, else sampled)."""
     temperature = _check_request(n, temperature)
     items = ds.parse_prefix(prefix)
+    if len(items) == 0:  # e.g. "," parses to nothing; the model needs at least one input to warm up on
+        raise InputError("The prefix has nothing in it to continue: type at least one symbol "
+                         "(or number, for a series).")
     was_training = model.training
     model.eval()
     try:
