@@ -53,13 +53,14 @@ class Config:
 
     # -- bounds ------------------------------------------------------------------------------
     @classmethod
-    def checked(cls, base: Config | None = None, **values) -> tuple[Config, list[str]]:
+    def checked(cls, base: Config | None = None, /, **values) -> tuple[Config, list[str]]:
         """A Config from `base` with `values` applied, each clamped or dropped; plus notices."""
+        # base is positional-only: a link's ?base= or ?cls= is then an unknown setting, not a crash.
         base = base or cls()
         accepted, notices = {}, []
         for name, raw in values.items():
             if name not in FIELD_NAMES:
-                notices.append(f"Ignored unknown setting {name!r}.")
+                notices.append(f"Ignored unknown setting {name[:40]!r}.")
                 continue
             try:
                 value, notice = _check_field(name, raw)
@@ -205,6 +206,16 @@ DATASET_DEFAULTS = {
                  prefix="The", predict_len=100, temperature=0.5),
     # An uploaded column; the app sets series and a prefix from the data (uploads.csv_config).
     "csv": dict(hidden_size=16, lr=0.01, batch_size=16, seq_len=20, steps=300, prefix="", predict_len=20),
+    # Memory tasks (rnnviz.memory_tasks): the lag sets the length, so seq_len is not used. An LSTM whose
+    # forget gate starts open (bias 5) learns them in a few hundred steps; switch the cell to rnn to see it fail.
+    "recall": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=40,
+                   steps=300, prefix="c" + "0123" * 10 + "?", predict_len=1),
+    "brackets": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=20,
+                     steps=400, prefix="([()][]()[[]]([])()[]", predict_len=1),
+    "adding": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=20,
+                   steps=600, predict_len=1,
+                   prefix="0.24, -1, 0.37, 0.6, 0.63, 0.07, 0.01, 0.84, 0.26, 0.23, 0.98, 0.47, -1, 0.48, 0.64, "
+                          "0.15, 0.63, 0.87, 0.52, 0.74, 0.67, 0.06, 0.76"),
 }
 
 

@@ -51,6 +51,9 @@ def _check_request(n, temperature):
         raise InputError("The temperature must be a number from 0 (greedy) to 10.") from None
     if not (0.0 <= temperature <= MAX_TEMPERATURE):
         raise InputError("The temperature must be a number from 0 (greedy) to 10.")
+    if temperature < 1e-3:
+        # logits / 1e-190 overflow to inf and softmax gives NaN; this cold, sampling is greedy anyway.
+        return 0.0
     return temperature
 
 

@@ -21,11 +21,13 @@ from torch.nn.utils import clip_grad_norm_, get_total_norm
 
 from .errors import InputError
 from .model import detach_state
-from .trace import loss_per_step, trace
+from .trace import mean_loss, trace
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seconds", "val_loss"]
 MAX_SNAPSHOTS = 30
+# Snapshots of a large model are capped by bytes too, so one session cannot hold gigabytes.
+MAX_SNAPSHOT_BYTES = 64 * 2**20
 
 
 def _snapshot_milestone(step: int) -> bool:
@@ -83,7 +85,7 @@ class Trainer:
         return self.ds.batch(self.batch_size, self.seq_len, self.generator)
 
     def _loss(self, outputs, targets):
-        return loss_per_step(self.model, outputs, targets).mean()
+        return mean_loss(self.model, outputs, targets)
 
     def _stop(self, what: str) -> None:
         self.diverged = (
@@ -179,11 +181,16 @@ class Trainer:
     # -- snapshots ---------------------------------------------------------------------------
     def _take_snapshot(self) -> None:
         self.snapshots[self.step] = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
-        if len(self.snapshots) > MAX_SNAPSHOTS:
+        if len(self.snapshots) > self.max_snapshots:
             # Thin the periodic ones first; keep step 0 and the latest.
             steps = sorted(self.snapshots)
             periodic = [s for s in steps[1:-1] if not _snapshot_milestone(s)] or steps[1:-1]
             del self.snapshots[periodic[len(periodic) // 2]]
+
+    @property
+    def max_snapshots(self) -> int:
+        model_bytes = sum(v.numel() * v.element_size() for v in self.model.state_dict().values())
+        return max(3, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // max(model_bytes, 1)))
 
     def snapshot_steps(self) -> list[int]:
         return sorted(self.snapshots)

@@ -280,3 +280,19 @@ def test_trainer_refuses_unknown_optimizer_and_too_long_windows():
         Trainer(model, ds, optimizer="rmsprop")
     with pytest.raises(InputError, match="1 to"):
         Trainer(model, ds, seq_len=10_000)
+
+
+def test_snapshots_of_a_large_model_are_capped_by_bytes():
+    from rnnviz import SeqModel
+    from rnnviz.train import MAX_SNAPSHOT_BYTES
+
+    ds = load_dataset("counting", seed=0)
+    model = SeqModel.for_dataset(ds, cell="lstm", hidden_size=256, num_layers=2)
+    trainer = Trainer(model, ds, batch_size=2, seq_len=3)
+    model_bytes = sum(v.numel() * v.element_size() for v in model.state_dict().values())
+    assert trainer.max_snapshots == MAX_SNAPSHOT_BYTES // model_bytes < 30
+    for step in range(1, 40):  # snapshots come at 1, 2, 5, 10, 20 and every 100: force more
+        trainer.step = step * 100
+        trainer._take_snapshot()
+    assert len(trainer.snapshots) == trainer.max_snapshots
+    assert 0 in trainer.snapshots and 3900 in trainer.snapshots

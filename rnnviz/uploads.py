@@ -1,0 +1,283 @@
+"""Data a learner brings: text for a character model, or a CSV column to forecast.
+
+An upload passes the same checks as the built-in data (`datasets.check_text`,
+the series limits, the Config's bounds), and a refusal is an InputError that
+says what was found and what is allowed. Nothing here touches a running
+experiment, so a refused upload leaves the learner's model and history as
+they were; the app builds a new Experiment only from what is returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, defaults_for
+from .datasets import MAX_SERIES_VALUES, SeriesDataset, check_text, make_series, make_text
+from .errors import InputError
+
+# Streamlit counts server.maxUploadSize in MiB; the same figure here refuses what a script could pass around it.
+MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_CSV_COLUMNS = 200
+SHOWN_ROWS = 5  # how many row numbers a refusal names
+
+BYTE_ORDER_MARKS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+BINARY_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a zip archive (or an Excel/Word file, which are zip archives)"),
+    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
+)
+
+
+# -- bytes → text -------------------------------------------------------------------------------
+def upload_bytes(data) -> bytes:
+    """Accept bytes, or Streamlit's UploadedFile (anything with getvalue())."""
+    if hasattr(data, "getvalue"):
+        data = data.getvalue()
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, bytes):
+        raise InputError("The upload must be a file's bytes.")
+    return data
+
+
+def _file_label(data, filename: str) -> str:
+    name = filename or getattr(data, "name", "") or ""
+    return f"The file {str(name)[:80]!r}" if name else "The file"
+
+
+def _check_size(data: bytes, label: str) -> None:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"{label} is {len(data):,} bytes; the limit is 1 MB ({MAX_UPLOAD_BYTES:,} bytes). "
+            "Upload a shorter excerpt."
+        )
+    if len(data) == 0:
+        raise InputError(f"{label} is empty: it holds no bytes at all.")
+
+
+def _guess_encoding(data: bytes, bad_offset: int) -> str:
+    """A learner-readable guess at what a file that is not UTF-8 really is."""
+    for signature, what in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            return f"it looks like {what}, not text"
+    sample = data[:4096]
+    if 0 in sample:
+        return "it holds zero bytes, so it is probably binary data, not text"
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:  # every byte is a Windows-1252 character: the usual Latin-1 style "ANSI" text file
+        char = bytes([data[bad_offset]]).decode("cp1252")
+        return f"it looks like Latin-1 or Windows-1252 text, where {char!r} is the single byte 0x{data[bad_offset]:02X}"
+    return "it is in an encoding other than UTF-8, or not text at all"
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly-ASCII UTF-16: one byte of each pair is zero, the other almost never."""
+    sample = data[:4096]
+    if len(sample) < 4 or any(data.startswith(signature) for signature, _ in BINARY_SIGNATURES):
+        return False
+    halves = sorted((sample[0::2].count(0) / len(sample[0::2]), sample[1::2].count(0) / len(sample[1::2])))
+    return halves[1] > 0.4 and halves[0] < 0.1
+
+
+def decode_text(data, filename: str = "") -> str:
+    """UTF-8 bytes (a leading byte-order mark is dropped) → text with newlines as \\n."""
+    data_bytes = upload_bytes(data)
+    label = _file_label(data, filename)
+    _check_size(data_bytes, label)
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data_bytes.startswith(mark):
+            raise InputError(f"{label} is saved as {encoding} (it starts with that byte-order mark). "
+                             "Save it as UTF-8 and upload it again.")
+    if _looks_like_utf16(data_bytes):  # plain text in UTF-16 is valid UTF-8 full of NULs: say what it is
+        raise InputError(f"{label} is saved as UTF-16 without a byte-order mark (every other byte is zero). "
+                         "Save it as UTF-8 and upload it again.")
+    skipped = 0  # the offset in a message is the file's, byte-order mark included
+    if data_bytes.startswith(b"\xef\xbb\xbf"):
+        data_bytes, skipped = data_bytes[3:], 3
+        if not data_bytes:
+            raise InputError(f"{label} is empty: it holds only a UTF-8 byte-order mark.")
+    try:
+        text = data_bytes.decode("utf-8")
+    except UnicodeDecodeError as error:
+        guess = _guess_encoding(data_bytes, error.start)
+        raise InputError(
+            f"{label} is not UTF-8: byte {error.start + skipped:,} (0x{data_bytes[error.start]:02X}) cannot start or "
+            f"continue a UTF-8 character; {guess}. Save it as UTF-8 (most editors offer it under 'Save as') "
+            "and upload again."
+        ) from None
+    # Windows and old Mac line ends; check_text would refuse the carriage return otherwise.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# -- text for a character model -----------------------------------------------------------------
+def clean_text(text) -> str:
+    """Pasted text with its line ends made uniform, then the character-model checks."""
+    if isinstance(text, str):
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return check_text(text)
+
+
+def text_from_upload(data, filename: str = "") -> str:
+    """The text of an uploaded .txt file, checked like pasted text; InputError says what is wrong."""
+    text = decode_text(data, filename)
+    if text.strip() == "":
+        raise InputError(f"{_file_label(data, filename)} holds only blank space: there is nothing to learn.")
+    return clean_text(text)
+
+
+def text_config(text: str, base: Config | None = None) -> tuple[Config, list[str]]:
+    """A Config that trains on `text`: the text dataset's defaults (or `base` when it already is
+    one), a prefix from the text's start so prediction works at once, and a sequence length
+    that fits. Raises InputError when the text is too short for the sequence length."""
+    text = clean_text(text)
+    base = base if base is not None and base.dataset == "text" else defaults_for("text")
+    prefix = text[:12].split("\n")[0] or text[0]
+    config, notices = Config.checked(base, dataset="text", text=text, prefix=prefix)
+    make_text(config.text).check_seq_len(config.seq_len)
+    return config, notices
+
+
+# -- CSV → series -------------------------------------------------------------------------------
+def _read_csv(data, filename: str = "") -> pd.DataFrame:
+    text = decode_text(data, filename)
+    label = _file_label(data, filename)
+    lines = text.split("\n")
+    while lines and not lines[0].strip():  # blank lines before the header; blank ones later are missing rows
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise InputError(f"{label} holds only blank lines: there is no table in it.")
+    text = "\n".join(lines)
+    try:
+        separator = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
+    except csv.Error:
+        separator = ","
+    # Thousands of columns would cost far more memory than the bytes suggest: refuse before parsing.
+    if lines[0].count(separator) + 1 > MAX_CSV_COLUMNS:
+        raise InputError(f"{label} has more than {MAX_CSV_COLUMNS} columns; upload a table with fewer.")
+    first = [cell.strip() for cell in lines[0].split(separator)]
+    header = None if all(_is_number(cell) for cell in first) else 0  # a file of bare numbers has no header
+    try:
+        with warnings.catch_warnings():
+            # Rows longer than the header would silently lose cells: make that a refusal.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(io.StringIO(text), sep=separator, header=header, index_col=False,
+                                skip_blank_lines=False)
+    except pd.errors.ParserWarning:
+        raise InputError(f"{label} has rows with more cells than its header has names.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as error:
+        reason = str(error).strip().split("\n")[0][:200]
+        raise InputError(f"{label} could not be read as a CSV table: {reason}.") from None
+    if header is None:
+        table.columns = [f"column {i + 1}" for i in range(table.shape[1])]
+    table.columns = [str(c) for c in table.columns]
+    return table
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])]
+
+
+def numeric_columns(data, filename: str = "") -> list[str]:
+    """The names of the CSV's columns that hold numbers (for the learner to pick one)."""
+    return _numeric(_read_csv(data, filename))
+
+
+def _rows_text(positions) -> str:
+    shown = ", ".join(str(int(p) + 1) for p in positions[:SHOWN_ROWS])
+    return shown + (", …" if len(positions) > SHOWN_ROWS else "")
+
+
+def _not_numbers_hint(table: pd.DataFrame) -> str:
+    hints = []
+    for name in list(table.columns)[:5]:
+        values = table[name].dropna()
+        if len(values):
+            hints.append(f"{name!r} holds text such as {str(values.iloc[0])[:20]!r}")
+    return ("; ".join(hints) + ".") if hints else "every cell is empty."
+
+
+def series_from_csv(data, column: str | None = None, seq_len: int | None = None,
+                    filename: str = "") -> SeriesDataset:
+    """One numeric column of an uploaded CSV as a series to forecast (the dataset named "csv").
+
+    `column` defaults to the first numeric column; `seq_len`, when given, must fit in the rows.
+    Rows are counted from 1 at the first data row (the header is not a row).
+    """
+    table = _read_csv(data, filename)
+    label = _file_label(data, filename)
+    numeric = _numeric(table)
+    if not numeric:
+        raise InputError(f"{label} has no column of numbers: {_not_numbers_hint(table)} "
+                         "Numbers must use a point for decimals (3.5, not 3,5).")
+    if column is None:
+        column = numeric[0]
+    column = str(column)
+    if column not in table.columns:
+        raise InputError(f"There is no column {column[:60]!r}; the numeric columns are {', '.join(numeric)}.")
+    if column not in numeric:
+        raise InputError(f"Column {column!r} does not hold numbers; pick one of {', '.join(numeric)}.")
+    values = table[column].to_numpy(dtype=np.float64)
+    missing = np.flatnonzero(np.isnan(values))
+    if len(missing):
+        raise InputError(f"Column {column!r} has {len(missing)} missing value{'s' if len(missing) > 1 else ''}, "
+                         f"in row{'s' if len(missing) > 1 else ''} {_rows_text(missing)}. "
+                         "Fill them in or remove those rows.")
+    infinite = np.flatnonzero(~np.isfinite(values))
+    if len(infinite):
+        raise InputError(f"Column {column!r} has {len(infinite)} infinite value{'s' if len(infinite) > 1 else ''}, "
+                         f"in row{'s' if len(infinite) > 1 else ''} {_rows_text(infinite)}. "
+                         "Only finite numbers can be learned.")
+    if np.abs(values).max(initial=0.0) > np.finfo(np.float32).max:
+        raise InputError(f"Column {column!r} holds numbers too large for 32-bit floats (above about 3.4e38).")
+    if len(values) > MAX_SERIES_VALUES:
+        raise InputError(f"Column {column!r} has {len(values):,} rows; the limit is {MAX_SERIES_VALUES:,}. "
+                         "Upload a shorter stretch.")
+    needed = max(3, (seq_len or 0) + 1)
+    if len(values) < needed:
+        why = f"a sequence length of {seq_len} needs at least {needed}" if seq_len else f"at least {needed} are needed"
+        raise InputError(f"Column {column!r} has only {len(values)} row{'s' if len(values) != 1 else ''}; "
+                         f"{why} (one more than the window, for the value to predict).")
+    return make_series(values.tolist(), title=f"{column} (your CSV)")
+
+
+def series_text(dataset: SeriesDataset) -> str:
+    """The series as Config.series text; 9 significant digits give back the same float32 values."""
+    return ", ".join(format(v, ".9g") for v in dataset.values.tolist())
+
+
+def csv_config(dataset: SeriesDataset, base: Config | None = None) -> tuple[Config, list[str]]:
+    """A Config that trains on an uploaded series: the csv defaults (or `base` when it already
+    is csv), the numbers in `series`, the first values as the prefix. Raises InputError when the
+    series is too short for the sequence length."""
+    base = base if base is not None and base.dataset == "csv" else defaults_for("csv")
+    first = dataset.values[:4].tolist()
+    prefix = ", ".join(format(v, ".4g") for v in first if math.isfinite(v))
+    config, notices = Config.checked(base, dataset="csv", series=series_text(dataset), prefix=prefix)
+    dataset.check_seq_len(config.seq_len)
+    return config, notices
