@@ -14,7 +14,7 @@ import torch
 from torch.nn.utils import clip_grad_norm_
 
 from .experiment import Experiment
-from .trace import loss_per_step
+from .trace import mean_loss
 
 
 def bare_loop(experiment: Experiment, steps: int) -> float:
@@ -31,7 +31,7 @@ def bare_loop(experiment: Experiment, steps: int) -> float:
         else:
             inputs, targets = ds.batch(config.batch_size, config.seq_len, generator)
         outputs, end_state = model(inputs.to(model.device), state)
-        loss = loss_per_step(model, outputs, targets).mean()
+        loss = mean_loss(model, outputs, targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip:

@@ -206,14 +206,15 @@ DATASET_DEFAULTS = {
                  prefix="The", predict_len=100, temperature=0.5),
     # An uploaded column; the app sets series and a prefix from the data (uploads.csv_config).
     "csv": dict(hidden_size=16, lr=0.01, batch_size=16, seq_len=20, steps=300, prefix="", predict_len=20),
-    # Memory tasks (rnnviz.memory_tasks): the lag sets the length, so seq_len is not used. An LSTM whose
-    # forget gate starts open (bias 5) learns them in a few hundred steps; switch the cell to rnn to see it fail.
-    "recall": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=40,
+    # Memory tasks (rnnviz.memory_tasks): the lag sets the length, so seq_len is not used. A gated cell (an LSTM
+    # whose forget gate starts open, bias 5, or a GRU) learns them in a few hundred steps; a tanh RNN fails.
+    "recall": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.01, batch_size=64, clip=1.0, lag=40,
                    steps=300, prefix="c" + "0123" * 10 + "?", predict_len=1),
-    "brackets": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=20,
-                     steps=400, prefix="([()][]()[[]]([])()[]", predict_len=1),
-    "adding": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=20,
-                   steps=600, predict_len=1,
+    "brackets": dict(cell="gru", hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=80, steps=400,
+                     prefix="(()[[]](())()[][[]](())(()[][])[()]()()()[]()(()()[]())[][]()[[]]()[][()[]()[]][]",
+                     predict_len=1),
+    "adding": dict(cell="gru", hidden_size=32, lr=0.005, batch_size=32, clip=1.0, lag=20, steps=500,
+                   predict_len=1,
                    prefix="0.24, -1, 0.37, 0.6, 0.63, 0.07, 0.01, 0.84, 0.26, 0.23, 0.98, 0.47, -1, 0.48, 0.64, "
                           "0.15, 0.63, 0.87, 0.52, 0.74, 0.67, 0.06, 0.76"),
 }

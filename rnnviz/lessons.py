@@ -46,4 +46,27 @@ LESSONS = {
         "Five hidden units learn a sine wave, the hidden state carried from batch to batch. "
         "The unrolled view shows one cell, the same weights, reused at every step.",
     ),
+    # Memory tasks (rnnviz.memory_tasks): the answer lies `lag` steps back.
+    "M1": Lesson(
+        "M1", "M1 · Recall the first letter",
+        defaults_for("recall"),
+        "The first letter must be remembered through 40 random digits. The LSTM (forget gate "
+        "starting open) passes 90% accuracy in about 100 steps. Set the cell to rnn: after 600 steps "
+        "it is still far below (chance is 25%), and ‖∂L_T/∂h_t‖ has faded by a factor of 10⁹ or more "
+        "before it reaches step 1. At lag 60 the RNN stays at chance; a GRU still learns.",
+    ),
+    "M2": Lesson(
+        "M2", "M2 · Balanced brackets",
+        defaults_for("brackets"),
+        "Predict each closing bracket. Nearby closers are easy for any cell; the last one must "
+        "match the bracket opened 80 steps before. A GRU gets it right within a few hundred steps; "
+        "a tanh RNN manages up to a lag of about 40 here, and at 80 stays near a coin toss.",
+    ),
+    "M3": Lesson(
+        "M3", "M3 · The adding problem",
+        defaults_for("adding"),
+        "Add the two numbers that follow a -1, the answer due at the last step, 20 steps after the "
+        "first. Guessing the average sum (1.0) gives a loss near 0.17; the GRU drives it towards 0 "
+        "and answers within 0.1 nearly every time. A tanh RNN stays near the guess.",
+    ),
 }

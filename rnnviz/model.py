@@ -89,10 +89,10 @@ class SeqModel(nn.Module):
         """The float tensor [B, T, I] fed to `model.rnn`: one-hot, embedded, or values as given."""
         inputs = inputs.to(self.device)
         if self.vocab_size is None:
-            return inputs.float()
+            return inputs.to(self.head.weight.dtype)
         if self.embedding is not None:
             return self.embedding(inputs)
-        return nn.functional.one_hot(inputs, self.vocab_size).float()
+        return nn.functional.one_hot(inputs, self.vocab_size).to(self.head.weight.dtype)
 
     def initial_state(self, batch_size: int):
         zeros = torch.zeros(self.num_layers, batch_size, self.hidden_size, device=self.device)

@@ -120,13 +120,37 @@ def replay(model, features: torch.Tensor, state=None):
     return hiddens, cells, gates
 
 
-def loss_per_step(model, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Loss at each time step, averaged over the batch: shape [T]."""
+IGNORE_INDEX = -100  # a token target that does not count (a value target that does not count is NaN)
+
+
+def item_losses(model, outputs: torch.Tensor, targets: torch.Tensor):
+    """Loss of every item at every step [B, T] (0 where the target does not count) and the mask [B, T].
+
+    Memory tasks only score some steps: their other targets are -100 (tokens) or NaN (values).
+    """
     targets = targets.to(outputs.device)
     if model.vocab_size is None:
-        return ((outputs - targets.float()) ** 2).mean(dim=(0, 2))
-    per_item = F.cross_entropy(outputs.transpose(1, 2), targets, reduction="none")
-    return per_item.mean(dim=0)
+        targets = targets.float()
+        counts = ~torch.isnan(targets).any(dim=-1)
+        # Where a target does not count, compare the output with itself, so no NaN reaches the gradient.
+        filled = torch.where(counts[..., None], targets, outputs.detach())
+        per_item = ((outputs - filled) ** 2).mean(dim=-1)
+    else:
+        counts = targets != IGNORE_INDEX
+        per_item = F.cross_entropy(outputs.transpose(1, 2), targets, reduction="none", ignore_index=IGNORE_INDEX)
+    return per_item * counts, counts
+
+
+def loss_per_step(model, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Loss at each time step, averaged over the batch items that count there (0 if none): shape [T]."""
+    per_item, counts = item_losses(model, outputs, targets)
+    return per_item.sum(dim=0) / counts.sum(dim=0).clamp(min=1)
+
+
+def mean_loss(model, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The training loss: the mean over every (item, step) that counts; the plain mean when all do."""
+    per_item, counts = item_losses(model, outputs, targets)
+    return per_item.sum() / counts.sum().clamp(min=1)
 
 
 def _grad_norm_table(grads, num_layers, steps):
@@ -157,7 +181,7 @@ def trace(model, inputs: torch.Tensor, targets: torch.Tensor | None = None, stat
             )
             if targets is not None:
                 step_losses = loss_per_step(model, outputs, targets)
-                loss = step_losses.mean()
+                loss = mean_loss(model, outputs, targets)
                 result.loss = float(loss.detach())
                 if gradients:
                     every_h = [h for layer in hiddens for h in layer]

@@ -58,6 +58,8 @@ def test_every_field_but_the_device_has_an_unusual_value_here():
 def test_each_field_alone_round_trips_through_an_address_bar(dataset, name):
     base = defaults_for(dataset)
     value = (not base.carry_state) if name == "carry_state" else UNUSUAL[name]
+    if name == "cell" and value == base.cell:
+        value = "rnn"  # the brackets and adding presets start from a gru
     config = base.replace(**{name: value})
     if name == "nonlinearity":
         config = config.replace(cell="rnn")
