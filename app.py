@@ -1,4 +1,20 @@
+"""rnnviz: train a recurrent network in your browser session and watch it learn.
+
+This file only routes: the page setup, the pages, and the sidebar every page shares.
+Start it with `streamlit run app.py`.
+"""
+
 import streamlit as st
 
-st.set_page_config(page_title="rnnviz", layout="wide")
-st.title("rnnviz")
+from rnnviz import session
+
+st.set_page_config(layout="wide", page_title="rnnviz", page_icon="🔁")
+page = st.navigation([
+    st.Page("pages/train.py", title="Train", default=True),
+    st.Page("pages/unrolled.py", title="Unrolled recurrence"),
+    st.Page("pages/hidden_states.py", title="Hidden states"),
+    st.Page("pages/gradients.py", title="Gradients"),
+    st.Page("pages/predict.py", title="Predict"),
+])
+session.controls()
+page.run()

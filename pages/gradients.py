@@ -1,0 +1,66 @@
+"""Gradients: how far back in time the error reaches, how that changes in training, and what clipping does."""
+
+import streamlit as st
+
+from rnnviz import charts, session, views
+
+WHICH = {"the last step's loss only, ∂L_T/∂h_t": "last", "the whole loss, ∂L/∂h_t": "total"}
+
+st.title("Gradients")
+st.caption("Backpropagation through time sends the error at each step back through every earlier step. "
+           "These views show how much of it arrives.")
+which = st.radio("Heatmap of", list(WHICH), index=session.index_of(list(WHICH), "grad_which"), key="grad_which",
+                 horizontal=True)
+
+
+def clipping_views(experiment):
+    """The gradient norm of every step and what clipping does to it."""
+    trainer = experiment.trainer
+    left, right = st.columns(2)
+    with left:
+        session.chart(charts.grad_norm_figure(trainer.history, trainer.clip), "grad_chart",
+                      "The effect of clipping: steps above the dashed threshold are scaled down onto it.")
+    with right:
+        st.markdown("**The formulas behind these numbers**")
+        st.latex(r"\begin{aligned}\frac{\partial L}{\partial h_t} &= \frac{\partial L_t}{\partial h_t} + "
+                 r"\frac{\partial L}{\partial h_{t+1}}\,\frac{\partial h_{t+1}}{\partial h_t}\\"
+                 r"\frac{\partial h_{t+1}}{\partial h_t} &= W_{hh}^\top\,\mathrm{diag}\!\left(\tanh'(a_{t+1})\right)"
+                 r"\end{aligned}")
+        st.caption("Going back k steps multiplies k such matrices: their size decides whether the gradient "
+                   "vanishes (below 1) or explodes (above 1).")
+        history = trainer.history
+        if history.empty:
+            st.latex(r"g \leftarrow \theta\,\frac{g}{\lVert g\rVert} \quad \text{when } \lVert g\rVert > \theta")
+            return
+        norm = float(history["grad_norm"].iloc[-1])
+        if trainer.clip:
+            scale = min(1.0, trainer.clip / (norm + 1e-6))
+            st.latex(rf"\lVert g\rVert = {norm:.3g},\ \theta = {trainer.clip:g} \;\Rightarrow\; "
+                     rf"g \leftarrow {scale:.3g}\,g")
+            st.caption(f"Clipping rescales g to θ·g/‖g‖ when ‖g‖ > θ: at step {trainer.step} it "
+                       + ("shrank the update." if scale < 1 else "left it alone (‖g‖ ≤ θ)."))
+        else:
+            st.latex(rf"\lVert g\rVert = {norm:.3g}\ \text{{at step {trainer.step}; clipping is off}}")
+            st.caption("Set 'Clip gradient norm at' in the sidebar to cap ‖g‖ at θ.")
+
+
+def through_time_views(experiment):
+    """Redrawn about once a second: gradients per time step, over training, and per weight."""
+    trainer = experiment.trainer
+    latest = views.latest_gradients(experiment) or {}
+    left, right = st.columns(2)
+    with left:
+        session.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
+                                              step=latest.get("step")), "step_grad_chart",
+                      "Log scale. Read the dashed line right to left: each step back multiplies by W_hhᵀ·diag(f′); "
+                      "a steady fall is the vanishing gradient.")
+    with right:
+        session.chart(charts.grad_heatmap_figure(trainer.gradient_log, which=WHICH[which]), "grad_heatmap_chart",
+                      "One row per logged batch, time steps across: watch whether the left side fades or lights up.")
+    session.chart(charts.param_grad_figure(views.parameter_grad_norms(experiment), trainer.clip),
+                  "param_grad_chart", "Which weights the latest batch pushes hardest.")
+
+
+session.live(lambda experiment: None)  # trains, with the status line; the views below redraw once a second
+session.live(through_time_views, trains=False)
+session.live(clipping_views, trains=False)

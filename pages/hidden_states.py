@@ -1,0 +1,66 @@
+"""Hidden states: what each unit holds at each step, per layer, with gates, at any saved point of training."""
+
+import streamlit as st
+
+from rnnviz import charts, session, views
+from rnnviz.errors import InputError
+
+SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
+NOW = "now"
+INSIDE = {
+    "rnn": "The pre-activation a_t before the nonlinearity: far from 0 (deep red or blue), tanh is flat, its "
+           "slope tanh′ is near 0, and little gradient gets through that step.",
+    "lstm": "Where the forget gate stays green (near 1) the cell state keeps its colour along the row: memory "
+            "held. Where the input gate opens, the cell takes in the candidate.",
+    "gru": "The update gate chooses, unit by unit, between keeping h_{t−1} (near 1) and taking the new "
+           "candidate (near 0); the reset gate decides how much of h_{t−1} the candidate sees.",
+}
+
+st.title("Hidden states")
+st.caption("Every hidden unit (rows) at every time step (columns) while the model reads a sequence. Drag the "
+           "slider to see the same sequence through the model as it was earlier in training.")
+experiment = session.experiment()
+left, middle, right = st.columns([2, 3, 1])
+source = left.radio("Read", list(SOURCES), index=session.index_of(list(SOURCES), "hidden_source"), key="hidden_source")
+# Forget choices the current model does not have (fewer snapshots, layers or units after a reset).
+choices = [*experiment.trainer.snapshot_steps(), NOW]
+layers, units_all = experiment.model.num_layers, list(range(experiment.model.hidden_size))
+for key, fits in (("hidden_snapshot", lambda value: value in choices), ("hidden_layer", lambda value: value <= layers),
+                  ("hidden_units", lambda value: set(value) <= set(units_all))):
+    if key in st.session_state and not fits(st.session_state[key]):
+        del st.session_state[key]
+snapshot = middle.select_slider("Model after training step", choices, key="hidden_snapshot",
+                                value=session.default("hidden_snapshot", NOW),
+                                help="Weights are saved often early in training and every so often later.")
+layer = 1
+if layers > 1:
+    layer = right.number_input("Layer", min_value=1, max_value=layers, key="hidden_layer",
+                               value=session.default("hidden_layer", 1, blank="min"))
+units = st.multiselect("Units to draw as lines", units_all, key="hidden_units",
+                       default=session.default("hidden_units", units_all[:3]))
+
+
+def live_views(experiment):
+    model = None if snapshot == NOW else experiment.trainer.model_at(snapshot)
+    try:
+        result, labels, prefix_len = views.sequence_trace(experiment, SOURCES[source], model=model, max_steps=80)
+    except InputError as error:
+        st.warning(str(error))
+        return
+    step = experiment.step if snapshot == NOW else snapshot
+    session.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
+                                               bound=views.hidden_bound(experiment),
+                                               title=f"Hidden state h_t after training step {step}"),
+                  "hidden_chart",
+                  "Red is positive, blue negative. A row that keeps its colour is a unit holding on to something; "
+                  "after the dashed line the model reads its own predictions.")
+    session.chart(charts.units_figure(result.hidden[layer - 1, 0], units, labels), "units_chart",
+                  f"The chosen units of layer {layer}: look for one that switches at a particular symbol.")
+    gates = {name: values[layer - 1, 0] for name, values in result.gates.items()}
+    cell = None if result.cell is None else result.cell[layer - 1, 0]
+    session.chart(charts.gates_figure(gates, labels, cell=cell, title=f"Inside the cell, layer {layer}"),
+                  "gates_chart", INSIDE[experiment.config.cell])
+
+
+session.live(lambda experiment: None)  # trains, with the status line; the views below redraw once a second
+session.live(live_views, trains=False)

@@ -1,0 +1,121 @@
+"""What the network remembers: hidden states (and LSTM/GRU gates) as units × time heatmaps, and chosen units."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .style import HIDDEN_SCALE, as_array, layer_colour, note_figure, styled
+
+GATE_MEANING = {
+    "input": "input gate i (0 = ignore the new candidate, 1 = write it)",
+    "forget": "forget gate f (0 = forget the cell, 1 = keep it)",
+    "candidate": "candidate (the new content, −1 to 1)",
+    "output": "output gate o (how much of the cell shows in h)",
+    "reset": "reset gate r (how much of h_{t−1} the candidate sees)",
+    "update": "update gate z (1 = keep h_{t−1}, 0 = take the candidate)",
+    "preactivation": "pre-activation a_t = W_ih x_t + W_hh h_{t−1} + b",
+    "cell": "cell state c_t (the LSTM's long-term memory)",
+}
+GATES_0_TO_1 = {"input", "forget", "output", "reset", "update"}
+
+
+def _time_axis(fig, labels, rows: int) -> None:
+    """Label time steps with the symbols read there (numbers on the axis, so repeats stay apart)."""
+    steps = list(range(len(labels)))
+    every = max(1, len(labels) // 40)
+    for row in range(1, rows + 1):
+        fig.update_xaxes(tickvals=steps[::every], ticktext=list(labels)[::every], tickangle=0, row=row, col=1)
+    fig.update_xaxes(title="time step (the symbol read there)", row=rows, col=1)
+
+
+def _bound(values: np.ndarray, bound: float | None) -> float:
+    if bound is not None:
+        return bound
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def hidden_heatmap_figure(hidden, labels: list[str], prefix_len: int | None = None, bound: float | None = 1.0,
+                          title: str = "Hidden state", uirevision: str = "hidden") -> go.Figure:
+    """h_t for every unit (rows) at every time step (columns), one panel per layer.
+
+    `hidden` is [num_layers, T, H]. What to see: red units are positive, blue negative. A unit that
+    keeps its colour over many steps is carrying memory; units that flip with every symbol are reacting
+    to the input. After the dashed line the model reads its own predictions back in.
+    """
+    values = as_array(hidden)
+    if values.size == 0:
+        return note_figure("Nothing to show yet.", title, uirevision)
+    layers, steps, units = values.shape
+    bound = _bound(values, bound)
+    fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[f"layer {layer + 1}" for layer in range(layers)] if layers > 1 else None)
+    hover_labels = np.tile(np.array(list(labels), dtype=object), (units, 1))
+    for layer in range(layers):
+        fig.add_heatmap(z=values[layer].T, x=np.arange(steps), y=np.arange(units), customdata=hover_labels,
+                        coloraxis="coloraxis", name=f"layer {layer + 1}",
+                        hovertemplate="t = %{x}, read %{customdata}<br>unit %{y}: h = %{z:.3f}<extra></extra>",
+                        row=layer + 1, col=1)
+        fig.update_yaxes(title="unit", row=layer + 1, col=1)
+        if prefix_len is not None and 0 < prefix_len < steps:
+            fig.add_vline(x=prefix_len - 0.5, line=dict(color="#222", width=3, dash="dash"), row=layer + 1, col=1)
+    _time_axis(fig, labels, layers)
+    fig.update_layout(coloraxis=dict(colorscale=HIDDEN_SCALE, cmin=-bound, cmax=bound,
+                                     colorbar=dict(title="h")))
+    return styled(fig, title, uirevision, height=max(330, min(260, 40 + 2 * units) * layers + 110))
+
+
+def gates_figure(gates: dict, labels: list[str], cell=None, title: str = "Inside the cell",
+                 uirevision: str = "gates") -> go.Figure:
+    """Each gate of one layer (and the LSTM cell state) as units × time heatmaps.
+
+    `gates` maps a gate name to [T, H]; `cell` is [T, H] or None. What to see in an LSTM: where the
+    forget gate stays near 1 the cell state keeps its colour along the row (memory held); where the
+    input gate opens, the cell changes.
+    """
+    panels = dict(gates)
+    if cell is not None:
+        panels["cell"] = cell
+    names = list(panels)
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=[GATE_MEANING.get(name, name) for name in names])
+    for row, name in enumerate(names, start=1):
+        z = as_array(panels[name]).T
+        if name in GATES_0_TO_1:
+            scale, low, high = "Greens", 0.0, 1.0
+        else:
+            bound = _bound(z, 1.0 if name == "candidate" else None)
+            scale, low, high = HIDDEN_SCALE, -bound, bound
+        fig.add_heatmap(z=z, x=np.arange(z.shape[1]), y=np.arange(z.shape[0]), colorscale=scale, zmin=low,
+                        zmax=high, showscale=False, name=name,
+                        hovertemplate=f"{name}<br>t = %{{x}}, unit %{{y}}: %{{z:.3f}}<extra></extra>",
+                        row=row, col=1)
+        fig.update_yaxes(title="unit", row=row, col=1)
+    _time_axis(fig, labels, len(names))
+    return styled(fig, title, uirevision, height=130 + 190 * len(names))
+
+
+def units_figure(hidden, units: list[int], labels: list[str], uirevision: str = "units") -> go.Figure:
+    """The chosen units of one layer over time, as lines.
+
+    `hidden` is [T, H]. What to see: a unit that switches sign at a particular symbol, or ramps up
+    through a run, has learned something you can name.
+    """
+    values = as_array(hidden)
+    title = "Chosen units over time"
+    if not units:
+        return note_figure("Pick one or more units above to draw them here.", title, uirevision)
+    fig = go.Figure()
+    steps = np.arange(values.shape[0])
+    for k, unit in enumerate(units):
+        fig.add_scatter(x=steps, y=values[:, unit], name=f"unit {unit}", mode="lines+markers",
+                        line=dict(color=layer_colour(k), width=3), marker=dict(size=8),
+                        customdata=list(labels),
+                        hovertemplate=f"unit {unit}<br>t = %{{x}}, read %{{customdata}}: %{{y:.3f}}<extra></extra>")
+    fig.add_hline(y=0, line=dict(color="#888", width=1))
+    every = max(1, len(labels) // 40)
+    fig.update_xaxes(tickvals=list(steps[::every]), ticktext=list(labels)[::every], title="time step")
+    fig.update_yaxes(title="h")
+    return styled(fig, title, uirevision)

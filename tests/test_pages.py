@@ -1,0 +1,298 @@
+"""The app's pages in Streamlit's AppTest: they render, the controls steer one experiment, nothing raises.
+
+AppTest never fires a fragment's run_every, so live training is tested through `train_tick`
+(called directly) and the Step button; the real ticking is covered by the browser tests.
+"""
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
+
+from rnnviz.config import defaults_for
+from rnnviz.experiment import Experiment
+from rnnviz.lessons import LESSONS
+from rnnviz.session import CELL_CHOICES, model_lock, train_now, train_tick
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGES = {"pages/train.py": ["candidates_chart", "hidden_chart", "loss_chart", "grad_chart", "step_grad_chart",
+                            "grad_heatmap_chart"],
+         "pages/unrolled.py": ["unrolled_chart"],
+         "pages/hidden_states.py": ["hidden_chart", "units_chart", "gates_chart"],
+         "pages/gradients.py": ["step_grad_chart", "grad_heatmap_chart", "param_grad_chart", "grad_chart"],
+         "pages/predict.py": ["predict_candidates_chart", "trajectory_chart"]}
+
+
+class NavigationOnly(PagesManager):
+    """In a server, the first st.navigation call turns Streamlit's old `pages/`-folder mode off for good;
+    AppTest turns it back on before every run (the folder exists), and then runs a page without app.py.
+    Turning it off again right away makes AppTest run the app as the server does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture
+def app(monkeypatch):
+    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def experiment(at) -> Experiment:
+    return at.session_state["experiment"]
+
+
+def chart_keys(at) -> list[str]:
+    return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
+
+
+def block_text(at, key: str) -> str:
+    """The text inside st.container(key=...): its HTML or markdown children."""
+    def find(node):
+        if str(getattr(getattr(node, "proto", None), "id", "")).endswith("-" + key):
+            return node
+        for child in getattr(node, "children", {}).values():
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    block = find(at._tree)
+    assert block is not None, f"no container with key {key!r}"
+    return " ".join(child.value for child in block.children.values())
+
+
+def step(at, count: int) -> None:
+    at.number_input(key="step_count").set_value(count).run()
+    at.button(key="step").click().run()
+    assert not at.exception
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_its_charts(app, page):
+    step(app, 3)  # so gradient views have something to show
+    app.switch_page(page).run()
+    assert not app.exception
+    assert not app.error
+    assert chart_keys(app) == PAGES[page]
+    assert app.button(key="train_toggle").label == "Train"  # the shared sidebar is there on every page
+    assert app.get("plotly_chart")[0].proto.spec  # a real figure went out
+
+
+def test_pages_share_the_one_experiment_and_keep_it(app):
+    step(app, 4)
+    first = experiment(app)
+    for page in [*PAGES, "pages/train.py"]:
+        app.switch_page(page).run()
+        assert experiment(app) is first and len(first.trainer.history) == 4
+    assert "step 4" in block_text(app, "train_status")
+
+
+@pytest.mark.parametrize("key", list(LESSONS))
+def test_each_preset_sets_the_controls_and_builds_its_model(app, key):
+    lesson = LESSONS[key].config
+    app.button(key=f"preset_{key}").click().run()
+    assert not app.exception
+    assert app.selectbox(key="dataset").value == lesson.dataset
+    assert CELL_CHOICES[app.selectbox(key="cell").value] == (lesson.cell, lesson.nonlinearity)
+    for widget, field in (("hidden_size", "hidden_size"), ("num_layers", "num_layers"), ("lr", "lr"),
+                          ("batch_size", "batch_size"), ("seq_len", "seq_len"), ("clip", "clip"), ("seed", "seed"),
+                          ("step_count", "steps")):
+        assert app.number_input(key=widget).value == getattr(lesson, field), widget
+    assert app.checkbox(key="carry_state").value == lesson.carry_state
+    model = experiment(app)
+    assert model.config == lesson and model.step == 0
+    assert app.text_input(key="prefix").value == lesson.prefix
+    assert LESSONS[key].look_for in " ".join(info.value for info in app.info)
+    assert app.button(key=f"preset_{key}").proto.type == "primary"
+
+
+def test_step_trains_and_the_history_grows(app):
+    step(app, 5)
+    assert len(experiment(app).trainer.history) == 5
+    step(app, 3)
+    assert experiment(app).trainer.history["step"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert "step 8" in block_text(app, "train_status")
+
+
+def test_the_prefix_box_updates_the_continuation(app):
+    before = block_text(app, "continuation")
+    assert ">2 3 4</span>" in before  # the typed part, marked apart from what the model wrote
+    app.text_input(key="prefix").input("5 6").run()
+    after = block_text(app, "continuation")
+    prediction = experiment(app).predict()
+    assert experiment(app).config.prefix == "5 6"
+    assert ">5 6</span>" in after and f"<span>{prediction.text[3:]}</span>" in after
+
+
+def test_a_bad_prefix_shows_why_and_keeps_the_model_and_history(app):
+    step(app, 3)
+    model = experiment(app)
+    app.text_input(key="prefix").input("2 x").run()
+    assert not app.exception
+    assert any("'x' is not a whole number" in error.value for error in app.error)
+    assert experiment(app) is model and len(model.trainer.history) == 3
+    assert model.config.prefix == "234" and ">2 3 4</span>" in block_text(app, "continuation")
+    app.text_input(key="prefix").input("7").run()
+    assert not app.error and ">7</span>" in block_text(app, "continuation")
+
+
+def test_reset_builds_a_fresh_model(app):
+    step(app, 4)
+    old = experiment(app)
+    app.button(key="reset").click().run()
+    assert experiment(app) is not old and experiment(app).step == 0
+    assert experiment(app).trainer.history.empty
+
+
+def test_train_toggles_and_a_running_page_trains_as_it_draws(app):
+    app.button(key="train_toggle").click().run()
+    assert app.session_state["running"] and app.button(key="train_toggle").label == "Pause"
+    assert experiment(app).step > 0  # the live fragment trained one tick after drawing
+    steps = experiment(app).step
+    app.text_input(key="prefix").input("5").run()  # typing does not stop or reset training
+    assert app.session_state["running"] and experiment(app).step > steps
+    app.button(key="train_toggle").click().run()
+    assert not app.session_state["running"] and app.button(key="train_toggle").label == "Train"
+
+
+def test_learning_rate_and_clipping_apply_to_the_next_step_without_a_reset(app):
+    step(app, 2)
+    model = experiment(app)
+    app.number_input(key="lr").set_value(0.05).run()
+    app.number_input(key="clip").set_value(0.5).run()
+    assert experiment(app) is model and model.trainer.lr == 0.05 and model.trainer.clip == 0.5
+    step(app, 1)
+    assert model.trainer.history["lr"].tolist() == [0.01, 0.01, 0.05]
+    assert model.trainer.history["grad_norm_clipped"].iloc[-1] <= 0.5 + 1e-4
+
+
+def test_a_model_setting_asks_for_a_reset_once_the_model_has_trained(app):
+    step(app, 2)
+    model = experiment(app)
+    app.number_input(key="hidden_size").set_value(32).run()
+    assert experiment(app) is model and model.config.hidden_size == 256
+    assert any("need a new model" in warning.value and "hidden size" in warning.value for warning in app.warning)
+    app.button(key="apply_reset").click().run()
+    assert experiment(app).config.hidden_size == 32 and experiment(app).step == 0
+    assert not any("need a new model" in warning.value for warning in app.warning)
+
+
+def test_keeping_the_current_model_puts_the_settings_back(app):
+    step(app, 1)
+    app.selectbox(key="cell").set_value("GRU").run()
+    app.button(key="keep_model").click().run()
+    assert app.selectbox(key="cell").value == "RNN (tanh)" and experiment(app).config.cell == "rnn"
+    assert not app.warning
+
+
+def test_before_any_training_a_model_setting_rebuilds_at_once(app):
+    app.selectbox(key="cell").set_value("LSTM").run()
+    assert experiment(app).config.cell == "lstm" and experiment(app).model.cell == "lstm"
+    assert any("built a new model" in info.value for info in app.info)
+    app.switch_page("pages/hidden_states.py").run()
+    assert not app.exception  # the LSTM's gates and cell state are drawn
+
+
+def test_a_new_dataset_brings_its_own_settings(app):
+    app.selectbox(key="dataset").set_value("sentences").run()
+    model = experiment(app)
+    assert model.config.dataset == "sentences" and model.config.hidden_size == 12 and model.config.prefix == "good"
+    assert app.text_input(key="prefix").value == "good"
+    assert not app.error
+
+
+def test_a_diverged_model_stops_says_why_and_reset_recovers(app):
+    model = experiment(app)
+    model.model.head.bias.data.fill_(math.nan)
+    step(app, 5)
+    assert model.trainer.diverged and len(model.trainer.history) == 0
+    assert any("Lower the learning rate" in error.value for error in app.error)
+    assert app.button(key="train_toggle").disabled
+    app.button(key="reset").click().run()
+    assert experiment(app).trainer.diverged is None and not app.button(key="train_toggle").disabled
+
+
+def test_a_refused_text_keeps_the_old_model(app):
+    model = experiment(app)
+    step(app, 2)
+    app.selectbox(key="dataset").set_value("text").run()
+    assert not app.exception
+    assert experiment(app) is model  # an empty text builds nothing
+    assert any("need a new model" in warning.value for warning in app.warning)
+    app.button(key="apply_reset").click().run()
+    assert any("text is empty" in error.value for error in app.error)
+    assert experiment(app) is model and len(model.trainer.history) == 2
+
+
+def test_predict_page_samples_at_a_temperature(app):
+    app.switch_page("pages/predict.py").run()
+    app.number_input(key="predict_temperature").set_value(1.5).run()
+    app.number_input(key="predict_samples").set_value(3).run()
+    assert not app.exception and experiment(app).config.temperature == 1.5
+    texts = [block_text(app, f"sample_{n}") for n in (1, 2, 3)]
+    assert all(">2 3 4</span>" in text for text in texts)
+
+
+def test_train_tick_is_bounded_and_stops_on_divergence():
+    model = Experiment(defaults_for("counting").replace(hidden_size=16, batch_size=8))
+    rows = train_tick(model, steps=3)
+    assert [row["step"] for row in rows] == [1, 2, 3]
+    assert train_now(model, 4) == 4 and model.step == 7
+    model.model.head.bias.data.fill_(math.nan)
+    assert train_tick(model) == [] and model.trainer.diverged
+    assert train_tick(model) == []  # stays stopped until a reset
+
+
+def test_model_lock_is_one_reentrant_lock_per_experiment():
+    first = Experiment(defaults_for("counting").replace(hidden_size=4))
+    second = Experiment(defaults_for("counting").replace(hidden_size=4))
+    assert model_lock(first) is model_lock(first) and model_lock(first) is not model_lock(second)
+    with model_lock(first):
+        assert train_tick(first, steps=1)  # the tick takes the same lock again
+
+
+@pytest.mark.parametrize("key", list(LESSONS))
+def test_every_page_works_for_every_lesson(app, key):
+    app.button(key=f"preset_{key}").click().run()
+    step(app, 2)
+    for page in PAGES:
+        app.switch_page(page).run()
+        assert not app.exception, (key, page, [e.value for e in app.exception])
+        assert not app.error, (key, page, [e.value for e in app.error])
+        assert chart_keys(app) == PAGES[page]
+
+
+def test_hidden_states_at_an_earlier_snapshot_and_chosen_units(app):
+    step(app, 6)
+    app.switch_page("pages/hidden_states.py").run()
+    assert app.select_slider(key="hidden_snapshot").value == "now"
+    app.select_slider(key="hidden_snapshot").set_value(0).run()
+    app.multiselect(key="hidden_units").set_value([4, 9]).run()
+    assert not app.exception
+    specs = {chart.proto.id.rsplit("-", 1)[-1]: chart.proto.spec for chart in app.get("plotly_chart")}
+    assert "after training step 0" in specs["hidden_chart"]
+    assert '"name":"unit 4"' in specs["units_chart"] and '"name":"unit 9"' in specs["units_chart"]
+
+
+def test_unrolled_view_runs_on_a_training_sample(app):
+    app.switch_page("pages/unrolled.py").run()
+    app.radio(key="unrolled_source").set_value("a training sample").run()
+    assert not app.exception
+    (spec,) = [chart.proto.spec for chart in app.get("plotly_chart")]
+    assert '"frames"' in spec and "unrolled over 12 steps" in spec
+
+
+def test_training_that_diverges_stops_the_live_ticks(app):
+    experiment(app).model.head.bias.data.fill_(math.nan)
+    app.button(key="train_toggle").click().run()
+    assert not app.exception
+    assert not app.session_state["running"] and app.button(key="train_toggle").label == "Train"
+    assert any("turn on gradient clipping" in error.value for error in app.error)
+    assert "Paused" in block_text(app, "train_status")
