@@ -7,6 +7,7 @@ Start it with `streamlit run app.py`.
 import streamlit as st
 
 from rnnviz import session
+from rnnviz.train import warm_up_optimizers
 
 st.set_page_config(layout="wide", page_title="rnnviz", page_icon="🔁")
 page = st.navigation([
@@ -18,3 +19,5 @@ page = st.navigation([
 ])
 session.controls()
 page.run()
+# After the page, so the first page does not share the interpreter with it: see its docstring.
+warm_up_optimizers()

@@ -13,6 +13,7 @@ not applied.
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import pandas as pd
@@ -28,6 +29,22 @@ HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seco
 MAX_SNAPSHOTS = 30
 # Snapshots of a large model are capped by bytes too, so one session cannot hold gigabytes.
 MAX_SNAPSHOT_BYTES = 64 * 2**20
+
+
+_warmed = threading.Event()
+
+
+def warm_up_optimizers() -> None:
+    """Construct an optimizer once in a background thread, so torch's lazy import of torch._dynamo
+    (about a second) happens while the first page draws, not when the learner presses Train."""
+    if _warmed.is_set():
+        return
+    _warmed.set()
+
+    def build_one() -> None:
+        OPTIMIZERS["adam"]([torch.zeros(1, requires_grad=True)])
+
+    threading.Thread(target=build_one, name="rnnviz-warm-up", daemon=True).start()
 
 
 def _snapshot_milestone(step: int) -> bool:
@@ -48,7 +65,8 @@ class Trainer:
         ds.check_seq_len(seq_len)
         self.model, self.ds = model, ds
         self.optimizer_name = optimizer
-        self.optimizer = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
+        self._lr = float(lr)
+        self._optimizer = None  # built on the first step: see `optimizer`
         self.batch_size, self.seq_len = batch_size, seq_len
         self.clip = clip or None
         self.seed = seed
@@ -70,13 +88,23 @@ class Trainer:
 
     # -- settings that may change between steps without a reset ---------------------------
     @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """Built on first use: constructing torch's optimizers imports torch._dynamo (about a second),
+        which a page that only shows the untrained model should not wait for."""
+        if self._optimizer is None:
+            self._optimizer = OPTIMIZERS[self.optimizer_name](self.model.parameters(), lr=self._lr)
+        return self._optimizer
+
+    @property
     def lr(self) -> float:
-        return self.optimizer.param_groups[0]["lr"]
+        return self._lr
 
     @lr.setter
     def lr(self, value: float) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = float(value)
+        self._lr = float(value)
+        if self._optimizer is not None:
+            for group in self._optimizer.param_groups:
+                group["lr"] = self._lr
 
     # -- training ----------------------------------------------------------------------------
     def _next_batch(self):
