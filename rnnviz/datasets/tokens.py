@@ -1,23 +1,14 @@
-"""The data a learner can train on, each small enough to learn in seconds.
-
-Token datasets (counting, sentences, shakespeare, text) yield integer ids and
-are learned with cross-entropy; series datasets (sine, an uploaded column)
-yield floats and are learned with mean squared error. Every dataset answers
-the same questions: what symbols or values it has, how to turn a prefix the
-learner typed into model input, how to print a continuation, and how to draw
-a batch (random windows, or the next stretch of each lane when the hidden
-state is carried from batch to batch).
-"""
+"""Token data, learned with cross-entropy: counting runs (L0), three sentences (L2), Shakespeare (L3), your text."""
 
 from __future__ import annotations
 
-import math
 import random
 import re
 
 import torch
 
-from .errors import InputError
+from ..errors import InputError
+from .base import Dataset
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_SYMBOLS = 256
@@ -34,67 +25,6 @@ SHAKESPEARE = (
     "The slings and arrows of outrageous fortune,\n"
     "Or to take arms against a sea of troubles"
 )
-
-
-class Dataset:
-    """What every dataset offers; see TokenDataset and SeriesDataset."""
-
-    name: str = ""
-    title: str = ""
-    description: str = ""
-    kind: str = ""  # "tokens" (classification) or "values" (regression)
-    fixed_length: bool = False  # items of one length: seq_len is ignored
-
-    @property
-    def is_tokens(self) -> bool:
-        return self.kind == "tokens"
-
-    def check_seq_len(self, seq_len: int) -> None:
-        """Refuse a window longer than the data can supply."""
-        if self.fixed_length:
-            return
-        longest = self.max_seq_len
-        if seq_len < 1 or seq_len > longest:
-            raise InputError(
-                f"Sequence length {seq_len} does not fit the {self.title or self.name} data: "
-                f"it has room for windows of 1 to {longest} steps."
-            )
-
-    @property
-    def max_seq_len(self) -> int:
-        return len(self.stream) - 1
-
-    def _windows(self, stream: torch.Tensor, starts: torch.Tensor, seq_len: int):
-        offsets = torch.arange(seq_len + 1)
-        chunk = stream[starts[:, None] + offsets[None, :]]
-        return self._shape(chunk[:, :-1]), self._shape(chunk[:, 1:])
-
-    def _shape(self, chunk: torch.Tensor) -> torch.Tensor:
-        return chunk
-
-    def batch(self, batch_size: int, seq_len: int, generator: torch.Generator | None = None):
-        """A random batch of windows, batch first; targets are inputs shifted by one."""
-        self.check_seq_len(seq_len)
-        starts = torch.randint(0, len(self.stream) - seq_len, (batch_size,), generator=generator)
-        return self._windows(self.stream, starts, seq_len)
-
-    def next_batch(self, batch_size: int, seq_len: int, index: int):
-        """Batch number `index` of consecutive stretches, for a carried hidden state.
-
-        The stream is cut into `batch_size` lanes; batch k holds the k-th stretch
-        of each lane, so the state left by batch k is the right start for k + 1.
-        Lanes wrap around at their end.
-        """
-        self.check_seq_len(seq_len)
-        lane = max(len(self.stream) // batch_size, seq_len + 1)
-        per_lane = max((lane - 1) // seq_len, 1)
-        position = (index % per_lane) * seq_len
-        starts = (torch.arange(batch_size) * lane + position) % (len(self.stream) - seq_len)
-        return self._windows(self.stream, starts, seq_len)
-
-    def validation_batch(self, batch_size: int, seq_len: int):
-        """A fixed held-out batch, or None when the dataset has no split."""
-        return None
 
 
 class TokenDataset(Dataset):
@@ -306,122 +236,3 @@ def make_text(text: str, name: str = "text", title: str = "Your text", seed: int
 
 def make_shakespeare(seed: int = 0) -> TokenDataset:
     return make_text(SHAKESPEARE, name="shakespeare", title="Shakespeare, four lines")
-
-
-class SeriesDataset(Dataset):
-    """A sequence of real numbers; the model predicts the next value (regression)."""
-
-    kind = "values"
-    input_size = 1
-    output_size = 1
-
-    def __init__(self, name, title, description, values, x_step=1.0):
-        values = torch.as_tensor(values, dtype=torch.float32)
-        if values.ndim != 1 or len(values) < 3:
-            raise InputError("A series needs at least 3 numbers.")
-        if not torch.isfinite(values).all():
-            raise InputError("A series may only hold finite numbers.")
-        self.name, self.title, self.description = name, title, description
-        self.values = values
-        self.x_step = x_step
-        low, high = float(values.min()), float(values.max())
-        self.value_range = (low, high)
-        # Train on a standard scale so an uploaded column in any unit learns alike.
-        self.center = (high + low) / 2
-        self.scale = (high - low) / 2 or 1.0
-        self.stream = (values - self.center) / self.scale
-
-    def _shape(self, chunk: torch.Tensor) -> torch.Tensor:
-        return chunk.unsqueeze(-1)
-
-    def to_model(self, values) -> torch.Tensor:
-        return (torch.as_tensor(values, dtype=torch.float32) - self.center) / self.scale
-
-    def from_model(self, values) -> list[float]:
-        return [float(v) * self.scale + self.center for v in torch.as_tensor(values).flatten()]
-
-    def parse_prefix(self, text) -> list[float]:
-        """Numbers separated by commas or spaces, e.g. `0, 0.16, 0.31`."""
-        if isinstance(text, (list, tuple)):
-            pieces = list(text)
-        else:
-            if not isinstance(text, str) or not text.strip():
-                raise InputError("Type at least one number for the model to continue, e.g. 0, 0.16, 0.31.")
-            pieces = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
-        values = []
-        for piece in pieces:
-            try:
-                value = float(piece)
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"{piece!r} is not a number. Type numbers separated by commas, e.g. 0, 0.16, 0.31."
-                ) from None
-            if not math.isfinite(value):
-                raise InputError(f"{piece!r} is not a finite number.")
-            values.append(value)
-        return values
-
-    def format(self, values) -> str:
-        return ", ".join(f"{v:.2f}" for v in values)
-
-
-def make_sine(seed: int = 0, points: int = 2000, step: float = math.pi / 20) -> SeriesDataset:
-    x = torch.arange(points, dtype=torch.float64) * step
-    return SeriesDataset(
-        "sine",
-        "Sine wave",
-        "A sine curve sampled every π/20; the model predicts the next value from the ones so far.",
-        torch.sin(x).float(),
-        x_step=step,
-    )
-
-
-MAX_SERIES_VALUES = 100_000
-
-
-def make_series(values, seed: int = 0, title: str = "Your series") -> SeriesDataset:
-    """Numbers from an uploaded CSV column (or a link): a series to forecast, like the sine."""
-    if isinstance(values, str):
-        pieces = [p for p in re.split(r"[\s,;]+", values.strip()) if p]
-        try:
-            values = [float(p) for p in pieces]
-        except ValueError:
-            raise InputError("The series must be numbers separated by commas.") from None
-    if len(values) == 0:
-        raise InputError("The csv dataset needs numbers: upload a CSV file and pick a column.")
-    if len(values) > MAX_SERIES_VALUES:
-        raise InputError(f"The series has {len(values):,} values; the limit is {MAX_SERIES_VALUES:,}.")
-    return SeriesDataset("csv", title, f"{len(values):,} values; the model predicts the next one.", values)
-
-
-DATASETS = {
-    "counting": make_counting,
-    "sentences": make_sentences,
-    "shakespeare": make_shakespeare,
-    "sine": make_sine,
-    "text": make_text,
-    "csv": make_series,
-}
-
-
-# The memory tasks (recall, brackets, adding) build on the classes above, so they join the registry here.
-from .memory_tasks import MEMORY_TASKS  # noqa: E402
-
-DATASETS.update(MEMORY_TASKS)
-
-
-def dataset_names() -> list[str]:
-    return list(DATASETS)
-
-
-def load_dataset(name: str, seed: int = 0, **options) -> Dataset:
-    """Build a dataset by name; `text` takes text=..., series ones may take values=..."""
-    if name not in DATASETS:
-        raise InputError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}.")
-    if name == "text":
-        if "text" not in options:
-            raise InputError("The text dataset needs text: paste or upload some.")
-        return make_text(options["text"], seed=seed)
-    if name == "csv" and "values" not in options:
-        raise InputError("The csv dataset needs numbers: upload a CSV file and pick a column.")
-    return DATASETS[name](seed=seed, **options)

@@ -1,0 +1,67 @@
+"""The data a learner can train on, each small enough to learn in seconds.
+
+Token datasets (counting, sentences, shakespeare, text) yield integer ids and
+are learned with cross-entropy; series datasets (sine, an uploaded column)
+yield floats and are learned with mean squared error. Every dataset answers
+the same questions: what symbols or values it has, how to turn a prefix the
+learner typed into model input, how to print a continuation, and how to draw
+a batch (random windows, or the next stretch of each lane when the hidden
+state is carried from batch to batch).
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from .base import Dataset
+from .series import MAX_SERIES_VALUES, SeriesDataset, make_series, make_sine
+from .tokens import (
+    MAX_SYMBOLS,
+    MAX_TEXT_CHARS,
+    SENTENCES,
+    SHAKESPEARE,
+    CountingDataset,
+    TokenDataset,
+    check_text,
+    make_counting,
+    make_sentences,
+    make_shakespeare,
+    make_text,
+)
+
+__all__ = [
+    "Dataset", "TokenDataset", "CountingDataset", "SeriesDataset", "DATASETS", "MAX_SERIES_VALUES", "MAX_SYMBOLS",
+    "MAX_TEXT_CHARS", "SENTENCES", "SHAKESPEARE", "check_text", "dataset_names", "load_dataset", "make_counting",
+    "make_sentences", "make_series", "make_shakespeare", "make_sine", "make_text",
+]
+
+DATASETS = {
+    "counting": make_counting,
+    "sentences": make_sentences,
+    "shakespeare": make_shakespeare,
+    "sine": make_sine,
+    "text": make_text,
+    "csv": make_series,
+}
+
+
+# The memory tasks (recall, brackets, adding) build on the classes above, so they join the registry here.
+from ..memory_tasks import MEMORY_TASKS  # noqa: E402
+
+DATASETS.update(MEMORY_TASKS)
+
+
+def dataset_names() -> list[str]:
+    return list(DATASETS)
+
+
+def load_dataset(name: str, seed: int = 0, **options) -> Dataset:
+    """Build a dataset by name; `text` takes text=..., series ones may take values=..."""
+    if name not in DATASETS:
+        raise InputError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}.")
+    if name == "text":
+        if "text" not in options:
+            raise InputError("The text dataset needs text: paste or upload some.")
+        return make_text(options["text"], seed=seed)
+    if name == "csv" and "values" not in options:
+        raise InputError("The csv dataset needs numbers: upload a CSV file and pick a column.")
+    return DATASETS[name](seed=seed, **options)

@@ -1,0 +1,97 @@
+"""Series data, learned with mean squared error: the sine wave (L4) and an uploaded column."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import torch
+
+from ..errors import InputError
+from .base import Dataset
+
+
+class SeriesDataset(Dataset):
+    """A sequence of real numbers; the model predicts the next value (regression)."""
+
+    kind = "values"
+    input_size = 1
+    output_size = 1
+
+    def __init__(self, name, title, description, values, x_step=1.0):
+        values = torch.as_tensor(values, dtype=torch.float32)
+        if values.ndim != 1 or len(values) < 3:
+            raise InputError("A series needs at least 3 numbers.")
+        if not torch.isfinite(values).all():
+            raise InputError("A series may only hold finite numbers.")
+        self.name, self.title, self.description = name, title, description
+        self.values = values
+        self.x_step = x_step
+        low, high = float(values.min()), float(values.max())
+        self.value_range = (low, high)
+        # Train on a standard scale so an uploaded column in any unit learns alike.
+        self.center = (high + low) / 2
+        self.scale = (high - low) / 2 or 1.0
+        self.stream = (values - self.center) / self.scale
+
+    def _shape(self, chunk: torch.Tensor) -> torch.Tensor:
+        return chunk.unsqueeze(-1)
+
+    def to_model(self, values) -> torch.Tensor:
+        return (torch.as_tensor(values, dtype=torch.float32) - self.center) / self.scale
+
+    def from_model(self, values) -> list[float]:
+        return [float(v) * self.scale + self.center for v in torch.as_tensor(values).flatten()]
+
+    def parse_prefix(self, text) -> list[float]:
+        """Numbers separated by commas or spaces, e.g. `0, 0.16, 0.31`."""
+        if isinstance(text, (list, tuple)):
+            pieces = list(text)
+        else:
+            if not isinstance(text, str) or not text.strip():
+                raise InputError("Type at least one number for the model to continue, e.g. 0, 0.16, 0.31.")
+            pieces = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+        values = []
+        for piece in pieces:
+            try:
+                value = float(piece)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{piece!r} is not a number. Type numbers separated by commas, e.g. 0, 0.16, 0.31."
+                ) from None
+            if not math.isfinite(value):
+                raise InputError(f"{piece!r} is not a finite number.")
+            values.append(value)
+        return values
+
+    def format(self, values) -> str:
+        return ", ".join(f"{v:.2f}" for v in values)
+
+
+def make_sine(seed: int = 0, points: int = 2000, step: float = math.pi / 20) -> SeriesDataset:
+    x = torch.arange(points, dtype=torch.float64) * step
+    return SeriesDataset(
+        "sine",
+        "Sine wave",
+        "A sine curve sampled every π/20; the model predicts the next value from the ones so far.",
+        torch.sin(x).float(),
+        x_step=step,
+    )
+
+
+MAX_SERIES_VALUES = 100_000
+
+
+def make_series(values, seed: int = 0, title: str = "Your series") -> SeriesDataset:
+    """Numbers from an uploaded CSV column (or a link): a series to forecast, like the sine."""
+    if isinstance(values, str):
+        pieces = [p for p in re.split(r"[\s,;]+", values.strip()) if p]
+        try:
+            values = [float(p) for p in pieces]
+        except ValueError:
+            raise InputError("The series must be numbers separated by commas.") from None
+    if len(values) == 0:
+        raise InputError("The csv dataset needs numbers: upload a CSV file and pick a column.")
+    if len(values) > MAX_SERIES_VALUES:
+        raise InputError(f"The series has {len(values):,} values; the limit is {MAX_SERIES_VALUES:,}.")
+    return SeriesDataset("csv", title, f"{len(values):,} values; the model predicts the next one.", values)
