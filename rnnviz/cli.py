@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import Config, defaults_for
 from .datasets import dataset_names
 from .errors import InputError
-from .experiment import Experiment
+from .experiment import MODEL_SETTINGS, Experiment
 
 # flag → Config field; None defaults mean "the dataset's lesson default".
 TRAIN_FLAGS = {
@@ -29,7 +29,7 @@ CHUNK_SECONDS = 0.2  # the same bounded chunk the app's training tick runs
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="counting", choices=dataset_names(),
+    parser.add_argument("--dataset", choices=dataset_names(),
                         help="which data to learn (default: counting, lesson L0)")
     parser.add_argument("--text-file", help="a UTF-8 text file to learn character by character (sets --dataset text)")
     parser.add_argument("--cell", choices=["rnn", "lstm", "gru"])
@@ -68,16 +68,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args) -> Config:
     """The lesson's defaults for the dataset, with the given flags applied; out of range is an error."""
-    dataset = "text" if getattr(args, "text_file", None) else args.dataset
+    dataset = "text" if getattr(args, "text_file", None) else (args.dataset or "counting")
     base = defaults_for(dataset)
-    values = {field: getattr(args, flag) for flag, field in TRAIN_FLAGS.items()
-              if getattr(args, flag, None) is not None}
+    values = given_values(args)
     if dataset == "text":
         values["text"] = _read_text_file(args.text_file)
     config, notices = Config.checked(base, **values)
     if notices:
         raise InputError(" ".join(notices))
     return config
+
+
+def given_values(args) -> dict:
+    """The Config fields set by flags on the command line (not the defaults)."""
+    return {field: getattr(args, flag) for flag, field in TRAIN_FLAGS.items() if getattr(args, flag, None) is not None}
+
+
+def loaded_experiment(args) -> Experiment:
+    """Start from a saved model: its architecture is the file's; training flags apply on top.
+
+    The data is the file's own unless --dataset or --text-file names other data (its
+    vocabulary must then match the model's).
+    """
+    from .checkpoint import load_into_experiment
+
+    given = given_values(args)
+    data_config = config_from_args(args) if (args.dataset or args.text_file) else None
+    experiment, notices = load_into_experiment(Path(args.load), data_config=data_config,
+                                               device=given.get("device", "auto"))
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
+    clashing = [field for field, value in given.items()
+                if field in MODEL_SETTINGS and field != "device" and value != getattr(experiment.config, field)]
+    if clashing:
+        raise InputError(f"{', '.join(clashing)} cannot change when loading {args.load}: the file defines the "
+                         "model. Leave those flags out, or train a new model without --load.")
+    config, notices = Config.checked(experiment.config, **{f: v for f, v in given.items() if f not in MODEL_SETTINGS})
+    if notices:
+        raise InputError(" ".join(notices))
+    experiment.update(config)
+    return experiment
 
 
 def _read_text_file(path: str) -> str:
@@ -108,14 +138,8 @@ def run_training(experiment: Experiment, steps: int, progress=None) -> None:
 
 
 def train_command(args) -> dict:
-    config = config_from_args(args)
-    if args.load:
-        from .checkpoint import load_experiment
-
-        experiment = load_experiment(Path(args.load).read_bytes(), config)
-        config = experiment.config
-    else:
-        experiment = Experiment(config)
+    experiment = loaded_experiment(args) if args.load else Experiment(config_from_args(args))
+    config = experiment.config
     before = experiment.predict()
     show_progress = not args.json and sys.stderr.isatty()
     progress = (lambda d, t, loss: _progress(d, t, loss, sys.stderr)) if show_progress else None
@@ -129,13 +153,17 @@ def train_command(args) -> dict:
     history = trainer.history
     counts = experiment.model.parameter_count()
     if args.save:
-        from .checkpoint import save_experiment
+        from .checkpoint import save_checkpoint
 
-        Path(args.save).write_bytes(save_experiment(experiment))
+        try:
+            save_checkpoint(experiment, args.save)
+        except OSError as error:
+            raise InputError(f"Cannot write {args.save}: {error.strerror}.") from None
     return {
         "dataset": config.dataset, "cell": config.cell, "nonlinearity": config.nonlinearity,
         "hidden_size": config.hidden_size, "num_layers": config.num_layers, "optimizer": config.optimizer,
-        "lr": config.lr, "seed": config.seed, "steps": trainer.step,
+        "lr": config.lr, "seed": config.seed, "steps": trainer.step, "steps_this_run": len(history),
+        "loaded": args.load,
         "first_loss": float(history.loss.iloc[0]) if len(history) else None,
         "final_loss": float(history.loss.iloc[-1]) if len(history) else None,
         "prefix": config.prefix, "prediction_before": before.text, "prediction": after.text,
@@ -150,12 +178,14 @@ def _print_summary(result: dict) -> None:
     print(f"{result['dataset']}: {result['cell']} × {result['num_layers']} layer(s), "
           f"{result['hidden_size']} hidden units, {result['parameters']:,} parameters, on {result['device']}")
     if result["first_loss"] is not None:
-        print(f"trained {result['steps']} steps in {result['seconds']:.2f} s ({result['steps_per_second']} steps/s); "
+        print(f"trained {result['steps_this_run']} steps in {result['seconds']:.2f} s "
+              f"({result['steps_per_second']} steps/s; now at step {result['steps']}); "
               f"loss {result['first_loss']:.4f} → {result['final_loss']:.4f}")
     if result["diverged"]:
         print(result["diverged"])
-    print(f"before training: {result['prediction_before']!r}")
-    print(f"after training:  {result['prediction']!r}")
+    before = f"as loaded from {result['loaded']}" if result["loaded"] else "before training"
+    print(f"{before}: {result['prediction_before']!r}")
+    print(f"after training: {result['prediction']!r}")
     if result["saved"]:
         print(f"saved to {result['saved']}")
 

@@ -90,3 +90,42 @@ def test_module_entry_point_runs():
                            "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["steps"] == 3
+
+
+def test_save_then_load_continues_from_the_saved_weights(capsys, tmp_path):
+    path = tmp_path / "sentences.safetensors"
+    first = run_json(capsys, "--dataset", "sentences", "--steps", "40", "--save", str(path))
+    assert path.exists() and first["steps"] == 40
+    again = run_json(capsys, "--load", str(path), "--steps", "60", "--prefix", "good", "--predict", "11")
+    # The loaded model is the saved one: its "before" is the first run's "after", and training goes on from step 40.
+    assert again["dataset"] == "sentences" and again["hidden_size"] == first["hidden_size"]
+    assert again["prediction_before"].startswith(first["prediction"][:4])
+    assert again["steps"] == 100 and again["steps_this_run"] == 60
+    assert again["prediction"] == "good i am fine "
+
+
+def test_load_refuses_a_changed_architecture_and_other_data(capsys, tmp_path):
+    path = tmp_path / "sentences.safetensors"
+    run_json(capsys, "--dataset", "sentences", "--steps", "2", "--save", str(path))
+    assert main(["train", "--load", str(path), "--hidden", "20"]) == 2
+    assert "hidden_size cannot change when loading" in capsys.readouterr().err
+    assert main(["train", "--load", str(path), "--dataset", "counting"]) == 2
+    assert "vocabulary does not match" in capsys.readouterr().err
+    assert main(["train", "--load", str(tmp_path / "missing.safetensors")]) == 2
+    assert "No such file" in capsys.readouterr().err
+
+
+def test_load_never_unpickles(capsys, tmp_path):
+    import pickle
+
+    marker = tmp_path / "created-by-unpickling"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "evil.pt"
+    path.write_bytes(pickle.dumps({"state_dict": Payload()}))
+    assert main(["train", "--load", str(path), "--steps", "1"]) == 2
+    assert not marker.exists()
+    assert "error:" in capsys.readouterr().err
