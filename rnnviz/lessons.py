@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from .config import Config, defaults_for
 
@@ -70,3 +71,24 @@ LESSONS = {
         "and answers within 0.1 nearly every time. A tanh RNN stays near the guess.",
     ),
 }
+
+
+# -- share links (the README's "Lesson links" table is made by `links_table`; a test keeps them equal) -----------
+APP_URL = "http://localhost:8501/"
+
+
+def share_query(key: str) -> str:
+    """The lesson's settings as a link's query string: `?dataset=counting&num_layers=2&...`.
+
+    Only what differs from the dataset's defaults goes in (Config.to_query), so links stay short.
+    """
+    return "?" + urlencode(LESSONS[key].config.to_query(), quote_via=quote)
+
+
+def links_table(app_url: str = APP_URL) -> str:
+    """A markdown table with one link per lesson that opens the app on its settings, ready to press Train."""
+    rows = ["| lesson | link |", "|---|---|"]
+    for key, lesson in LESSONS.items():
+        url = app_url + share_query(key)
+        rows.append(f"| {lesson.title} | [{url}]({url}) |")
+    return "\n".join(rows)

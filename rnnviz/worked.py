@@ -82,7 +82,8 @@ class StepTerms:
         if not hidden:
             return ""
         rest = self.h[hidden]
-        return (f"{len(hidden)} more units: h ranges from {rest.min():.3f} to {rest.max():.3f}, "
+        units = "unit" if len(hidden) == 1 else "units"
+        return (f"{len(hidden)} more {units}: h ranges from {rest.min():.3f} to {rest.max():.3f}, "
                 f"mean |h| = {np.abs(rest).mean():.3f}")
 
 
@@ -249,7 +250,7 @@ def equations_latex(terms: StepTerms, digits: int = 4) -> list[str]:
             else:
                 inside = rf"W_{{x{letter}}}\mathbf{{x}}_{{{t}}} + W_{{h{letter}}}{h_prev} + \mathbf{{b}}_{letter}"
                 numbers = f"{col(part['x'])} + {col(part['h'])} + {col(part['bias'])}"
-            lines.append(rf"\mathbf{{{letter}}}_{{{t}}} = {squash}({inside}) = {squash}({numbers}) = "
+            lines.append(rf"\mathbf{{{letter}}}_{{{t}}} = {squash}({inside}) = {squash}\left({numbers}\right) = "
                          f"{col(terms.gates[name])}")
         if terms.cell == "lstm":
             lines.append(rf"\mathbf{{c}}_{{{t}}} = \mathbf{{f}}_{{{t}}}\odot\mathbf{{c}}_{{{t - 1}}} + "

@@ -81,3 +81,14 @@ def positive(values: np.ndarray) -> np.ndarray:
     values = np.array(values, dtype=float)
     values[~(values > 0)] = np.nan
     return values
+
+
+def log_line(fig: go.Figure, value: float, text: str) -> None:
+    """A dashed horizontal line at `value` on a log y axis, labelled at its left end.
+
+    Plotly's add_hline places its own label at 10**value on a log axis (it reads the value as a
+    logarithm) and stretches the axis to reach it, so the label is added by hand.
+    """
+    fig.add_hline(y=value, line=dict(color="#444", dash="dash", width=2))
+    fig.add_annotation(x=0, xref="paper", y=float(np.log10(value)), yref="y", text=text, showarrow=False,
+                       xanchor="left", yanchor="bottom", font=dict(color="#444"))

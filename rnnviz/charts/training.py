@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import ACCENT, RAW_COLOUR, SMOOTH_COLOUR, note_figure, positive, styled, thin
+from .style import ACCENT, RAW_COLOUR, SMOOTH_COLOUR, log_line, note_figure, positive, styled, thin
 
 PERPLEXITY_TICKS = (1, 1.2, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -85,8 +85,7 @@ def grad_norm_figure(history: pd.DataFrame, clip: float | None = None, uirevisio
     if clip:
         fig.add_scatter(x=shown["step"], y=positive(shown["grad_norm_clipped"]), name="after clipping",
                         mode="lines", line=dict(color=ACCENT, width=2))
-        fig.add_hline(y=clip, line=dict(color="#444", dash="dash", width=2),
-                      annotation_text=f"clip θ = {clip:g}", annotation_position="top left")
+        log_line(fig, clip, f"clip θ = {clip:g}")
         above = int((history["grad_norm"] > clip).sum())
         title += f" · clipped {above} of {len(history)} steps at θ = {clip:g}"
     else:
