@@ -16,6 +16,11 @@ page = st.navigation([
     st.Page("pages/hidden_states.py", title="Hidden states"),
     st.Page("pages/gradients.py", title="Gradients"),
     st.Page("pages/predict.py", title="Predict"),
+    st.Page("pages/your_data.py", title="Your data"),
+    st.Page("pages/worked_maths.py", title="Worked maths"),
+    st.Page("pages/memory.py", title="Memory tasks"),
+    st.Page("pages/side_by_side.py", title="Side by side"),
+    st.Page("pages/inside_model.py", title="Inside the model"),
 ])
 session.controls()
 page.run()

@@ -9,16 +9,27 @@ the others reach the next training step through `Experiment.update`.
 Training runs in bounded ticks: `live(draw)` wraps a page's live views in a fragment that
 re-runs every TICK_INTERVAL seconds while training, draws, then calls `train_tick`, the one
 place the app trains; `live(draw, trains=False)` redraws the charts about once a second.
+
+On a shared server (rnnviz.limits): a tick trains only with one of the process's few turns
+(`TURNS`), and a session that finds them all taken says it is waiting instead of slowing
+everyone; each session's Experiment is also held in `SESSIONS`, where a background keeper
+marks connected sessions as seen and lets the others' models go after the time-to-live.
+The URL carries the settings (rnnviz.hosting): a link opened is applied on the session's
+first run, and the address bar follows the model's settings from then on.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .charts.text import continuation_html, table_html
 from .config import CHOICES, DATASET_DEFAULTS, LIMITS, Config
@@ -26,10 +37,24 @@ from .config import defaults_for as dataset_defaults
 from .device import available_devices, pick_device
 from .errors import InputError
 from .experiment import LAGGED, Experiment
+from .hosting import (
+    keep_sessions,
+    left_out,
+    let_go,
+    link_settings,
+    return_memory,
+    same_model,
+    share_query,
+    share_url,
+    was_let_go,
+)
 from .lessons import LESSONS
+from .limits import SESSIONS, TURNS, configure_torch_threads
 from .views import status_text
 
 EXPERIMENT, RUNNING, LESSON, MESSAGES, WRITTEN = "experiment", "running", "lesson", "messages", "widgets_written"
+SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT, CLICKS = "session_key", "link_read", "classroom", "share_slot", "clicks"
+KEEP_EVERY = 10.0  # seconds between the keeper's rounds: sessions closed are let go within the TTL plus this
 TICK_SECONDS = 0.15  # one tick's training budget: with drawing, a tick fits in the 0.25 s interval
 TICK_STEPS = 100_000  # a tick is bounded by its time, not by this count
 TICK_INTERVAL = 0.25
@@ -47,11 +72,103 @@ PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
 # -- the session's state -------------------------------------------------------------------------------
 def experiment() -> Experiment:
-    """This session's Experiment, built on first use from lesson L0."""
-    if EXPERIMENT not in st.session_state:
-        st.session_state[EXPERIMENT] = Experiment(LESSONS["L0"].config)
-        st.session_state[LESSON] = "L0"
+    """This session's Experiment, built on first use from lesson L0 (or from the link that opened the app)."""
+    current = st.session_state.get(EXPERIMENT)
+    if current is not None and SESSIONS.get(session_key()) is current:
+        return current
+    if LINK_READ not in st.session_state:
+        _reroute()
+    try:
+        if current is None:
+            _register(Experiment(LESSONS["L0"].config))
+            st.session_state.setdefault(LESSON, "L0")
+        elif not was_let_go(current):  # a new registry: Streamlit reloaded the app's modules (a file changed)
+            _register(current)
+        else:  # the keeper let it go while this session was away
+            _register(Experiment(current.config))
+            _say("This tab was away longer than the server keeps an idle model, so its model was let go. "
+                 "Here is a new one with the same settings, untrained.", "warning")
+    except InputError as error:  # the server is full
+        st.error(str(error))
+        st.stop()
     return st.session_state[EXPERIMENT]
+
+
+def _reroute() -> None:
+    """A page drawn without app.py (its controls never ran): run the app again, through app.py.
+
+    A fresh server whose first request is a page's address (a share link to /predict, a reload
+    after a restart) runs that page file alone: Streamlit's old `pages/` folder mode stays on until
+    some run calls st.navigation. Turning it off and rerunning draws the same page through app.py.
+    """
+    if st.session_state.get("rerouted"):
+        return  # once: never loop
+    st.session_state["rerouted"] = True
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+def session_key() -> tuple[str, str]:
+    """This session's key in SESSIONS: Streamlit's session id (to ask whether it is still connected) and
+    an id of our own (AppTest gives every session the same Streamlit id)."""
+    if SESSION_KEY not in st.session_state:
+        context = get_script_run_ctx()
+        st.session_state[SESSION_KEY] = (context.session_id if context else "", uuid.uuid4().hex)
+    return st.session_state[SESSION_KEY]
+
+
+_held: dict = {}  # session key → weakref to the Experiment registered for it, to let go when it is swept
+_keeper_started = threading.Event()
+
+
+def _register(new: Experiment) -> None:
+    """Make `new` this session's Experiment, in session state and in SESSIONS (which may refuse: full)."""
+    key = session_key()
+    SESSIONS.put(key, new)
+    _held[key] = weakref.ref(new)
+    st.session_state[EXPERIMENT] = new
+
+
+def _is_connected(key) -> bool:
+    return runtime.exists() and runtime.get_instance().is_active_session(key[0])
+
+
+def keep_round(is_connected: Callable = _is_connected) -> list:
+    """One round of the keeper: connected sessions are seen; those unseen for the TTL are swept and let go."""
+    gone = keep_sessions(SESSIONS, is_connected)
+    for key in gone:
+        reference = _held.pop(key, None)
+        held = reference() if reference is not None else None
+        if held is not None:
+            with model_lock(held):
+                let_go(held)
+    if gone:
+        return_memory()
+        print(f"rnnviz: let go of {len(gone)} closed session(s); {len(SESSIONS)} still open", flush=True)
+    return gone
+
+
+def _start_keeper() -> None:
+    """Once per server process: the thread that lets closed sessions' models go. Not under AppTest,
+    whose sessions never connect."""
+    if _keeper_started.is_set() or st.get_option("global.appTest"):
+        return
+    _keeper_started.set()
+
+    def keep() -> None:
+        while True:
+            time.sleep(KEEP_EVERY)
+            try:
+                keep_round()
+            except Exception as error:  # noqa: BLE001 - the keeper must outlive one bad round
+                print(f"rnnviz: the session keeper failed a round: {error!r}", flush=True)
+
+    threading.Thread(target=keep, name="rnnviz-session-keeper", daemon=True).start()
+
+
+def classroom() -> bool:
+    """Whether this session shows the focused view (opened with ?classroom=1): no settings panel."""
+    return bool(st.session_state.get(CLASSROOM, False))
 
 
 def is_running() -> bool:
@@ -73,21 +190,43 @@ def model_lock(experiment: Experiment) -> threading.RLock:
         return _locks.setdefault(experiment, threading.RLock())
 
 
-def train_tick(experiment: Experiment, steps: int = TICK_STEPS, max_seconds: float = TICK_SECONDS) -> list[dict]:
-    """One bounded chunk of training (as many steps as fit in `max_seconds`): the one place the app trains."""
-    with model_lock(experiment):
+def turn_owner(experiment: Experiment) -> tuple[str, int]:
+    """Who asks TURNS for a training turn: the Experiment (one per session; a reset starts a new place in line)."""
+    return ("experiment", id(experiment))
+
+
+def train_tick(experiment: Experiment, steps: int = TICK_STEPS, max_seconds: float = TICK_SECONDS,
+               wait: float = 0.0) -> list[dict] | None:
+    """One bounded chunk of training (as many steps as fit in `max_seconds`): the one place the app trains.
+
+    It trains only with a training turn (limits.TURNS), waiting at most `wait` seconds for one; None
+    means every turn was taken, and the session keeps its place in line for the next tick.
+    """
+    with model_lock(experiment), TURNS.turn(turn_owner(experiment), timeout=wait) as granted:
+        if not granted:
+            return None
         return experiment.train(steps, max_seconds=max_seconds)
 
 
 def train_now(experiment: Experiment, steps: int, max_seconds: float = STEP_SECONDS) -> int:
-    """Train `steps` steps at once, tick by tick, for at most `max_seconds`; returns the steps done."""
+    """Train `steps` steps at once, tick by tick (waiting for turns), for at most `max_seconds`; returns the
+    steps done."""
     done, deadline = 0, time.perf_counter() + max_seconds
-    while done < steps and time.perf_counter() < deadline:
-        rows = train_tick(experiment, steps - done, min(TICK_SECONDS, max(deadline - time.perf_counter(), 0.01)))
+    while done < steps and (left := deadline - time.perf_counter()) > 0:
+        rows = train_tick(experiment, steps - done, min(TICK_SECONDS, max(left, 0.01)), wait=left)
+        if rows is None:
+            continue  # no turn came in time: the loop's deadline ends it
         if not rows:
             break
         done += len(rows)
     return done
+
+
+def _leave_line(experiment: Experiment) -> None:
+    """Give up a waiting place in line (on pause or reset); a turn being used ends with its tick."""
+    owner = turn_owner(experiment)
+    if TURNS.place(owner) > 0:
+        TURNS.release(owner)
 
 
 def _say(message: str, kind: str = "info") -> None:
@@ -133,8 +272,11 @@ def default(key: str, initial=None, blank=None):
 
 
 def _config_from_widgets() -> tuple[Config, list[str]]:
-    """The settings the sidebar shows, checked; a new dataset starts from its own lesson defaults."""
+    """The settings the sidebar shows, checked; a new dataset starts from its own lesson defaults.
+    In the focused view there is no settings panel: the model's own settings."""
     current = experiment().config
+    if classroom():
+        return current, []
     values = {field: st.session_state[key] for key, field in WIDGET_FIELDS.items() if key in st.session_state}
     values["cell"], values["nonlinearity"] = CELL_CHOICES.get(st.session_state.get("cell"), ("rnn", "tanh"))
     dataset = values.get("dataset", current.dataset)
@@ -143,7 +285,10 @@ def _config_from_widgets() -> tuple[Config, list[str]]:
 
 
 def _install(new: Experiment, message: str, seed_widgets: bool) -> None:
-    st.session_state[EXPERIMENT] = new
+    old = st.session_state.get(EXPERIMENT)
+    _register(new)
+    if old is not None:
+        _leave_line(old)
     st.session_state[RUNNING] = False
     for key in [k for k in st.session_state if str(k).endswith("_prefix_error")]:
         del st.session_state[key]
@@ -160,6 +305,14 @@ def _build(config: Config, message: str, seed_widgets: bool = True) -> bool:
     except InputError as error:
         _say(str(error), "error")
         return False
+
+
+def replace_experiment(new: Experiment, message: str, notices: list[str] = ()) -> None:
+    """From a page's callback: make `new` (built from uploaded data or a model file) the session's model."""
+    _install(new, message, seed_widgets=True)
+    st.session_state[LESSON] = None
+    for notice in notices:
+        _say(notice, "warning")
 
 
 # -- callbacks (they run before the page is drawn, so widgets show what they set) ------------------------
@@ -179,12 +332,30 @@ def _keep_model() -> None:
     _seed_widgets(experiment().config, force=True)
 
 
-def _toggle() -> None:
-    if not experiment().trainer.diverged:
-        st.session_state[RUNNING] = not is_running()
+# Streamlit may run a click's callback twice: a fragment's timed rerun that leaves the browser just
+# after the click carries the click too, then the click's own rerun runs it again (seen under load:
+# Pause paused, then trained on). So a callback acts on what the button said when it was drawn.
+def _toggle(train: bool) -> None:
+    """Train (`train`) or pause, as the button showed: running it twice does the same as once."""
+    exp = experiment()
+    if not exp.trainer.diverged:
+        st.session_state[RUNNING] = train
+        if not train:
+            _leave_line(exp)
 
 
-def _step() -> None:
+def _once(token: str) -> bool:
+    """True the first time a click's token is seen: its callback may go on."""
+    seen = st.session_state.setdefault(CLICKS, [])
+    if token in seen:
+        return False
+    seen[:] = [*seen[-9:], token]
+    return True
+
+
+def _step(token: str) -> None:
+    if not _once(token):
+        return
     exp = experiment()
     wanted = int(st.session_state.get("step_count", 1))
     done = train_now(exp, wanted)
@@ -221,28 +392,105 @@ def apply_settings(**values) -> None:
     exp.update(config)
     for notice in notices:
         _say(notice, "warning")
+    _sync_link()
+
+
+# -- share links ------------------------------------------------------------------------------------------
+def _open_link() -> None:
+    """On the session's first run: build the first model from the settings the link carries, if any."""
+    if LINK_READ in st.session_state:
+        return
+    st.session_state[LINK_READ] = True
+    config, focused, notices = link_settings(st.query_params.to_dict())
+    st.session_state[CLASSROOM] = focused
+    if config is not None:
+        try:
+            opened = Experiment(config)
+            _register(opened)
+        except InputError as error:
+            notices.append(f"{error} Opened lesson L0 instead.")
+        else:  # a lesson's own link still shows what to look for
+            notices += _readable_prefix(opened)
+            st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
+                                             if same_model(lesson.config, config)), None)
+    if notices:
+        _say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
+             + "\n".join(f"- {notice}" for notice in notices), "warning")
+
+
+def _readable_prefix(opened: Experiment) -> list[str]:
+    """A link's prefix that its data cannot read is replaced by the dataset's usual one, with a notice."""
+    prefix = opened.config.prefix
+    try:
+        opened.dataset.parse_prefix(prefix)
+        return []
+    except InputError as error:
+        usual = dataset_defaults(opened.config.dataset).prefix
+        try:
+            opened.dataset.parse_prefix(usual)
+        except InputError:
+            return [str(error)]
+        opened.update(opened.config.replace(prefix=usual))
+        return [f"Ignored prefix {prefix[:40]!r}: {error} Using {usual!r}."]
+
+
+def _sync_link() -> None:
+    """Keep the address bar, and the share box, on the settings of the model now in use."""
+    config = experiment().config
+    wanted = share_query(config, classroom())
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+    context = get_script_run_ctx()
+    slot = st.session_state.get(SHARE_SLOT)
+    if slot is None or classroom() or (context is not None and context.fragment_ids_this_run):
+        return  # a fragment's run cannot write into the sidebar drawn by the full run
+    base = st.context.url or ""
+    with slot.container():
+        st.caption("Anyone who opens this link starts from these settings, with a new model to train. "
+                   "Copy it with the button at the box's right.")
+        st.code(share_url(base, share_query(config)), language=None, wrap_lines=True)
+        st.caption("The same with the settings panel hidden: a focused view to hand out to a class.")
+        st.code(share_url(base, share_query(config, classroom=True)), language=None, wrap_lines=True)
+        for name in left_out(config):
+            st.caption(f":material/warning: Your {name} is too long for a link, so the link leaves it out: "
+                       "share a model file from the page *Your data* instead.")
 
 
 # -- the sidebar -----------------------------------------------------------------------------------------
 def controls() -> None:
-    """The shared sidebar (lessons, Train/Pause, Step, Reset, settings) and the notices above every page."""
+    """The shared sidebar (lessons, Train/Pause, Step, Reset, settings, share link) and the notices above every
+    page. The focused view (?classroom=1) keeps only Train/Pause, Step and Reset."""
+    configure_torch_threads()
+    _start_keeper()
+    _open_link()
     exp = experiment()
     _seed_widgets(exp.config)
+    focused = classroom()
     with st.sidebar:
-        st.markdown("#### Lessons")
-        for key, lesson in LESSONS.items():
-            st.button(lesson.title, key=f"preset_{key}", on_click=_apply_preset, args=(key,), help=lesson.look_for,
-                      width="stretch", type="primary" if st.session_state.get(LESSON) == key else "secondary")
+        if not focused:
+            st.markdown("#### Lessons")
+            for key, lesson in LESSONS.items():
+                st.button(lesson.title, key=f"preset_{key}", on_click=_apply_preset, args=(key,),
+                          help=lesson.look_for, width="stretch",
+                          type="primary" if st.session_state.get(LESSON) == key else "secondary")
         st.markdown("#### Training")
         left, right = st.columns(2)
-        left.button("Pause" if is_running() else "Train", key="train_toggle", on_click=_toggle, type="primary",
+        left.button("Pause" if is_running() else "Train", key="train_toggle", on_click=_toggle,
+                    args=(not is_running(),), type="primary",
                     disabled=bool(exp.trainer.diverged), width="stretch")
         right.button("Reset", key="reset", on_click=_reset, width="stretch",
                      help="A new model from the settings below, trained from scratch.")
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         _number("Steps", "step_count", step=10, container=left)
-        right.button("Step", key="step", on_click=_step, width="stretch", help="Train this many steps now.")
-        _settings(exp)
+        right.button("Step", key="step", on_click=_step, args=(uuid.uuid4().hex,), width="stretch",
+                     help="Train this many steps now.")
+        if focused:
+            st.caption("A focused view: the link you opened set the model up. Train, pause, step, or Reset to "
+                       "start again from scratch.")
+        else:
+            with st.expander("Copy share link", expanded=False, icon=":material/link:"):
+                st.session_state[SHARE_SLOT] = st.empty()
+            _settings(exp)
     config, notices = _config_from_widgets()
     changed = exp.needs_reset(config)
     # One container, always there, holds the notices: the page below keeps its place in the layout, so
@@ -259,6 +507,7 @@ def controls() -> None:
             except InputError as error:
                 notices.append(str(error))
         _messages(notices, experiment())
+    _sync_link()
 
 
 def _settings(exp: Experiment) -> None:
@@ -377,15 +626,154 @@ def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
     @st.fragment(run_every=interval if is_running() else None)
     def live_views() -> None:
         exp = experiment()
-        if trains:
-            with st.container(key="train_status"):
-                st.markdown(f"**{'Training' if is_running() else 'Paused'}** · {status_text(exp)}")
+        status = st.container(key="train_status") if trains else None  # filled after the tick
         with model_lock(exp):
             draw(exp)
+        waiting = False
         if trains and is_running():
-            train_tick(exp)
+            waiting = train_tick(exp) is None
             if exp.trainer.diverged:
                 st.session_state[RUNNING] = False
                 st.rerun()
+        if status is not None:
+            status.markdown(waiting_text(exp) if waiting else
+                            f"**{'Training' if is_running() else 'Paused'}** · {status_text(exp)}")
 
     live_views()
+
+
+def waiting_text(experiment: Experiment) -> str:
+    """The status while every training turn is taken: a turn comes by itself, in order of asking."""
+    place = TURNS.place(turn_owner(experiment))
+    line = f"you are number {place} in line" if place > 0 else "you are next in line"
+    return (f"**:material/hourglass_top: Waiting for a turn** · {TURNS.active} of {TURNS.max_concurrent} sessions "
+            f"on this server are training now; {line}, and training goes on by itself when a turn is free · "
+            f"{status_text(experiment)}")
+
+
+# -- side by side ---------------------------------------------------------------------------------------------
+# Two or three models trained in lockstep on the same data and seed (rnnviz.compare), apart from the session's own
+# experiment. Every st.session_state key of this section starts with "compare_". One thing trains at a time: starting
+# these pauses the sidebar's model, and pressing the sidebar's Train pauses these.
+import contextlib  # noqa: E402  (imports here keep this section in one piece)
+
+from .compare import KINDS as COMPARE_KINDS  # noqa: E402
+from .compare import Comparison  # noqa: E402
+
+COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
+COMPARE_KIND, COMPARE_STEPS = "compare_kind", "compare_step_count"
+
+
+def comparison() -> Comparison | None:
+    """This session's side-by-side models, built on first use from the sidebar's settings (None if refused)."""
+    if COMPARE not in st.session_state:
+        build_comparison(st.session_state.get(COMPARE_KIND, "cells"))
+    return st.session_state.get(COMPARE)
+
+
+def build_comparison(kind: str) -> str | None:
+    """New side-by-side models of `kind` from the sidebar's current settings; the refusal's message, if any."""
+    try:
+        st.session_state[COMPARE] = Comparison.of_kind(kind, experiment().config)
+    except InputError as error:
+        return str(error)
+    st.session_state[COMPARE_RUNNING] = False
+    return None
+
+
+def compare_running() -> bool:
+    return bool(st.session_state.get(COMPARE_RUNNING, False))
+
+
+def _compare_rebuild() -> None:
+    message = build_comparison(st.session_state.get(COMPARE_KIND, "cells"))
+    _say(message or "Side by side: new models from the sidebar's settings, ready to train.",
+         "error" if message else "info")
+
+
+def _compare_toggle() -> None:
+    going = comparison()
+    if going is None or len(going.diverged) == len(going.entries):
+        return
+    st.session_state[COMPARE_RUNNING] = not compare_running()
+    if compare_running():
+        st.session_state[RUNNING] = False  # one thing trains at a time
+
+
+def compare_tick(going: Comparison, max_seconds: float = TICK_SECONDS) -> int:
+    """One bounded chunk of side-by-side training: every model the same number of steps, each under its lock."""
+    return going.train(going.steps_for(max_seconds), max_seconds=max_seconds, train=train_tick)
+
+
+def _compare_step() -> None:
+    going = comparison()
+    if going is None:
+        return
+    wanted = int(st.session_state.get(COMPARE_STEPS, 10))
+    start, deadline = going.step, time.perf_counter() + STEP_SECONDS
+    while going.step < start + wanted and time.perf_counter() < deadline and len(going.diverged) < len(going.entries):
+        before = going.step
+        going.train(min(start + wanted - going.step, going.steps_for(TICK_SECONDS)), max_seconds=TICK_SECONDS,
+                    train=train_tick)
+        if going.step == before:
+            time.sleep(0.05)  # no training turn free (or a model caught up alone): ask again shortly
+    if going.step < start + wanted and len(going.diverged) < len(going.entries):
+        _say(f"Trained {going.step - start} of {wanted} steps side by side in {STEP_SECONDS:g} s; press Step again.")
+
+
+def compare_controls(going: Comparison | None) -> None:
+    """What to compare, Train side by side / Pause, Step and Rebuild, in one row."""
+    if is_running() and compare_running():
+        st.session_state[COMPARE_RUNNING] = False  # the sidebar's Train was pressed: it has the machine now
+    kinds = list(COMPARE_KINDS)
+    first, second, third, fourth, fifth = st.columns([3, 2, 2, 1, 2], vertical_alignment="bottom")
+    first.selectbox("Compare", kinds, index=index_of(kinds, COMPARE_KIND), key=COMPARE_KIND,
+                    format_func=lambda kind: COMPARE_KINDS[kind][0], on_change=_compare_rebuild,
+                    help="Each model is the sidebar's settings with this one thing changed.")
+    dead = going is None or len(going.diverged) == len(going.entries)
+    second.button("Pause" if compare_running() else "Train side by side", key="compare_toggle", type="primary",
+                  on_click=_compare_toggle, disabled=dead, width="stretch")
+    third.number_input("Steps", min_value=1, max_value=5000, step=10, key=COMPARE_STEPS,
+                       value=default(COMPARE_STEPS, 50, blank="min"))
+    fourth.button("Step", key="compare_step", on_click=_compare_step, disabled=dead, width="stretch",
+                  help="Train every model this many steps now.")
+    fifth.button("Rebuild", key="compare_rebuild", on_click=_compare_rebuild, width="stretch",
+                 help="New models from the sidebar's current settings, trained from scratch.")
+
+
+def _compare_losses(going: Comparison) -> str:
+    parts = []
+    for entry in going.entries:
+        trainer = entry.experiment.trainer
+        if trainer.diverged:
+            parts.append(f"{entry.label}: diverged at step {trainer.step + 1}")
+        elif trainer.rows:
+            parts.append(f"{entry.label}: loss {trainer.rows[-1]['loss']:.4g}")
+    return " · ".join(parts) or "not trained yet"
+
+
+def live_comparison(draw: Callable[[Comparison], None], trains: bool = True) -> None:
+    """Like `live`, for the side-by-side models: with `trains`, draw then train one tick every TICK_INTERVAL;
+    without, only redraw every SLOW_INTERVAL."""
+    interval = TICK_INTERVAL if trains else SLOW_INTERVAL
+
+    @st.fragment(run_every=interval if compare_running() and not is_running() else None)
+    def compare_views() -> None:
+        going = comparison()
+        if going is None:
+            return
+        if trains:
+            state = "Training" if compare_running() else "Paused"
+            with st.container(key="compare_status"):
+                st.markdown(f"**{state} side by side** · step {going.step} · " + _compare_losses(going))
+        with contextlib.ExitStack() as locks:
+            for model in going.experiments:
+                locks.enter_context(model_lock(model))
+            draw(going)
+        if trains and compare_running() and not is_running():
+            compare_tick(going)
+            if len(going.diverged) == len(going.entries):
+                st.session_state[COMPARE_RUNNING] = False
+                st.rerun()
+
+    compare_views()

@@ -21,7 +21,8 @@ PAGES = {"pages/train.py": ["candidates_chart", "hidden_chart", "loss_chart", "g
                             "grad_heatmap_chart"],
          "pages/unrolled.py": ["unrolled_chart"],
          "pages/hidden_states.py": ["hidden_chart", "units_chart", "gates_chart"],
-         "pages/gradients.py": ["step_grad_chart", "grad_heatmap_chart", "param_grad_chart", "grad_chart"],
+         "pages/gradients.py": ["grad_heatmap_chart", "spectral_chart", "step_grad_chart", "param_grad_chart",
+                                "grad_chart"],
          "pages/predict.py": ["predict_candidates_chart", "trajectory_chart"]}
 
 

@@ -1,0 +1,156 @@
+"""Your data: train on text or numbers you bring, take the model and what it computed home, load a model back."""
+
+import streamlit as st
+
+from rnnviz import checkpoint, exports, session, uploads
+from rnnviz.config import defaults_for
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment
+
+REFUSED = "your_data_refused"  # section → the message of the last refused attempt there
+CSV_READ = "your_data_csv"  # (file id, numeric columns, refusal) of the CSV read last
+
+
+def refuse(section: str, error: InputError) -> None:
+    st.session_state.setdefault(REFUSED, {})[section] = str(error)
+
+
+def accepted(section: str) -> None:
+    st.session_state.setdefault(REFUSED, {}).pop(section, None)
+
+
+def show_refusal(section: str) -> None:
+    message = st.session_state.get(REFUSED, {}).get(section)
+    if message:
+        st.error(f"{message} Nothing was changed: the current model and its history are as they were.")
+
+
+# -- callbacks: each builds a new Experiment first, so a refusal leaves the current one as it was ---------------
+def use_text() -> None:
+    upload = st.session_state.get("own_text_file")
+    try:
+        if upload is not None:
+            text = uploads.text_from_upload(upload, upload.name)
+        else:
+            text = st.session_state.get("own_text", "")
+        config, notices = uploads.text_config(text, base=session.experiment().config)
+        new = Experiment(config)
+    except InputError as error:
+        refuse("text", error)
+        return
+    accepted("text")
+    session.replace_experiment(new, f"A character model of your text ({len(config.text):,} characters, "
+                               f"{len(new.dataset.symbols)} different symbols), ready to train.", notices)
+
+
+def use_column() -> None:
+    upload, column = st.session_state.get("own_csv_file"), st.session_state.get("own_csv_column")
+    current = session.experiment().config
+    base = current if current.dataset == "csv" else defaults_for("csv")
+    try:
+        if upload is None:
+            raise InputError("Upload a .csv file first.")
+        series = uploads.series_from_csv(upload, column, seq_len=base.seq_len, filename=upload.name)
+        config, notices = uploads.csv_config(series, base=base)
+        new = Experiment(config, dataset=series)
+    except InputError as error:
+        refuse("csv", error)
+        return
+    accepted("csv")
+    session.replace_experiment(new, f"A model to forecast {column!r} ({len(series.values):,} values), ready to "
+                               "train: it learns to predict each value from the ones before.", notices)
+
+
+def load_model() -> None:
+    upload = st.session_state.get("model_file")
+    try:
+        if upload is None:
+            raise InputError("Choose a model file first.")
+        new, notices = checkpoint.load_into_experiment(upload.getvalue(), filename=upload.name)
+    except InputError as error:
+        refuse("model", error)
+        return
+    accepted("model")
+    config = new.config
+    session.replace_experiment(new, f"Loaded {upload.name}: a {config.cell} of {config.hidden_size} units on "
+                               f"{config.dataset}, trained {new.step} steps. Press Train to go on.", notices)
+
+
+def csv_columns(upload) -> tuple[list[str], str | None]:
+    """The upload's numeric columns, or why it cannot be used; read once per file."""
+    remembered = st.session_state.get(CSV_READ)
+    if remembered and remembered[0] == upload.file_id:
+        return remembered[1], remembered[2]
+    columns, refusal = [], None
+    try:
+        columns = uploads.numeric_columns(upload, upload.name)
+        if not columns:
+            uploads.series_from_csv(upload, filename=upload.name)  # raises, saying what the columns hold
+    except InputError as error:
+        refusal = str(error)
+    st.session_state[CSV_READ] = (upload.file_id, columns, refusal)
+    return columns, refusal
+
+
+def locked(make, experiment):
+    """Export data from a copy-safe state: not while a training tick changes the weights."""
+    def build():
+        with session.model_lock(experiment):
+            return make(experiment)
+    return build
+
+
+# -- the page ---------------------------------------------------------------------------------------------------
+st.title("Your data")
+st.caption("Train on text or numbers of your own, take the model and what it computed home, or load a model "
+           "to go on training it. A file that cannot be used changes nothing: the model and its history stay.")
+session.live(lambda experiment: None)  # training goes on here too; the status line shows it
+text_tab, csv_tab, files_tab = st.tabs(["Your text", "Your numbers (CSV)", "Export and import"])
+
+with text_tab:
+    st.markdown("A character model learns to continue your text, one character at a time.")
+    st.text_area("Paste text", key="own_text", height=160, placeholder="Paste a poem, some code, a recipe …")
+    own_file = st.file_uploader("…or upload a .txt file (UTF-8, up to 1 MB)", type=["txt"], key="own_text_file")
+    st.button(f"Train on {own_file.name}" if own_file is not None else "Train on the pasted text",
+              key="use_text", on_click=use_text, type="primary")
+    show_refusal("text")
+
+with csv_tab:
+    st.markdown("Pick a column of numbers: the model learns to predict each value from the ones before it, "
+                "like the sine wave of lesson L4.")
+    csv_file = st.file_uploader("A .csv file (UTF-8, up to 1 MB, decimals with a point)", type=["csv"],
+                                key="own_csv_file")
+    if csv_file is not None:
+        columns, refusal = csv_columns(csv_file)
+        if refusal:
+            st.error(f"{refusal} Nothing was changed: the current model and its history are as they were.")
+        else:
+            st.selectbox("Column to forecast", columns, key="own_csv_column",
+                         index=session.index_of(columns, "own_csv_column"))
+            st.button("Train on this column", key="use_column", on_click=use_column, type="primary")
+    show_refusal("csv")
+
+with files_tab:
+    experiment = session.experiment()
+    st.markdown("**Take home** the model, its training history and the arrays behind the views, as they are when "
+                "you click.")
+    left, middle, right = st.columns(3)
+    left.download_button("Model (.safetensors)", locked(checkpoint.export_bytes, experiment),
+                         file_name=checkpoint.export_filename(experiment), mime="application/octet-stream",
+                         key="export_model", on_click="ignore", width="stretch", icon=":material/download:",
+                         help="The weights and the settings that built them; load it here to go on training.")
+    middle.download_button("Training history (.csv)", locked(exports.history_csv, experiment),
+                           file_name=exports.history_filename(experiment), mime="text/csv", key="export_history",
+                           on_click="ignore", width="stretch", icon=":material/download:",
+                           help="One row per step: step, loss, grad_norm, grad_norm_clipped, lr, seconds, val_loss.")
+    right.download_button("Traced arrays (.npz)", locked(exports.traced_arrays, experiment),
+                          file_name=exports.traced_filename(experiment), mime="application/octet-stream",
+                          key="export_traces", on_click="ignore", width="stretch", icon=":material/download:",
+                          help="Hidden states, gates and outputs on your prefix, and ∂L/∂h_t on a training window: "
+                               "numpy.load(file) opens it (the README lists what is inside).")
+    st.markdown("**Go on training** a model exported from rnnviz.")
+    st.file_uploader("A model file (.safetensors, up to 1 MB here)", type=["safetensors", "pt"], key="model_file",
+                     help="Only weights and settings are read, never code; settings and shapes are checked "
+                          "against the limits first.")
+    st.button("Load it and go on training", key="load_model", on_click=load_model, type="primary")
+    show_refusal("model")
