@@ -143,6 +143,7 @@ def train_command(args) -> dict:
     before = experiment.predict()
     show_progress = not args.json and sys.stderr.isatty()
     progress = (lambda d, t, loss: _progress(d, t, loss, sys.stderr)) if show_progress else None
+    experiment.trainer.prepare()  # set-up, like building the model: not part of the training time
     wall = time.perf_counter()
     run_training(experiment, config.steps, progress)
     wall = time.perf_counter() - wall

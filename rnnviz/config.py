@@ -42,7 +42,7 @@ class Config:
     seed: int = 0
     device: str = "auto"
     carry_state: bool = False
-    steps: int = 100
+    steps: int = 60
     prefix: str = "234"
     predict_len: int = 5
     temperature: float = 0.0
@@ -194,7 +194,7 @@ def _to_text(value) -> str:
 
 # Each dataset's lesson settings, made to teach fast.
 DATASET_DEFAULTS = {
-    "counting": dict(hidden_size=256, lr=0.01, batch_size=50, seq_len=20, steps=100,
+    "counting": dict(hidden_size=256, lr=0.01, batch_size=50, seq_len=20, steps=60,
                      prefix="234", predict_len=5),
     "sentences": dict(hidden_size=12, lr=0.01, batch_size=3, seq_len=14, steps=100,
                       prefix="good", predict_len=11),

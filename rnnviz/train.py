@@ -95,6 +95,10 @@ class Trainer:
             self._optimizer = OPTIMIZERS[self.optimizer_name](self.model.parameters(), lr=self._lr)
         return self._optimizer
 
+    def prepare(self) -> torch.optim.Optimizer:
+        """Build what the first step needs now, rather than inside it."""
+        return self.optimizer
+
     @property
     def lr(self) -> float:
         return self._lr
@@ -127,6 +131,7 @@ class Trainer:
         if self.diverged:
             return rows
         deadline = None if max_seconds is None else time.perf_counter() + max_seconds
+        optimizer = self.prepare()  # before the clock starts: the first build imports torch._dynamo
         device = self.model.device
         params = [p for p in self.model.parameters()]
         self.model.train()
@@ -141,7 +146,7 @@ class Trainer:
             if not math.isfinite(loss_value):
                 self._stop("loss")
                 break
-            self.optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if self.clip:
                 grad_norm = float(clip_grad_norm_(params, self.clip))
@@ -152,7 +157,7 @@ class Trainer:
             if not math.isfinite(grad_norm):
                 self._stop("gradient")
                 break
-            self.optimizer.step()
+            optimizer.step()
             if self.carry_state:
                 self.state = detach_state(end_state)
             self.step += 1
