@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import torch
 
 from .config import Config
-from .experiment import MODEL_SETTINGS
+from .experiment import ALIVE, MODEL_SETTINGS
 
 CLASSROOM = "classroom"  # ?classroom=1: the focused view, settings hidden
 YES, NO = {"1", "true", "yes", "on", ""}, {"0", "false", "no", "off"}
@@ -110,6 +110,24 @@ def let_go(experiment) -> None:
 def was_let_go(experiment) -> bool:
     """Whether `let_go` emptied this Experiment (a model's weights are never empty otherwise)."""
     return any(parameter.numel() == 0 for parameter in experiment.model.parameters())
+
+
+def models_in_memory() -> tuple[int, int]:
+    """How many Experiments in this process still hold a model (not let go), and the bytes of their tensors:
+    weights, optimizer moments and weight snapshots. After every tab closes and the keeper has run, (0, 0)."""
+    count = size = 0
+    for experiment in list(ALIVE):
+        if was_let_go(experiment):
+            continue
+        count += 1
+        trainer = experiment.trainer
+        tensors = [*experiment.model.parameters()]
+        if trainer.step:
+            tensors += [value for state in trainer.optimizer.state.values() for value in state.values()
+                        if torch.is_tensor(value)]
+        tensors += [value for snapshot in trainer.snapshots.values() for value in snapshot.values()]
+        size += sum(tensor.numel() * tensor.element_size() for tensor in tensors)
+    return count, size
 
 
 def return_memory() -> None:

@@ -42,6 +42,7 @@ from .hosting import (
     left_out,
     let_go,
     link_settings,
+    models_in_memory,
     return_memory,
     same_model,
     share_query,
@@ -117,7 +118,7 @@ def session_key() -> tuple[str, str]:
     return st.session_state[SESSION_KEY]
 
 
-_held: dict = {}  # session key → weakref to the Experiment registered for it, to let go when it is swept
+_held: dict = {}  # session key → weakrefs to every Experiment the session made (its own, side by side)
 _keeper_started = threading.Event()
 
 
@@ -125,8 +126,14 @@ def _register(new: Experiment) -> None:
     """Make `new` this session's Experiment, in session state and in SESSIONS (which may refuse: full)."""
     key = session_key()
     SESSIONS.put(key, new)
-    _held[key] = weakref.ref(new)
+    _hold(key, [new])
     st.session_state[EXPERIMENT] = new
+
+
+def _hold(key, experiments) -> None:
+    """Remember (weakly) that session `key` made `experiments`, so the keeper lets them go with the session."""
+    alive = [ref for ref in _held.get(key, []) if ref() is not None]
+    _held[key] = alive + [weakref.ref(made) for made in experiments]
 
 
 def _is_connected(key) -> bool:
@@ -137,23 +144,27 @@ def keep_round(is_connected: Callable = _is_connected) -> list:
     """One round of the keeper: connected sessions are seen; those unseen for the TTL are swept and let go."""
     gone = keep_sessions(SESSIONS, is_connected)
     for key in gone:
-        reference = _held.pop(key, None)
-        held = reference() if reference is not None else None
-        if held is not None:
-            with model_lock(held):
-                let_go(held)
+        for reference in _held.pop(key, []):
+            held = reference()
+            if held is not None and not was_let_go(held):
+                with model_lock(held):
+                    let_go(held)
     if gone:
         return_memory()
-        print(f"rnnviz: let go of {len(gone)} closed session(s); {len(SESSIONS)} still open", flush=True)
+        models, size = models_in_memory()
+        print(f"rnnviz: let go of {len(gone)} closed session(s); {len(SESSIONS)} still open; "
+              f"{models} models in memory, {size / 2**20:.1f} MB of tensors", flush=True)
     return gone
 
 
 def _start_keeper() -> None:
-    """Once per server process: the thread that lets closed sessions' models go. Not under AppTest,
-    whose sessions never connect."""
-    if _keeper_started.is_set() or st.get_option("global.appTest"):
+    """Once per server process: the thread that lets closed sessions' models go. Only under a real server
+    (AppTest has no runtime, and its sessions never connect)."""
+    if _keeper_started.is_set() or not runtime.exists():
         return
     _keeper_started.set()
+    # Keep a closed tab's model as long as Streamlit keeps its session for a reconnect, and no longer.
+    SESSIONS.ttl = float(st.get_option("server.disconnectedSessionTTL"))
 
     def keep() -> None:
         while True:
@@ -333,12 +344,13 @@ def _keep_model() -> None:
 
 
 # Streamlit may run a click's callback twice: a fragment's timed rerun that leaves the browser just
-# after the click carries the click too, then the click's own rerun runs it again (seen under load:
-# Pause paused, then trained on). So a callback acts on what the button said when it was drawn.
+# after the click carries the click too, then the click's own full rerun runs it again (seen under
+# load: Pause paused, then trained on). The sidebar's buttons are outside every fragment, so their
+# callbacks act only in a full run, and on what the button said when it was drawn.
 def _toggle(train: bool) -> None:
     """Train (`train`) or pause, as the button showed: running it twice does the same as once."""
     exp = experiment()
-    if not exp.trainer.diverged:
+    if not exp.trainer.diverged and not _timed_run():
         st.session_state[RUNNING] = train
         if not train:
             _leave_line(exp)
@@ -354,7 +366,7 @@ def _once(token: str) -> bool:
 
 
 def _step(token: str) -> None:
-    if not _once(token):
+    if _timed_run() or not _once(token):
         return
     exp = experiment()
     wanted = int(st.session_state.get("step_count", 1))
@@ -629,6 +641,10 @@ def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
         status = st.container(key="train_status") if trains else None  # filled after the tick
         with model_lock(exp):
             draw(exp)
+        if trains and not is_running() and _timed_run():
+            # A tick timed before the pause: the browser may then lose what the pause's full run drew
+            # outside this fragment (a Streamlit race, seen with many sessions). Draw the page again.
+            st.rerun(scope="app")
         waiting = False
         if trains and is_running():
             waiting = train_tick(exp) is None
@@ -640,6 +656,12 @@ def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
                             f"**{'Training' if is_running() else 'Paused'}** · {status_text(exp)}")
 
     live_views()
+
+
+def _timed_run() -> bool:
+    """Whether this run is a fragment's own rerun (the live fragments have no widgets: only timers rerun them)."""
+    context = get_script_run_ctx()
+    return bool(context is not None and context.fragment_ids_this_run)
 
 
 def waiting_text(experiment: Experiment) -> str:
@@ -674,9 +696,10 @@ def comparison() -> Comparison | None:
 def build_comparison(kind: str) -> str | None:
     """New side-by-side models of `kind` from the sidebar's current settings; the refusal's message, if any."""
     try:
-        st.session_state[COMPARE] = Comparison.of_kind(kind, experiment().config)
+        st.session_state[COMPARE] = going = Comparison.of_kind(kind, experiment().config)
     except InputError as error:
         return str(error)
+    _hold(session_key(), going.experiments)
     st.session_state[COMPARE_RUNNING] = False
     return None
 

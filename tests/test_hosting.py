@@ -12,7 +12,16 @@ import pytest
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.exports import history_csv, traced_arrays
-from rnnviz.hosting import keep_sessions, left_out, let_go, link_settings, same_model, share_query, share_url
+from rnnviz.hosting import (
+    keep_sessions,
+    left_out,
+    let_go,
+    link_settings,
+    models_in_memory,
+    same_model,
+    share_query,
+    share_url,
+)
 from rnnviz.lessons import LESSONS
 from rnnviz.limits import SessionRegistry
 
@@ -97,6 +106,23 @@ def test_let_go_empties_an_experiment_that_something_still_refers_to():
     assert not experiment.trainer.optimizer.state and experiment.trainer.last_batch is None
     assert all(ref() is None for ref in weights + snapshots)  # the tensors themselves are freed
 
+
+
+def test_models_in_memory_counts_what_is_held_and_drops_to_what_was_there_once_let_go():
+    gc.collect()
+    count_before, bytes_before = models_in_memory()
+    experiment = Experiment(defaults_for("counting").replace(hidden_size=64))
+    experiment.train(30)
+    params = sum(p.numel() * p.element_size() for p in experiment.model.parameters())
+    count, size = models_in_memory()
+    assert count == count_before + 1
+    # weights, Adam's two moments per weight, and at least the snapshots at steps 0, 1, 2, 5, 10 and 20
+    assert size - bytes_before >= params * (1 + 2 + 6)
+    let_go(experiment)
+    assert models_in_memory() == (count_before, bytes_before)  # a shell is not a model
+    del experiment
+    gc.collect()
+    assert models_in_memory() == (count_before, bytes_before)
 
 # -- downloads ------------------------------------------------------------------------------------------------
 def test_the_history_csv_has_a_row_per_step():

@@ -21,7 +21,7 @@ from rnnviz import session
 from rnnviz.checkpoint import export_bytes
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import share_query
+from rnnviz.hosting import share_query, was_let_go
 from rnnviz.lessons import LESSONS
 from rnnviz.limits import SessionRegistry, TrainingTurns
 
@@ -392,6 +392,8 @@ def test_a_closed_session_is_let_go_after_the_ttl_and_comes_back_fresh():
     at = open_app({"dataset": "sentences", "hidden_size": "10"})
     step(at, 3)
     model = experiment(at)
+    at.switch_page("pages/side_by_side.py").run()  # its models belong to the session too
+    compared = at.session_state["compare_comparison"].experiments
     clock[0] = 100
     assert session.keep_round(lambda key: True) == []  # still connected: seen by the keeper
     clock[0] = 250
@@ -399,6 +401,7 @@ def test_a_closed_session_is_let_go_after_the_ttl_and_comes_back_fresh():
     clock[0] = 281
     assert session.keep_round(lambda key: False) == [at.session_state["session_key"]]
     assert all(p.numel() == 0 for p in model.model.parameters()) and model.trainer.history.empty
+    assert compared and all(was_let_go(other) for other in compared)
     at.run()  # the tab comes back after all: a new model with the same settings, and a word why
     assert experiment(at) is not model and experiment(at).config == model.config
     assert experiment(at).step == 0 and any("was let go" in warning.value for warning in at.warning)

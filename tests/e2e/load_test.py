@@ -12,7 +12,8 @@ Reported (printed, and written to artifacts/load_test.json):
 - steps per second per session (steps trained ÷ seconds training), and all sessions together
 - how often a tab showed "Waiting for a turn" (the cap on concurrent trainers at work)
 - the server's RSS: idle, one session, all open, peak while training, per extra session,
-  and after the tabs close, over time, until the keeper lets the models go
+  and after the tabs close, over time, until the keeper lets the models go; then how many models the
+  server still holds (counted by the server itself, since freed memory need not leave the RSS)
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def rss_mb(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far: by process `pid` (user + system), or by the whole machine (all but idle)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    if pid is not None:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / ticks  # all minus idle and iowait
 
 
 class MemoryWatch(threading.Thread):
@@ -187,6 +200,7 @@ def measure(results, errors, url, server, playwright, log, out, sessions, train_
 
     # Train: every tab presses Train, then pauses train_seconds later, in the same order.
     started = []
+    cpu_before = (time.monotonic(), cpu_seconds(server.pid), cpu_seconds())
     for page in pages:
         page.locator(".st-key-train_toggle button").first.click()
         started.append(time.monotonic())
@@ -207,6 +221,11 @@ def measure(results, errors, url, server, playwright, log, out, sessions, train_
             waiting_seen[index] += "Waiting for a turn" in text
         samples += 1
         time.sleep(0.5)
+    wall, server_cpu, machine_cpu = (time.monotonic() - cpu_before[0], cpu_seconds(server.pid) - cpu_before[1],
+                                     cpu_seconds() - cpu_before[2])
+    # Cores busy on average while the tabs trained: the server's share, and everything (Chromium included).
+    results["cores_busy_server"] = round(server_cpu / wall, 2)
+    results["cores_busy_machine"] = round(machine_cpu / wall, 2)
     results["rss_peak_training_mb"] = round(watch.peak, 1)
     time.sleep(2)  # the last ticks end
     results["rss_after_training_mb"] = round(rss_mb(server.pid), 1)
@@ -262,6 +281,10 @@ def measure(results, errors, url, server, playwright, log, out, sessions, train_
                 if "let go of" in line and stamp > closed:
                     released_at = round(stamp - closed, 1)
                     results["keeper_said"] = line
+                    held = re.search(r"(\d+) models in memory, ([\d.]+) MB", line)
+                    if held:  # counted in the server itself: the direct answer, whatever the RSS does
+                        results["models_in_memory_after_let_go"] = int(held.group(1))
+                        results["tensor_mb_after_let_go"] = float(held.group(2))
         if released_at is not None and time.monotonic() - closed > released_at + 15:
             break
     watch.stopped.set()
@@ -279,8 +302,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long each session trains")
-    parser.add_argument("--settle", type=float, default=260.0,
-                        help="how long to follow the memory after closing (the TTL is 180 s, plus the keeper's 10 s)")
+    parser.add_argument("--settle", type=float, default=200.0,
+                        help="how long to follow the memory after closing (the TTL is 120 s, plus the keeper's 10 s)")
     parser.add_argument("--budget", type=float, default=900.0, help="the whole run's limit in seconds")
     args = parser.parse_args()
     figures = main(args.sessions, args.seconds, args.budget, args.settle)
