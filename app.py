@@ -6,10 +6,14 @@ Start it with `streamlit run app.py`.
 
 import streamlit as st
 
-from rnnviz import session
-from rnnviz.train import warm_up_optimizers
+from ui.chart_library import load_chart_library
 
 st.set_page_config(layout="wide", page_title="rnnviz", page_icon="🔁")
+load_chart_library()  # before torch is imported: the browser loads Plotly meanwhile
+
+from rnnviz.train import warm_up_optimizers  # noqa: E402 - imports torch (about 2 s): after the line above
+from ui import sidebar  # noqa: E402
+
 page = st.navigation([
     st.Page("pages/train.py", title="Train", default=True),
     st.Page("pages/unrolled.py", title="Unrolled recurrence"),
@@ -22,7 +26,7 @@ page = st.navigation([
     st.Page("pages/side_by_side.py", title="Side by side"),
     st.Page("pages/inside_model.py", title="Inside the model"),
 ])
-session.controls()
+sidebar.controls()
 page.run()
 # After the page, so the first page does not share the interpreter with it: see its docstring.
 warm_up_optimizers()

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from rnnviz import charts, lesson_views, session, views
+from rnnviz import charts, lesson_views, views
 from rnnviz.charts import analysis as analysis_charts
+from ui import drawing, state
 
 WHICH = {"the last step's loss only, ∂L_T/∂h_t": "last", "the whole loss, ∂L/∂h_t": "total"}
 
 st.title("Gradients")
 st.caption("Backpropagation through time sends the error at each step back through every earlier step. "
            "These views show how much of it arrives.")
-which = st.radio("Heatmap of", list(WHICH), index=session.index_of(list(WHICH), "grad_which"), key="grad_which",
+which = st.radio("Heatmap of", list(WHICH), index=state.index_of(list(WHICH), "grad_which"), key="grad_which",
                  horizontal=True)
 
 
@@ -19,7 +20,7 @@ def clipping_views(experiment):
     trainer = experiment.trainer
     left, right = st.columns(2)
     with left:
-        session.chart(charts.grad_norm_figure(trainer.history, trainer.clip), "grad_chart",
+        drawing.chart(charts.grad_norm_figure(trainer.history, trainer.clip), "grad_chart",
                       "The effect of clipping: steps above the dashed threshold are scaled down onto it.")
     with right:
         st.markdown("**The formulas behind these numbers**")
@@ -51,25 +52,25 @@ def through_time_views(experiment):
     latest = views.latest_gradients(experiment) or {}
     left, right = st.columns(2)
     with left:
-        session.chart(charts.grad_heatmap_figure(trainer.gradient_log, which=WHICH[which]), "grad_heatmap_chart",
+        drawing.chart(charts.grad_heatmap_figure(trainer.gradient_log, which=WHICH[which]), "grad_heatmap_chart",
                       "One row per logged batch, time steps across: watch whether the left side fades or lights up.")
     with right:
         spectral = lesson_views.spectral_history(experiment)
-        session.chart(analysis_charts.spectral_figure(spectral, experiment.config.cell), "spectral_chart",
+        drawing.chart(analysis_charts.spectral_figure(spectral, experiment.config.cell), "spectral_chart",
                       "Spectral radius ρ (solid) and largest singular value σ_max (dashed) of W_hh. Each step back "
                       "multiplies the gradient by W_hhᵀ·diag(tanh′), tanh′ ≤ 1: σ_max below 1 shrinks it every step "
                       "(vanishing); ρ above 1 lets some direction grow every step (exploding, unless tanh saturates).")
     left, right = st.columns(2)
     with left:
-        session.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
+        drawing.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
                                               step=latest.get("step")), "step_grad_chart",
                       "Log scale. Read the dashed line right to left: each step back multiplies by W_hhᵀ·diag(f′); "
                       "a steady fall is the vanishing gradient.")
     with right:
-        session.chart(charts.param_grad_figure(views.parameter_grad_norms(experiment), trainer.clip),
+        drawing.chart(charts.param_grad_figure(views.parameter_grad_norms(experiment), trainer.clip),
                       "param_grad_chart", "Which weights the latest batch pushes hardest.")
 
 
-session.live(lambda experiment: None)  # trains, with the status line; the views below redraw once a second
-session.live(through_time_views, trains=False)
-session.live(clipping_views, trains=False)
+drawing.live(lambda experiment: None)  # trains, with the status line; the views below redraw once a second
+drawing.live(through_time_views, trains=False)
+drawing.live(clipping_views, trains=False)

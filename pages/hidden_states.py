@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from rnnviz import charts, session, views
+from rnnviz import charts, views
 from rnnviz.errors import InputError
+from ui import drawing, state
 
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
 NOW = "now"
@@ -19,9 +20,9 @@ INSIDE = {
 st.title("Hidden states")
 st.caption("Every hidden unit (rows) at every time step (columns) while the model reads a sequence. Drag the "
            "slider to see the same sequence through the model as it was earlier in training.")
-experiment = session.experiment()
+experiment = state.experiment()
 left, middle, right = st.columns([2, 3, 1])
-source = left.radio("Read", list(SOURCES), index=session.index_of(list(SOURCES), "hidden_source"), key="hidden_source")
+source = left.radio("Read", list(SOURCES), index=state.index_of(list(SOURCES), "hidden_source"), key="hidden_source")
 # Forget choices the current model does not have (fewer snapshots, layers or units after a reset).
 choices = [*experiment.trainer.snapshot_steps(), NOW]
 layers, units_all = experiment.model.num_layers, list(range(experiment.model.hidden_size))
@@ -30,14 +31,14 @@ for key, fits in (("hidden_snapshot", lambda value: value in choices), ("hidden_
     if key in st.session_state and not fits(st.session_state[key]):
         del st.session_state[key]
 snapshot = middle.select_slider("Model after training step", choices, key="hidden_snapshot",
-                                value=session.default("hidden_snapshot", NOW),
+                                value=state.default("hidden_snapshot", NOW),
                                 help="Weights are saved often early in training and every so often later.")
 layer = 1
 if layers > 1:
     layer = right.number_input("Layer", min_value=1, max_value=layers, key="hidden_layer",
-                               value=session.default("hidden_layer", 1, blank="min"))
+                               value=state.default("hidden_layer", 1, blank="min"))
 units = st.multiselect("Units to draw as lines", units_all, key="hidden_units",
-                       default=session.default("hidden_units", units_all[:3]))
+                       default=state.default("hidden_units", units_all[:3]))
 
 
 def live_views(experiment):
@@ -48,19 +49,19 @@ def live_views(experiment):
         st.warning(str(error))
         return
     step = experiment.step if snapshot == NOW else snapshot
-    session.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
+    drawing.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
                                                bound=views.hidden_bound(experiment),
                                                title=f"Hidden state h_t after training step {step}"),
                   "hidden_chart",
                   "Red is positive, blue negative. A row that keeps its colour is a unit holding on to something; "
                   "after the dashed line the model reads its own predictions.")
-    session.chart(charts.units_figure(result.hidden[layer - 1, 0], units, labels), "units_chart",
+    drawing.chart(charts.units_figure(result.hidden[layer - 1, 0], units, labels), "units_chart",
                   f"The chosen units of layer {layer}: look for one that switches at a particular symbol.")
     gates = {name: values[layer - 1, 0] for name, values in result.gates.items()}
     cell = None if result.cell is None else result.cell[layer - 1, 0]
-    session.chart(charts.gates_figure(gates, labels, cell=cell, title=f"Inside the cell, layer {layer}"),
+    drawing.chart(charts.gates_figure(gates, labels, cell=cell, title=f"Inside the cell, layer {layer}"),
                   "gates_chart", INSIDE[experiment.config.cell])
 
 
-session.live(lambda experiment: None)  # trains, with the status line; the views below redraw once a second
-session.live(live_views, trains=False)
+drawing.live(lambda experiment: None)  # trains, with the status line; the views below redraw once a second
+drawing.live(live_views, trains=False)

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from rnnviz import lesson_views, memory_sweep, session
+from rnnviz import lesson_views, memory_sweep
 from rnnviz.charts import memory
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset
 from rnnviz.errors import InputError
 from rnnviz.limits import TURNS
 from rnnviz.memory_tasks import MEMORY_TASKS
+from ui import drawing, state, training
 
 TITLES = {"recall": "M1 · Recall the first letter", "brackets": "M2 · Balanced brackets",
           "adding": "M3 · The adding problem"}
@@ -31,8 +32,8 @@ def keep(**values) -> None:
 st.title("Memory tasks")
 st.caption("Each task hides the answer's clue many steps back. Train the three cells at growing lags and watch "
            "the plain RNN fall to chance while the gated cells keep learning; the gradient plot shows why.")
-session.live(lambda experiment: None)  # trains the sidebar's model, with the status line
-experiment = session.experiment()
+drawing.live(lambda experiment: None)  # trains the sidebar's model, with the status line
+experiment = state.experiment()
 tasks = list(MEMORY_TASKS)
 loaded = experiment.config.dataset if experiment.config.dataset in MEMORY_TASKS else None
 initial = kept("memory_task", loaded or "recall")
@@ -70,7 +71,7 @@ def loaded_views(experiment):
     third.metric("Training step", f"{experiment.step}")
     profile = memory_sweep.gradient_profile(experiment)
     label = f"your {config.cell.upper()}, step {experiment.step}"
-    session.chart(memory.gradient_profile_figure(None, current=profile, current_label=label,
+    drawing.chart(memory.gradient_profile_figure(None, current=profile, current_label=label,
                                                  title=f"Your model's gradient reach · {label}"),
                   "memory_model_chart",
                   "Your model's ‖∂L_T/∂h_t‖: the dotted line's drop from right to left is how much of the answer's "
@@ -78,22 +79,22 @@ def loaded_views(experiment):
 
 
 st.subheader("Your model")
-session.live(loaded_views, trains=False)
+drawing.live(loaded_views, trains=False)
 
 # -- accuracy against lag -------------------------------------------------------------------------------------
 st.subheader("Accuracy against lag: RNN, LSTM and GRU")
 first, second, third, fourth = st.columns([3, 3, 1, 1])
 lags_key, steps_key = f"memory_lags_{task}", f"memory_steps_{task}"
 lags = first.multiselect("Lags", lesson_views.LAG_CHOICES, key=lags_key,
-                         default=session.default(lags_key, kept(lags_key, lesson_views.SWEEP_LAGS[task])))
+                         default=state.default(lags_key, kept(lags_key, lesson_views.SWEEP_LAGS[task])))
 cells = second.multiselect("Cells", list(memory_sweep.CELLS), key="memory_cells", format_func=CELL_NAMES.get,
-                           default=session.default("memory_cells", kept("memory_cells", list(memory_sweep.CELLS))))
+                           default=state.default("memory_cells", kept("memory_cells", list(memory_sweep.CELLS))))
 steps = third.number_input("Steps each", min_value=10, max_value=2000, step=50, key=steps_key,
-                           value=session.default(steps_key, kept(steps_key, preset.steps), blank="min"))
+                           value=state.default(steps_key, kept(steps_key, preset.steps), blank="min"))
 budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(lesson_views.SWEEP_BUDGET), step=5,
                              key="memory_budget",
-                             value=session.default("memory_budget", kept("memory_budget",
-                                                                         int(lesson_views.SWEEP_BUDGET)), blank="min"))
+                             value=state.default("memory_budget", kept("memory_budget",
+                                                                       int(lesson_views.SWEEP_BUDGET)), blank="min"))
 keep(**{lags_key: lags, "memory_cells": cells, steps_key: steps, "memory_budget": budget})
 settings = (task, tuple(sorted(lags)), tuple(cells), int(steps), int(budget))
 if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lags or not cells,
@@ -116,7 +117,7 @@ if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lag
                 st.warning(str(error))
     bar.empty()
 table = st.session_state.get(SWEEPS, {}).get(settings)
-session.chart(memory.lag_accuracy_figure(table, lesson_views.chance_level(task), TITLES[task]), "memory_lag_chart",
+drawing.chart(memory.lag_accuracy_figure(table, lesson_views.chance_level(task), TITLES[task]), "memory_lag_chart",
               "Every run starts from the same seed and reads the same data. Look for the lag at which the tanh RNN "
               "drops to the dashed chance line while the LSTM and GRU stay up.")
 if table is not None:
@@ -132,10 +133,10 @@ first, second = st.columns([3, 2])
 start_lag = experiment.config.lag if loaded == task else preset.lag
 lag_key = f"memory_lag_{task}"
 lag = first.slider("Lag", 2, MAX_PROFILE_LAG, key=lag_key,
-                   value=session.default(lag_key, kept(lag_key, min(max(start_lag, 2), MAX_PROFILE_LAG))))
+                   value=state.default(lag_key, kept(lag_key, min(max(start_lag, 2), MAX_PROFILE_LAG))))
 trained = second.select_slider("After training steps (each cell, same seed)", [0, 25, 50, 100],
                                key="memory_profile_steps",
-                               value=session.default("memory_profile_steps", kept("memory_profile_steps", 0)))
+                               value=state.default("memory_profile_steps", kept("memory_profile_steps", 0)))
 keep(**{lag_key: lag, "memory_profile_steps": trained})
 key = (task, int(lag), int(trained))
 profiles = st.session_state.get(PROFILES, {}).get(key)
@@ -144,9 +145,9 @@ if profiles is None:
         profiles = remember(PROFILES, key, memory_sweep.gradient_profiles(task, int(lag), steps=int(trained)))
 current = None
 if loaded == task and experiment.config.lag == lag:
-    with session.model_lock(experiment):
+    with training.model_lock(experiment):
         current = memory_sweep.gradient_profile(experiment)
-session.chart(memory.gradient_profile_figure(profiles, current=current,
+drawing.chart(memory.gradient_profile_figure(profiles, current=current,
                                              current_label=f"your model, step {experiment.step}"),
               "memory_profile_chart",
               "‖∂L_T/∂h_t‖ for a fresh batch: read from the answer (right) back to the clue (left). The tanh RNN's "

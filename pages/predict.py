@@ -2,34 +2,35 @@
 
 import streamlit as st
 
-from rnnviz import charts, session, views
+from rnnviz import charts, views
 from rnnviz.config import LIMITS
 from rnnviz.errors import InputError
+from ui import drawing, state, training
 
 st.title("Predict")
 st.caption("The model warms its hidden state up on the prefix, then feeds each prediction back in as the next "
            "input. At temperature 0 it always takes the most likely symbol; higher temperatures sample, and more "
            "unlikely choices appear.")
-experiment = session.experiment()
+experiment = state.experiment()
 # Training goes on here too; only the status line is live, so the samples hold still.
-session.live(lambda experiment: None)
+drawing.live(lambda experiment: None)
 config = experiment.config
 left, middle, right, last = st.columns([4, 2, 2, 2])
 with left:
-    session.prefix_box(key="predict_prefix")
+    drawing.prefix_box(key="predict_prefix")
 middle.number_input("Length", min_value=1, max_value=LIMITS["predict_len"][2], key="predict_length",
-                    value=session.default("predict_length", config.predict_len, blank="min"))
+                    value=state.default("predict_length", config.predict_len, blank="min"))
 right.number_input("Temperature (0 = greedy)", min_value=0.0, max_value=LIMITS["temperature"][2], step=0.1,
                    key="predict_temperature", format="%g",
-                   value=session.default("predict_temperature", config.temperature, blank="min"))
+                   value=state.default("predict_temperature", config.temperature, blank="min"))
 samples = last.number_input("Samples", min_value=1, max_value=5, key="predict_samples",
-                            value=session.default("predict_samples", 3, blank="min"))
-session.apply_settings(predict_len=st.session_state["predict_length"],
+                            value=state.default("predict_samples", 3, blank="min"))
+drawing.apply_settings(predict_len=st.session_state["predict_length"],
                        temperature=st.session_state["predict_temperature"])
 config = experiment.config
 ds = experiment.dataset
 try:
-    with session.model_lock(experiment):
+    with training.model_lock(experiment):
         predictions = views.samples(experiment, config.prefix, config.predict_len, config.temperature,
                                     count=1 if config.temperature == 0 else int(samples))
 except InputError as error:
@@ -39,16 +40,13 @@ if predictions:
     if config.temperature == 0:
         st.caption("Greedy: every sample would be the same, so one is shown. Raise the temperature to sample.")
     for number, prediction in enumerate(predictions, start=1):
-        session.written_text(*views.split_text(ds, prediction), key=f"sample_{number}")
+        drawing.written_text(*views.split_text(ds, prediction), key=f"sample_{number}")
     first = predictions[0]
     left, right = st.columns(2)
     with left:
-        if ds.is_tokens:
-            session.chart(charts.candidates_figure(first), "predict_candidates_chart",
-                          "The first sample's top candidates at each step; the one taken is outlined.")
-        else:
-            session.chart(charts.series_figure(first), "predict_candidates_chart",
-                          "The prefix and the values the model continues it with.")
+        drawing.continuation_chart(first, ds, "predict_candidates_chart",
+                                   "The first sample's top candidates at each step; the one taken is outlined.",
+                                   "The prefix and the values the model continues it with.")
     with right:
-        session.chart(charts.trajectory_figure(first, views.prediction_labels(ds, first)), "trajectory_chart",
+        drawing.chart(charts.trajectory_figure(first, views.prediction_labels(ds, first)), "trajectory_chart",
                       "The top layer's hidden state flattened to 2-D: blue while reading, orange while writing.")

@@ -3,25 +3,27 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import session, views
+from rnnviz import views
 from rnnviz.charts import compare
 from rnnviz.compare import DATA_SETTINGS
 from rnnviz.errors import InputError
+from ui import drawing, side_by_side, state
 
 st.title("Side by side")
 st.caption("The sidebar's settings, trained two or three times with one thing changed: the same data, the same "
            "batches in the same order, the same seed. Any difference in the curves is that one setting.")
-session.live(lambda experiment: None)  # the sidebar's own model, should its Train be pressed here
-going = session.comparison()
-session.compare_controls(going)
+drawing.live(lambda experiment: None)  # the sidebar's own model, should its Train be pressed here
+going = side_by_side.comparison()
+side_by_side.compare_controls(going)
 if going is None:
-    st.error(session.build_comparison(st.session_state.get(session.COMPARE_KIND, "cells")) or "No models to compare.")
+    st.error(side_by_side.build_comparison(st.session_state.get(side_by_side.COMPARE_KIND, "cells"))
+             or "No models to compare.")
     st.stop()
-experiment = session.experiment()
+experiment = state.experiment()
 if going.needs_rebuild(experiment.config) and going.step == 0 and not going.diverged:
     # Nothing trained yet: follow the sidebar (a lesson just chosen, say) without asking.
-    message = session.build_comparison(st.session_state.get(session.COMPARE_KIND, "cells"))
-    going = session.comparison()
+    message = side_by_side.build_comparison(st.session_state.get(side_by_side.COMPARE_KIND, "cells"))
+    going = side_by_side.comparison()
     if message:
         st.error(message)
 if going.needs_rebuild(experiment.config):
@@ -32,7 +34,7 @@ st.caption(f"Data: **{base.dataset}** · hidden size {base.hidden_size} · {base
            + ", ".join(f"**{label}**" for label in going.labels))
 same_data = all(getattr(experiment.config, name) == getattr(base, name) for name in DATA_SETTINGS)
 if same_data:
-    session.prefix_box(key="compare_prefix")
+    drawing.prefix_box(key="compare_prefix")
 prefix = experiment.config.prefix if same_data else base.prefix
 
 
@@ -60,7 +62,7 @@ def text_views(going):
     """Redrawn with every tick: what each model writes after the same prefix."""
     rows = [{"model": label, "writes after the prefix": written(prediction)}
             for label, prediction in predictions(going)]
-    session.text_table(pd.DataFrame(rows), key="compare_continuations")
+    drawing.text_table(pd.DataFrame(rows), key="compare_continuations")
     st.caption("Each model continues the same prefix; the models that learn sooner get it right sooner.")
     for label, message in going.diverged.items():
         st.error(f"{label}: {message}")
@@ -72,24 +74,24 @@ def chart_views(going):
     labels = going.labels
     left, right = st.columns(2)
     with left:
-        session.chart(compare.compare_loss_figure(histories, labels), "compare_loss_chart",
+        drawing.chart(compare.compare_loss_figure(histories, labels), "compare_loss_chart",
                       "Same batches, same order: the line that falls first belongs to the setting that learns fastest.")
     with right:
-        session.chart(compare.compare_grad_norm_figure(histories, labels,
+        drawing.chart(compare.compare_grad_norm_figure(histories, labels,
                                                        [e.trainer.clip for e in going.experiments]),
                       "compare_grad_chart",
                       "Spikes are exploding gradients; a dashed line is a model's clipping threshold θ.")
     left, right = st.columns(2)
     with left:
         entries = [(label, views.latest_gradients(e)) for label, e in zip(labels, going.experiments)]
-        session.chart(compare.compare_step_grad_figure(entries), "compare_step_grad_chart",
+        drawing.chart(compare.compare_step_grad_figure(entries), "compare_step_grad_chart",
                       "Read right to left: a level line still carries the last step's error to the first; a steep "
                       "fall is a vanishing gradient.")
     with right:
-        session.chart(compare.compare_prediction_figure(predictions(going)), "compare_prediction_chart",
+        drawing.chart(compare.compare_prediction_figure(predictions(going)), "compare_prediction_chart",
                       "The same question to each model: its top candidates at each generated step, the one taken "
                       "outlined.")
 
 
-session.live_comparison(text_views)
-session.live_comparison(chart_views, trains=False)
+side_by_side.live_comparison(text_views)
+side_by_side.live_comparison(chart_views, trains=False)

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import charts, session, views
+from rnnviz import charts, views
 from rnnviz.errors import InputError
+from ui import drawing
 
 st.title("Train")
-session.lesson_note()
-session.prefix_box()
+drawing.lesson_note()
+drawing.prefix_box()
 
 
 def prediction_of(experiment, say: bool = False):
@@ -26,11 +27,11 @@ def prediction_views(experiment):
         return
     left, right = st.columns([3, 2])
     with left:
-        session.written_text(*views.split_text(experiment.dataset, prediction), key="continuation")
+        drawing.written_text(*views.split_text(experiment.dataset, prediction), key="continuation")
         st.caption("The prefix (underlined) and what the model writes after it, updated as it trains.")
     with right:
         st.markdown("**Before and after: the continuation as training went on**")
-        session.text_table(views.milestone_table(experiment, current=prediction.continuation), key="milestones")
+        drawing.text_table(views.milestone_table(experiment, current=prediction.continuation), key="milestones")
 
 
 def chart_views(experiment):
@@ -41,14 +42,12 @@ def chart_views(experiment):
     left, right = st.columns(2)
     if prediction is not None:
         with left:
-            if ds.is_tokens:
-                session.chart(charts.candidates_figure(prediction), "candidates_chart",
-                              "The most likely next symbols at each generated step; the one taken is outlined.")
-            else:
-                session.chart(charts.series_figure(prediction), "candidates_chart",
-                              "The prefix (blue) and the values the model continues it with (orange).")
+            drawing.continuation_chart(prediction, ds, "candidates_chart",
+                                       "The most likely next symbols at each generated step; the one taken is "
+                                       "outlined.",
+                                       "The prefix (blue) and the values the model continues it with (orange).")
         with right:
-            session.chart(charts.hidden_heatmap_figure(prediction.hidden, views.prediction_labels(ds, prediction),
+            drawing.chart(charts.hidden_heatmap_figure(prediction.hidden, views.prediction_labels(ds, prediction),
                                                        prefix_len=len(prediction.prefix),
                                                        bound=views.hidden_bound(experiment),
                                                        title="Hidden state: reading the prefix, then writing"),
@@ -57,24 +56,24 @@ def chart_views(experiment):
     history = experiment.trainer.history
     left, right = st.columns(2)
     with left:
-        session.chart(charts.loss_figure(history, perplexity=ds.is_tokens), "loss_chart",
+        drawing.chart(charts.loss_figure(history, perplexity=ds.is_tokens), "loss_chart",
                       "A falling smoothed line means the model is learning; dots are data it never trains on.")
     with right:
-        session.chart(charts.grad_norm_figure(history, experiment.trainer.clip), "grad_chart",
+        drawing.chart(charts.grad_norm_figure(history, experiment.trainer.clip), "grad_chart",
                       "Spikes are exploding gradients; clipping scales every step above θ down onto the line.")
     latest = views.latest_gradients(experiment) or {}
     left, right = st.columns(2)
     with left:
-        session.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
+        drawing.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
                                               step=latest.get("step")),
                       "step_grad_chart",
                       "Dashed: how much the last step's error reaches each earlier step. Falling to the left "
                       "is the vanishing gradient.")
     with right:
-        session.chart(charts.grad_heatmap_figure(experiment.trainer.gradient_log), "grad_heatmap_chart",
+        drawing.chart(charts.grad_heatmap_figure(experiment.trainer.gradient_log), "grad_heatmap_chart",
                       "One row per logged batch: colour fading to the left means the gradient vanishes on its "
                       "way back in time.")
 
 
-session.live(prediction_views)
-session.live(chart_views, trains=False)
+drawing.live(prediction_views)
+drawing.live(chart_views, trains=False)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from rnnviz import charts, session, views
+from rnnviz import charts, views
 from rnnviz.errors import InputError
+from ui import drawing, state, training
 
 EQUATIONS = {
     "rnn": r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}), \qquad y_t = W_{hy}\,h_t + b_y",
@@ -20,16 +21,16 @@ st.caption("Left, the network as it is built: one cell per layer and a loop that
            "cell unrolled over time. Press ▶ Play or drag the slider: at each step x_t enters, h_{t−1} flows in "
            "from the left, h_t appears as a colour strip, and y_t shows the most likely next symbols.")
 # Training goes on here too; only the status line is live, so the animation is not interrupted.
-session.live(lambda experiment: None)
-source = st.radio("Run the model on", list(SOURCES), index=session.index_of(list(SOURCES), "unrolled_source"),
+drawing.live(lambda experiment: None)
+source = st.radio("Run the model on", list(SOURCES), index=state.index_of(list(SOURCES), "unrolled_source"),
                   key="unrolled_source", horizontal=True)
-experiment = session.experiment()
+experiment = state.experiment()
 try:
-    with session.model_lock(experiment):
+    with training.model_lock(experiment):
         result, labels, _ = views.sequence_trace(experiment, SOURCES[source], max_steps=views.MAX_UNROLLED)
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
                                     cell=experiment.config.cell, bound=views.hidden_bound(experiment))
-    session.chart(figure, "unrolled_chart",
+    drawing.chart(figure, "unrolled_chart",
                   f"The model as it is at training step {experiment.step}; it redraws when you change something "
                   "(training goes on meanwhile).")
 except InputError as error:

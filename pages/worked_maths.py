@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from rnnviz import lesson_views, session, worked
+from rnnviz import lesson_views, worked
 from rnnviz.charts import maths
 from rnnviz.errors import InputError
+from ui import drawing, state, training
 
 st.title("Worked maths")
 st.caption("The equations every step computes, with the numbers filled in: first a tiny network with fixed "
            "weights you can check by hand, then any step of the model you are training.")
-session.live(lambda experiment: None)  # trains, with the status line; the equations below hold still to be read
+drawing.live(lambda experiment: None)  # trains, with the status line; the equations below hold still to be read
 
 st.subheader("The tutorial's example: 2 inputs, 3 hidden units, 1 output, no biases")
 st.latex(r"\mathbf{a}_t = W_{xh}\mathbf{x}_t + W_{hh}\mathbf{h}_{t-1},\qquad \mathbf{h}_t = \tanh(\mathbf{a}_t),"
@@ -26,21 +27,21 @@ for terms in example:
             st.latex(line)
 left, right = st.columns(2)
 with left:
-    session.chart(maths.worked_figure(example), "worked_chart",
+    drawing.chart(maths.worked_figure(example), "worked_chart",
                   "Each step adds what the units remember (W_hh·h_{t−1}) to the new input, so h_t climbs towards "
                   "tanh's ceiling of 1 and y_t grows with it.")
 with right:
     st.warning("The tutorial prints values for y_1, h_2, y_2, h_3 and y_3 that do not follow from its own equations "
                "(a_1 and h_1 do). The numbers above are computed from the equations; here are both.")
-    session.text_table(lesson_views.printed_vs_computed(example), key="worked_printed")
+    drawing.text_table(lesson_views.printed_vs_computed(example), key="worked_printed")
 
 st.subheader("The same step in your model")
 st.caption("Your model reading the prefix, at the current training step. Pick a step: the units that moved most "
            "there are shown, the others summarised.")
-session.prefix_box(key="worked_prefix")
-experiment = session.experiment()
+drawing.prefix_box(key="worked_prefix")
+experiment = state.experiment()
 try:
-    with session.model_lock(experiment):
+    with training.model_lock(experiment):
         inputs, labels = lesson_views.prefix_steps(experiment)
         steps = inputs.shape[1]
         # Forget choices the current model or prefix does not have (a shorter prefix, fewer units or layers).
@@ -52,16 +53,16 @@ try:
         step = steps
         if steps > 1:
             step = left.slider("Step t (the symbol read there)", 1, steps, key="worked_step",
-                               value=session.default("worked_step", steps))
+                               value=state.default("worked_step", steps))
         left.caption(f"Step {step} reads **{labels[step - 1]}**.")
         units = middle.number_input("Units shown", min_value=1, max_value=min(8, experiment.model.hidden_size),
                                     key="worked_units",
-                                    value=session.default("worked_units", min(4, experiment.model.hidden_size),
-                                                          blank="min"))
+                                    value=state.default("worked_units", min(4, experiment.model.hidden_size),
+                                                        blank="min"))
         layer = 1
         if experiment.model.num_layers > 1:
             layer = right.number_input("Layer", min_value=1, max_value=experiment.model.num_layers,
-                                       key="worked_layer", value=session.default("worked_layer", 1, blank="min"))
+                                       key="worked_layer", value=state.default("worked_layer", 1, blank="min"))
         terms = lesson_views.model_step(experiment, step, units=units, layer=layer - 1)
         chain = lesson_views.model_chain(experiment, layer=layer - 1)
     trained_at = experiment.step
@@ -76,7 +77,7 @@ try:
                     "it remembers (red)?" if terms.cell == "rnn" else
                     f"At training step {trained_at}: each gate per unit, 0 shut and 1 open. A forget gate (LSTM) near "
                     "1 keeps the cell's memory; a GRU's update gate near 1 keeps h_{t−1}.")
-        session.chart(maths.step_terms_figure(terms, labels), "step_terms_chart", look_for)
+        drawing.chart(maths.step_terms_figure(terms, labels), "step_terms_chart", look_for)
     with right:
         st.markdown("**The BPTT chain**")
         st.latex(r"\frac{\partial L}{\partial \mathbf{h}_{t-1}} = \frac{\partial L_{t-1}}{\partial \mathbf{h}_{t-1}}"
@@ -84,11 +85,11 @@ try:
                  r"\frac{\partial L}{\partial \mathbf{h}_t}")
         st.latex(r"\frac{\partial \mathbf{h}_T}{\partial \mathbf{h}_t} = \prod_{k=t+1}^{T}"
                  r"\mathrm{diag}\big(\tanh'(\mathbf{a}_k)\big)\,W_{hh}")
-        state = "(h, c)" if experiment.config.cell == "lstm" else "h"
-        st.caption(f"Every step back multiplies the gradient by one such matrix (here for {state} of your "
+        carried = "(h, c)" if experiment.config.cell == "lstm" else "h"
+        st.caption(f"Every step back multiplies the gradient by one such matrix (here for {carried} of your "
                    f"{experiment.config.cell.upper()}; LSTM and GRU steps are differentiated the same way, gates "
                    "included). Its norm is the most it can stretch the gradient.")
-    session.chart(maths.bptt_figure(chain, labels), "bptt_chart",
+    drawing.chart(maths.bptt_figure(chain, labels), "bptt_chart",
                   "Bars below the dashed line shrink the gradient at each step back; the orange line multiplies "
                   "them from the end: if it falls steeply to the left, the last step cannot teach the first "
                   "(vanishing), if it climbs, it explodes.")

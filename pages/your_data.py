@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from rnnviz import checkpoint, exports, session, uploads
+from rnnviz import checkpoint, exports, uploads
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
+from ui import drawing, state, training
 
 REFUSED = "your_data_refused"  # section → the message of the last refused attempt there
 CSV_READ = "your_data_csv"  # (file id, numeric columns, refusal) of the CSV read last
@@ -33,19 +34,19 @@ def use_text() -> None:
             text = uploads.text_from_upload(upload, upload.name)
         else:
             text = st.session_state.get("own_text", "")
-        config, notices = uploads.text_config(text, base=session.experiment().config)
+        config, notices = uploads.text_config(text, base=state.experiment().config)
         new = Experiment(config)
     except InputError as error:
         refuse("text", error)
         return
     accepted("text")
-    session.replace_experiment(new, f"A character model of your text ({len(config.text):,} characters, "
-                               f"{len(new.dataset.symbols)} different symbols), ready to train.", notices)
+    state.replace_experiment(new, f"A character model of your text ({len(config.text):,} characters, "
+                             f"{len(new.dataset.symbols)} different symbols), ready to train.", notices)
 
 
 def use_column() -> None:
     upload, column = st.session_state.get("own_csv_file"), st.session_state.get("own_csv_column")
-    current = session.experiment().config
+    current = state.experiment().config
     base = current if current.dataset == "csv" else defaults_for("csv")
     try:
         if upload is None:
@@ -57,8 +58,8 @@ def use_column() -> None:
         refuse("csv", error)
         return
     accepted("csv")
-    session.replace_experiment(new, f"A model to forecast {column!r} ({len(series.values):,} values), ready to "
-                               "train: it learns to predict each value from the ones before.", notices)
+    state.replace_experiment(new, f"A model to forecast {column!r} ({len(series.values):,} values), ready to "
+                             "train: it learns to predict each value from the ones before.", notices)
 
 
 def load_model() -> None:
@@ -72,8 +73,8 @@ def load_model() -> None:
         return
     accepted("model")
     config = new.config
-    session.replace_experiment(new, f"Loaded {upload.name}: a {config.cell} of {config.hidden_size} units on "
-                               f"{config.dataset}, trained {new.step} steps. Press Train to go on.", notices)
+    state.replace_experiment(new, f"Loaded {upload.name}: a {config.cell} of {config.hidden_size} units on "
+                             f"{config.dataset}, trained {new.step} steps. Press Train to go on.", notices)
 
 
 def csv_columns(upload) -> tuple[list[str], str | None]:
@@ -95,7 +96,7 @@ def csv_columns(upload) -> tuple[list[str], str | None]:
 def locked(make, experiment):
     """Export data from a copy-safe state: not while a training tick changes the weights."""
     def build():
-        with session.model_lock(experiment):
+        with training.model_lock(experiment):
             return make(experiment)
     return build
 
@@ -104,7 +105,7 @@ def locked(make, experiment):
 st.title("Your data")
 st.caption("Train on text or numbers of your own, take the model and what it computed home, or load a model "
            "to go on training it. A file that cannot be used changes nothing: the model and its history stay.")
-session.live(lambda experiment: None)  # training goes on here too; the status line shows it
+drawing.live(lambda experiment: None)  # training goes on here too; the status line shows it
 text_tab, csv_tab, files_tab = st.tabs(["Your text", "Your numbers (CSV)", "Export and import"])
 
 with text_tab:
@@ -126,12 +127,12 @@ with csv_tab:
             st.error(f"{refusal} Nothing was changed: the current model and its history are as they were.")
         else:
             st.selectbox("Column to forecast", columns, key="own_csv_column",
-                         index=session.index_of(columns, "own_csv_column"))
+                         index=state.index_of(columns, "own_csv_column"))
             st.button("Train on this column", key="use_column", on_click=use_column, type="primary")
     show_refusal("csv")
 
 with files_tab:
-    experiment = session.experiment()
+    experiment = state.experiment()
     st.markdown("**Take home** the model, its training history and the arrays behind the views, as they are when "
                 "you click.")
     left, middle, right = st.columns(3)

@@ -1,7 +1,8 @@
 """rnnviz: train a small recurrent network and look inside it while it learns.
 
-The library has no Streamlit in it (but for `rnnviz.session`), so everything
-the app shows can be computed, tested and scripted without a browser.
+The library has no Streamlit in it (the app's Streamlit side is the `ui` package
+beside it), so everything the app shows can be computed, tested and scripted
+without a browser.
 """
 
 from .datasets import load_dataset

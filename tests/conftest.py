@@ -1,9 +1,13 @@
-"""Shared helpers for the library tests: small seeded models and a way to see that nothing changed."""
+"""Shared helpers for the tests: small seeded models, a way to see that nothing changed, and the app in AppTest."""
 
 import pytest
 import torch
+from pages_helpers import NavigationOnly, open_app
+from streamlit.testing.v1 import app_test
 
 from rnnviz import SeqModel, load_dataset
+from rnnviz.limits import SessionRegistry, TrainingTurns
+from ui import keeper, training
 
 # Small models run as fast on one thread, and two threads on this 2-core machine slow to a crawl
 # whenever anything else is busy (measured: 10 ms a step alone, over 1 s a step contended).
@@ -32,3 +36,23 @@ def counting():
 @pytest.fixture
 def sine():
     return load_dataset("sine", seed=0)
+
+
+# -- the AppTest page tests (helpers in pages_helpers.py) ------------------------------------------------------
+@pytest.fixture
+def server_navigation(monkeypatch):
+    """AppTest runs app.py's st.navigation as the server does (see pages_helpers.NavigationOnly)."""
+    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
+
+
+@pytest.fixture
+def app(server_navigation):
+    """The app as the server runs it, on its first page."""
+    return open_app()
+
+
+@pytest.fixture
+def fresh_server(server_navigation, monkeypatch):
+    """A server-wide session registry and training turns of the test's own."""
+    monkeypatch.setattr(keeper, "SESSIONS", SessionRegistry())
+    monkeypatch.setattr(training, "TURNS", TrainingTurns(max_concurrent=2))

@@ -5,18 +5,16 @@ AppTest never fires a fragment's run_every, so live training is tested through `
 """
 
 import math
-from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest, app_test
+from pages_helpers import block_text, chart_keys, experiment, lesson_on_every_page, page_charts, step
 
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.session import CELL_CHOICES, model_lock, train_now, train_tick
+from ui.state import CELL_CHOICES
+from ui.training import model_lock, train_now, train_tick
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = {"pages/train.py": ["candidates_chart", "hidden_chart", "loss_chart", "grad_chart", "step_grad_chart",
                             "grad_heatmap_chart"],
          "pages/unrolled.py": ["unrolled_chart"],
@@ -24,55 +22,6 @@ PAGES = {"pages/train.py": ["candidates_chart", "hidden_chart", "loss_chart", "g
          "pages/gradients.py": ["grad_heatmap_chart", "spectral_chart", "step_grad_chart", "param_grad_chart",
                                 "grad_chart"],
          "pages/predict.py": ["predict_candidates_chart", "trajectory_chart"]}
-
-
-class NavigationOnly(PagesManager):
-    """In a server, the first st.navigation call turns Streamlit's old `pages/`-folder mode off for good;
-    AppTest turns it back on before every run (the folder exists), and then runs a page without app.py.
-    Turning it off again right away makes AppTest run the app as the server does."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-@pytest.fixture
-def app(monkeypatch):
-    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def experiment(at) -> Experiment:
-    return at.session_state["experiment"]
-
-
-def chart_keys(at) -> list[str]:
-    return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
-
-
-def block_text(at, key: str) -> str:
-    """The text inside st.container(key=...): its HTML or markdown children."""
-    def find(node):
-        if str(getattr(getattr(node, "proto", None), "id", "")).endswith("-" + key):
-            return node
-        for child in getattr(node, "children", {}).values():
-            found = find(child)
-            if found is not None:
-                return found
-        return None
-
-    block = find(at._tree)
-    assert block is not None, f"no container with key {key!r}"
-    return " ".join(child.value for child in block.children.values())
-
-
-def step(at, count: int) -> None:
-    at.number_input(key="step_count").set_value(count).run()
-    at.button(key="step").click().run()
-    assert not at.exception
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -83,7 +32,7 @@ def test_every_page_renders_its_charts(app, page):
     assert not app.error
     assert chart_keys(app) == PAGES[page]
     assert app.button(key="train_toggle").label == "Train"  # the shared sidebar is there on every page
-    assert app.get("plotly_chart")[0].proto.spec  # a real figure went out
+    assert page_charts(app)[0].proto.spec  # a real figure went out
 
 
 def test_pages_share_the_one_experiment_and_keep_it(app):
@@ -261,12 +210,7 @@ def test_model_lock_is_one_reentrant_lock_per_experiment():
 
 @pytest.mark.parametrize("key", list(LESSONS))
 def test_every_page_works_for_every_lesson(app, key):
-    app.button(key=f"preset_{key}").click().run()
-    step(app, 2)
-    for page in PAGES:
-        app.switch_page(page).run()
-        assert not app.exception, (key, page, [e.value for e in app.exception])
-        assert not app.error, (key, page, [e.value for e in app.error])
+    for page in lesson_on_every_page(app, key, PAGES):
         assert chart_keys(app) == PAGES[page]
 
 
@@ -277,7 +221,7 @@ def test_hidden_states_at_an_earlier_snapshot_and_chosen_units(app):
     app.select_slider(key="hidden_snapshot").set_value(0).run()
     app.multiselect(key="hidden_units").set_value([4, 9]).run()
     assert not app.exception
-    specs = {chart.proto.id.rsplit("-", 1)[-1]: chart.proto.spec for chart in app.get("plotly_chart")}
+    specs = {chart.proto.id.rsplit("-", 1)[-1]: chart.proto.spec for chart in page_charts(app)}
     assert "after training step 0" in specs["hidden_chart"]
     assert '"name":"unit 4"' in specs["units_chart"] and '"name":"unit 9"' in specs["units_chart"]
 
@@ -286,7 +230,7 @@ def test_unrolled_view_runs_on_a_training_sample(app):
     app.switch_page("pages/unrolled.py").run()
     app.radio(key="unrolled_source").set_value("a training sample").run()
     assert not app.exception
-    (spec,) = [chart.proto.spec for chart in app.get("plotly_chart")]
+    (spec,) = [chart.proto.spec for chart in page_charts(app)]
     assert '"frames"' in spec and "unrolled over 12 steps" in spec
 
 

@@ -1,6 +1,6 @@
 """The lesson pages in AppTest (worked maths, memory tasks, side by side, inside the model), and the lesson links.
 
-The app runs as in tests/test_pages.py (with its workaround for AppTest's pages folder).
+The app runs as the server runs it, as in tests/test_pages.py: the `app` fixture (conftest.py) and pages_helpers.
 """
 
 import base64
@@ -11,8 +11,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest, app_test
-from test_pages import APP, NavigationOnly, block_text, chart_keys, experiment, step
+from pages_helpers import block_text, chart_keys, experiment, lesson_on_every_page, open_app, page_charts, step
 
 from rnnviz.config import Config
 from rnnviz.lessons import APP_URL, LESSONS, links_table, share_query
@@ -27,18 +26,8 @@ PAGES = {
 }
 
 
-@pytest.fixture
-def app(monkeypatch):
-    """The app as the server runs it (see test_pages.NavigationOnly), on its first page."""
-    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
 def specs(at) -> dict[str, str]:
-    return {chart.proto.id.rsplit("-", 1)[-1]: chart.proto.spec for chart in at.get("plotly_chart")}
+    return {chart.proto.id.rsplit("-", 1)[-1]: chart.proto.spec for chart in page_charts(at)}
 
 
 def values(array) -> np.ndarray:
@@ -69,12 +58,7 @@ def test_every_lesson_page_renders_its_charts(app, page):
 
 @pytest.mark.parametrize("key", ["L1", "L4", "M1", "M3"])
 def test_lesson_pages_work_for_other_cells_layers_and_data(app, key):
-    app.button(key=f"preset_{key}").click().run()
-    step(app, 2)
-    for page in PAGES:
-        app.switch_page(page).run()
-        assert not app.exception, (key, page, [e.value for e in app.exception])
-        assert not app.error, (key, page, [e.value for e in app.error])
+    for page in lesson_on_every_page(app, key, PAGES):
         loaded = ["memory_model_chart"] if page == "pages/memory.py" and key.startswith("M") else []
         assert chart_keys(app) == loaded + PAGES[page]
 
@@ -245,13 +229,8 @@ def test_each_lesson_link_rebuilds_its_lesson(key):
 
 
 @pytest.mark.parametrize("key", ["L1", "L3", "M2"])
-def test_opening_a_lesson_link_sets_the_app_up_ready_to_train(monkeypatch, key):
-    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for name, value in parse_qsl(share_query(key)[1:]):
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception
+def test_opening_a_lesson_link_sets_the_app_up_ready_to_train(server_navigation, key):
+    at = open_app(dict(parse_qsl(share_query(key)[1:])))
     model = experiment(at)
     assert model.config == LESSONS[key].config.replace(device=model.config.device) and model.step == 0
     assert at.button(key="train_toggle").label == "Train"

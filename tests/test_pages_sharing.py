@@ -1,88 +1,21 @@
-"""Issue 4 in the app, through Streamlit's AppTest: share links, the focused view, your own data, model files,
-turns at training and sessions let go. Every refusal must leave the model and its history as they were.
+"""Share links in the app, through Streamlit's AppTest: a link carries every setting, the focused view, a shared
+server's turns at training and sessions let go, and whatever a link or the prefix box carries, no traceback.
 
 AppTest never fires a fragment's run_every; the live tick is run by the run after pressing Train.
 """
 
-import io
-import math
-import pickle
-from pathlib import Path
-
-import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest, app_test
+from pages_helpers import block_text, experiment, open_app, step, texts
 
-from rnnviz import session
-from rnnviz.checkpoint import export_bytes
 from rnnviz.config import Config, defaults_for
-from rnnviz.experiment import Experiment
 from rnnviz.hosting import share_query, was_let_go
 from rnnviz.lessons import LESSONS
 from rnnviz.limits import SessionRegistry, TrainingTurns
+from ui import keeper, training
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGE = "pages/your_data.py"
-LONG_TEXT = "the cat sat on the mat. the dog sat on the log. " * 6  # long enough for the text defaults
-
-
-class NavigationOnly(PagesManager):
-    """As in test_pages.py: make AppTest run app.py's st.navigation as the server does."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-@pytest.fixture(autouse=True)
-def fresh_server(monkeypatch):
-    """Each test gets the server-wide registry and training turns of its own."""
-    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
-    monkeypatch.setattr(session, "SESSIONS", SessionRegistry())
-    monkeypatch.setattr(session, "TURNS", TrainingTurns(max_concurrent=2))
-
-
-def open_app(query: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def experiment(at) -> Experiment:
-    return at.session_state["experiment"]
-
-
-def texts(elements) -> list[str]:
-    return [element.value for element in elements]
-
-
-def block_text(at, key: str) -> str:
-    def find(node):
-        if str(getattr(getattr(node, "proto", None), "id", "")).endswith("-" + key):
-            return node
-        for child in getattr(node, "children", {}).values():
-            found = find(child)
-            if found is not None:
-                return found
-        return None
-
-    block = find(at._tree)
-    assert block is not None, f"no container with key {key!r}"
-    return " ".join(str(child.value) for child in block.children.values())
-
-
-def step(at, count: int) -> None:
-    at.number_input(key="step_count").set_value(count).run()
-    at.button(key="step").click().run()
-    assert not at.exception
+pytestmark = pytest.mark.usefixtures("fresh_server")  # each test: a session registry and training turns of its own
 
 
 def widget_keys(at) -> set[str]:
@@ -191,229 +124,70 @@ def test_the_classroom_key_hides_the_settings_and_keeps_training_controls():
     assert not at.exception and "dataset" not in widget_keys(at)
 
 
-# -- your own data ----------------------------------------------------------------------------------------------
-@pytest.fixture
-def trained():
-    """The app on the data page with a model trained 3 steps: what every refusal must leave alone."""
-    at = open_app(page=PAGE)
-    step(at, 3)
-    return at, experiment(at)
-
-
-def assert_untouched(at, model, words: str) -> None:
-    assert not at.exception
-    assert experiment(at) is model and len(model.trainer.history) == 3 and model.step == 3
-    assert any(words in error.value and "Nothing was changed" in error.value for error in at.error), \
-        (words, texts(at.error))
-
-
-def test_pasted_text_trains_a_character_model(trained):
-    at, _ = trained
-    at.text_area(key="own_text").input(LONG_TEXT).run()
-    at.button(key="use_text").click().run()
-    model = experiment(at)
-    assert model.config.dataset == "text" and model.config.text == LONG_TEXT and model.step == 0
-    assert model.config.prefix == "the cat sat " and at.selectbox(key="dataset").value == "text"
-    assert at.query_params["dataset"] == "text" and "text" in at.query_params
-    step(at, 2)
-    assert experiment(at).step == 2 and not at.error
-
-
-def test_an_uploaded_txt_file_trains_a_character_model(trained):
-    at, _ = trained
-    at.file_uploader(key="own_text_file").set_value(("notes.txt", ("ünïcode ok. " * 30).encode(), "text/plain"))
-    at.run()
-    assert at.button(key="use_text").label == "Train on notes.txt"
-    at.button(key="use_text").click().run()
-    assert experiment(at).config.dataset == "text" and experiment(at).config.text.startswith("ünïcode ok.")
-
-
-TEXT_REFUSALS = [
-    ("latin1.txt", "café au lait, s'il vous plaît ".encode("cp1252") * 10, "is not UTF-8"),
-    ("utf16.txt", "hello there ".encode("utf-16"), "UTF-16"),
-    ("empty.txt", b"", "is empty"),
-    ("blank.txt", b"   \n\n  \t ", "only blank space"),
-    ("many.txt", "".join(chr(0x4E00 + i) for i in range(300)).encode() * 2, "300 distinct characters"),
-    ("huge.txt", b"a" * (1024 * 1024 + 1), "the limit is 1 MB"),
-    ("short.txt", b"abcdef", "Sequence length 50 does not fit"),
-    ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "PNG image"),
-]
-
-
-@pytest.mark.parametrize(("name", "data", "words"), TEXT_REFUSALS, ids=[case[0] for case in TEXT_REFUSALS])
-def test_a_refused_text_file_says_why_and_changes_nothing(trained, name, data, words):
-    at, model = trained
-    at.file_uploader(key="own_text_file").set_value((name, data, "text/plain"))
-    at.run()
-    at.button(key="use_text").click().run()
-    assert_untouched(at, model, words)
-
-
-def test_refused_pasted_text_changes_nothing(trained):
-    at, model = trained
-    at.button(key="use_text").click().run()
-    assert_untouched(at, model, "The text is empty")
-    at.text_area(key="own_text").input("bell \x07 here " * 20).run()
-    at.button(key="use_text").click().run()
-    assert_untouched(at, model, "control character U+0007")
-
-
-CSV = "day,city,visitors,temperature\n" + "".join(
-    f"{day},Lyon,{100 + 10 * math.sin(day / 3):.2f},{12 + day % 7}\n" for day in range(60))
-
-
-def test_a_csv_column_trains_a_forecaster(trained):
-    at, _ = trained
-    at.file_uploader(key="own_csv_file").set_value(("visits.csv", CSV.encode(), "text/csv"))
-    at.run()
-    assert at.selectbox(key="own_csv_column").options == ["day", "visitors", "temperature"]
-    at.selectbox(key="own_csv_column").set_value("visitors").run()
-    at.button(key="use_column").click().run()
-    model = experiment(at)
-    assert model.config.dataset == "csv" and model.step == 0 and not model.dataset.is_tokens
-    expected = [100 + 10 * math.sin(day / 3) for day in range(60)]
-    assert np.allclose(model.dataset.values.numpy(), expected, atol=0.006)
-    assert at.selectbox(key="dataset").value == "csv"
-    step(at, 2)
-    assert experiment(at).step == 2 and not at.error
-
-
-CSV_REFUSALS = [
-    ("words.csv", "name,colour\nann,red\nbob,blue\n", None, "has no column of numbers"),
-    ("gaps.csv", "t,v\n1,1.5\n2,\n3,2.5\n4,\n" + "".join(f"{i},1\n" for i in range(5, 40)), "v",
-     "has 2 missing values, in rows 2, 4"),
-    ("inf.csv", "v\n1\ninf\n" + "1\n" * 40, "v", "1 infinite value, in row 2"),
-    ("few.csv", "v\n1\n2\n3\n4\n5\n", "v", "has only 5 rows; a sequence length of 20 needs at least 21"),
-    ("latin1.csv", "année,v\n".encode("cp1252") + b"1,2\n" * 30, None, "is not UTF-8"),
-    ("wide.csv", ",".join(f"c{i}" for i in range(300)) + "\n", None, "more than 200 columns"),
-]
-
-
-@pytest.mark.parametrize(("name", "data", "column", "words"), CSV_REFUSALS, ids=[case[0] for case in CSV_REFUSALS])
-def test_a_refused_csv_says_why_and_changes_nothing(trained, name, data, column, words):
-    at, model = trained
-    data = data.encode() if isinstance(data, str) else data
-    at.file_uploader(key="own_csv_file").set_value((name, data, "text/csv"))
-    at.run()
-    if column is not None:  # readable, with numbers: the refusal comes when that column is used
-        at.selectbox(key="own_csv_column").set_value(column).run()
-        at.button(key="use_column").click().run()
-    assert_untouched(at, model, words)
-
-
-# -- model files ----------------------------------------------------------------------------------------------
-def test_a_model_file_loads_and_goes_on_from_its_step(trained):
-    at, _ = trained
-    source = Experiment(defaults_for("sentences").replace(seed=5))
-    source.train(40)
-    at.file_uploader(key="model_file").set_value(("mine.safetensors", export_bytes(source), "application/x"))
-    at.run()
-    at.button(key="load_model").click().run()
-    model = experiment(at)
-    assert not at.error and model.step == 40 and model.config == source.config
-    assert model.predict().text == source.predict().text
-    assert any("trained 40 steps" in info.value for info in at.info)
-    assert at.query_params == share_query(source.config)
-    step(at, 2)
-    assert experiment(at).step == 42
-
-
-class CreatesAFile:
-    def __init__(self, path):
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (open, (self.path, "w"))
-
-
-def test_a_crafted_model_file_is_refused_and_runs_nothing(trained, tmp_path):
-    at, model = trained
-    target = tmp_path / "pwned"
-    buffer = io.BytesIO()
-    torch.save(CreatesAFile(target), buffer)
-    at.file_uploader(key="model_file").set_value(("evil.pt", buffer.getvalue(), "application/x"))
-    at.run()
-    at.button(key="load_model").click().run()
-    assert_untouched(at, model, "could run code")
-    assert not target.exists()
-    at.file_uploader(key="model_file").set_value(("notes.pt", pickle.dumps("hi", protocol=0), "x"))
-    at.run()
-    at.button(key="load_model").click().run()
-    assert_untouched(at, model, "is not a model file")
-
-
-def test_the_export_buttons_are_there(trained):
-    at, _ = trained
-    labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)"]
-    assert all(button.proto.deferred_file_id for button in at.get("download_button"))  # made when clicked
-
-
 # -- a shared server: turns, and sessions let go ----------------------------------------------------------------
 def test_a_session_waits_for_a_turn_and_trains_when_one_is_free():
-    session.TURNS = TrainingTurns(max_concurrent=1)
+    training.TURNS = TrainingTurns(max_concurrent=1)
     at = open_app()
-    assert session.TURNS.try_turn("another session")
+    assert training.TURNS.try_turn("another session")
     at.button(key="train_toggle").click().run()
     assert experiment(at).step == 0 and at.session_state["running"]
     status = block_text(at, "train_status")
     assert "Waiting for a turn" in status and "1 of 1 sessions" in status and "number 1 in line" in status
-    session.TURNS.release("another session")
+    training.TURNS.release("another session")
     at.run()  # the next tick
     assert experiment(at).step > 0 and "Training" in block_text(at, "train_status")
     at.button(key="train_toggle").click().run()  # pause: the session leaves the line
-    assert session.TURNS.place(session.turn_owner(experiment(at))) == -1 and session.TURNS.active == 0
+    assert training.TURNS.place(training.turn_owner(experiment(at))) == -1 and training.TURNS.active == 0
 
 
 def test_pausing_while_waiting_gives_up_the_place_in_line():
-    session.TURNS = TrainingTurns(max_concurrent=1)
+    training.TURNS = TrainingTurns(max_concurrent=1)
     at = open_app()
-    assert session.TURNS.try_turn("another session")
+    assert training.TURNS.try_turn("another session")
     at.button(key="train_toggle").click().run()
-    owner = session.turn_owner(experiment(at))
-    assert session.TURNS.place(owner) == 1
+    owner = training.turn_owner(experiment(at))
+    assert training.TURNS.place(owner) == 1
     at.button(key="train_toggle").click().run()
-    assert session.TURNS.place(owner) == -1 and "Paused" in block_text(at, "train_status")
+    assert training.TURNS.place(owner) == -1 and "Paused" in block_text(at, "train_status")
 
 
 def test_each_session_has_its_own_model_in_the_registry():
     first, second = open_app(), open_app({"dataset": "sentences"})
     step(first, 2)
-    keys = session.SESSIONS.session_ids()
+    keys = keeper.SESSIONS.session_ids()
     assert len(keys) == 2 and first.session_state["session_key"] != second.session_state["session_key"]
-    assert session.SESSIONS.get(first.session_state["session_key"]) is experiment(first)
-    assert session.SESSIONS.get(second.session_state["session_key"]) is experiment(second)
+    assert keeper.SESSIONS.get(first.session_state["session_key"]) is experiment(first)
+    assert keeper.SESSIONS.get(second.session_state["session_key"]) is experiment(second)
     assert experiment(second).step == 0 and experiment(second).config.dataset == "sentences"
 
 
 def test_a_closed_session_is_let_go_after_the_ttl_and_comes_back_fresh():
     clock = [0.0]
-    session.SESSIONS = SessionRegistry(ttl=180, clock=lambda: clock[0])
+    keeper.SESSIONS = SessionRegistry(ttl=180, clock=lambda: clock[0])
     at = open_app({"dataset": "sentences", "hidden_size": "10"})
     step(at, 3)
     model = experiment(at)
     at.switch_page("pages/side_by_side.py").run()  # its models belong to the session too
     compared = at.session_state["compare_comparison"].experiments
     clock[0] = 100
-    assert session.keep_round(lambda key: True) == []  # still connected: seen by the keeper
+    assert keeper.keep_round(lambda key: True) == []  # still connected: seen by the keeper
     clock[0] = 250
-    assert session.keep_round(lambda key: False) == []  # gone at 100 + a little: not yet 180 s
+    assert keeper.keep_round(lambda key: False) == []  # gone at 100 + a little: not yet 180 s
     clock[0] = 281
-    assert session.keep_round(lambda key: False) == [at.session_state["session_key"]]
+    assert keeper.keep_round(lambda key: False) == [at.session_state["session_key"]]
     assert all(p.numel() == 0 for p in model.model.parameters()) and model.trainer.history.empty
     assert compared and all(was_let_go(other) for other in compared)
     at.run()  # the tab comes back after all: a new model with the same settings, and a word why
     assert experiment(at) is not model and experiment(at).config == model.config
     assert experiment(at).step == 0 and any("was let go" in warning.value for warning in at.warning)
-    assert session.SESSIONS.get(at.session_state["session_key"]) is experiment(at)
+    assert keeper.SESSIONS.get(at.session_state["session_key"]) is experiment(at)
 
 
 def test_a_full_server_says_so_instead_of_failing():
-    session.SESSIONS = SessionRegistry(max_sessions=1)
+    keeper.SESSIONS = SessionRegistry(max_sessions=1)
     open_app()
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    assert not at.exception and any("server is full" in error.value for error in at.error)
+    at = open_app()  # the second session: refused in words, not with a traceback
+    assert any("server is full" in error.value for error in at.error)
 
 
 def test_a_refused_setting_from_the_sidebar_still_keeps_the_link_in_step():

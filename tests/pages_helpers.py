@@ -1,0 +1,89 @@
+"""What the AppTest page tests share: the app run as the server runs it, and ways to read what it drew.
+
+The fixtures built on these (`app`, `server_navigation`, `fresh_server`) are in conftest.py.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.experiment import Experiment
+from ui.chart_library import KEY as LIBRARY_KEY
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+class NavigationOnly(PagesManager):
+    """In a server, the first st.navigation call turns Streamlit's old `pages/`-folder mode off for good;
+    AppTest turns it back on before every run (the folder exists), and then runs a page without app.py.
+    Turning it off again right away makes AppTest run the app as the server does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+def open_app(query: dict | None = None, page: str | None = None) -> AppTest:
+    """The app opened with the link parameters `query`, then switched to `page`; it must not raise.
+    (Use it with the `server_navigation` fixture, or one built on it.)"""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def experiment(at) -> Experiment:
+    return at.session_state["experiment"]
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def page_charts(at) -> list:
+    """The page's Plotly charts, without the hidden one every page draws first (ui.chart_library)."""
+    return [chart for chart in at.get("plotly_chart") if not chart.proto.id.endswith(f"-{LIBRARY_KEY}_chart")]
+
+
+def chart_keys(at) -> list[str]:
+    return [chart.proto.id.rsplit("-", 1)[-1] for chart in page_charts(at)]
+
+
+def block_text(at, key: str) -> str:
+    """The text inside st.container(key=...): its HTML or markdown children."""
+    def find(node):
+        if str(getattr(getattr(node, "proto", None), "id", "")).endswith("-" + key):
+            return node
+        for child in getattr(node, "children", {}).values():
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    block = find(at._tree)
+    assert block is not None, f"no container with key {key!r}"
+    return " ".join(str(child.value) for child in block.children.values())
+
+
+def step(at, count: int) -> None:
+    """Press the sidebar's Step with `count` steps."""
+    at.number_input(key="step_count").set_value(count).run()
+    at.button(key="step").click().run()
+    assert not at.exception
+
+
+def lesson_on_every_page(at, key: str, pages) -> Iterator[str]:
+    """Press lesson `key`, train 2 steps, then open each of `pages` in turn and yield it: none may raise or show
+    an error."""
+    at.button(key=f"preset_{key}").click().run()
+    step(at, 2)
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (key, page, [e.value for e in at.exception])
+        assert not at.error, (key, page, [e.value for e in at.error])
+        yield page

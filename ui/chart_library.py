@@ -1,0 +1,22 @@
+"""Start the browser loading its chart library while the server is still importing PyTorch.
+
+On a fresh start the first page waits on two slow things in turn: the server importing torch
+(about 2 s here), then the browser fetching and compiling Plotly's JavaScript, which Streamlit
+loads only when the first chart arrives (about 3 s on a 2-core machine with no GPU). Sending one
+empty, hidden chart before torch is imported lets the two overlap. This module must not import
+torch or anything that does.
+"""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+KEY = "chart_library"
+# The keyed container sits in a layout wrapper; hiding the wrapper leaves no gap above the page.
+HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{KEY}){{display:none}}</style>"
+
+
+def load_chart_library() -> None:
+    """An empty chart the learner never sees, drawn first on every page (so it is never re-mounted)."""
+    with st.container(key=KEY):
+        st.html(HIDE)
+        st.plotly_chart(go.Figure(), key=f"{KEY}_chart")

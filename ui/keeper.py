@@ -1,0 +1,86 @@
+"""The server's sessions: each session's Experiment in SESSIONS, and the keeper that lets closed ones go.
+
+Each session's Experiment is held in `SESSIONS` (rnnviz.limits), together with (weakly) every other model
+the session made, such as its side-by-side models. A background keeper marks connected sessions as seen
+and lets the others' models go after the time-to-live, which is Streamlit's own for a reconnect.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+import streamlit as st
+from streamlit import runtime
+
+from rnnviz.experiment import Experiment
+from rnnviz.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
+from rnnviz.limits import SESSIONS
+
+from .training import model_lock
+
+KEEP_EVERY = 10.0  # seconds between the keeper's rounds: sessions closed are let go within the TTL plus this
+
+_held: dict = {}  # session key → weakrefs to every Experiment the session made (its own, side by side)
+_keeper_started = threading.Event()
+
+
+def admit(key, experiment: Experiment) -> None:
+    """Make `experiment` session `key`'s model in SESSIONS (which may refuse: the server is full), and hold it."""
+    SESSIONS.put(key, experiment)
+    hold(key, [experiment])
+
+
+def model_of(key) -> Experiment | None:
+    """Session `key`'s model in SESSIONS: None once the keeper let it go, or in a new registry (Streamlit
+    reloaded the app's modules)."""
+    return SESSIONS.get(key)
+
+
+def hold(key, experiments) -> None:
+    """Remember (weakly) that session `key` made `experiments`, so the keeper lets them go with the session."""
+    alive = [ref for ref in _held.get(key, []) if ref() is not None]
+    _held[key] = alive + [weakref.ref(made) for made in experiments]
+
+
+def _is_connected(key) -> bool:
+    return runtime.exists() and runtime.get_instance().is_active_session(key[0])
+
+
+def keep_round(is_connected: Callable = _is_connected) -> list:
+    """One round of the keeper: connected sessions are seen; those unseen for the TTL are swept and let go."""
+    gone = keep_sessions(SESSIONS, is_connected)
+    for key in gone:
+        for reference in _held.pop(key, []):
+            held = reference()
+            if held is not None and not was_let_go(held):
+                with model_lock(held):
+                    let_go(held)
+    if gone:
+        return_memory()
+        models, size = models_in_memory()
+        print(f"rnnviz: let go of {len(gone)} closed session(s); {len(SESSIONS)} still open; "
+              f"{models} models in memory, {size / 2**20:.1f} MB of tensors", flush=True)
+    return gone
+
+
+def start_keeper() -> None:
+    """Once per server process: the thread that lets closed sessions' models go. Only under a real server
+    (AppTest has no runtime, and its sessions never connect)."""
+    if _keeper_started.is_set() or not runtime.exists():
+        return
+    _keeper_started.set()
+    # Keep a closed tab's model as long as Streamlit keeps its session for a reconnect, and no longer.
+    SESSIONS.ttl = float(st.get_option("server.disconnectedSessionTTL"))
+
+    def keep() -> None:
+        while True:
+            time.sleep(KEEP_EVERY)
+            try:
+                keep_round()
+            except Exception as error:  # noqa: BLE001 - the keeper must outlive one bad round
+                print(f"rnnviz: the session keeper failed a round: {error!r}", flush=True)
+
+    threading.Thread(target=keep, name="rnnviz-session-keeper", daemon=True).start()

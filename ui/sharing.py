@@ -1,0 +1,77 @@
+"""Share links: the URL carries the settings (rnnviz.hosting).
+
+A link opened is applied on the session's first run (`open_link`), and the address bar, with the sidebar's
+share box, follows the model's settings from then on (`sync_link`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.config import defaults_for as dataset_defaults
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment
+from rnnviz.hosting import left_out, link_settings, same_model, share_query, share_url
+from rnnviz.lessons import LESSONS
+
+from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
+from .training import timed_run
+
+
+def open_link() -> None:
+    """On the session's first run: build the first model from the settings the link carries, if any."""
+    if LINK_READ in st.session_state:
+        return
+    st.session_state[LINK_READ] = True
+    config, focused, notices = link_settings(st.query_params.to_dict())
+    st.session_state[CLASSROOM] = focused
+    if config is not None:
+        try:
+            opened = Experiment(config)
+            register(opened)
+        except InputError as error:
+            notices.append(f"{error} Opened lesson L0 instead.")
+        else:  # a lesson's own link still shows what to look for
+            notices += _readable_prefix(opened)
+            st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
+                                             if same_model(lesson.config, config)), None)
+    if notices:
+        say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
+            + "\n".join(f"- {notice}" for notice in notices), "warning")
+
+
+def _readable_prefix(opened: Experiment) -> list[str]:
+    """A link's prefix that its data cannot read is replaced by the dataset's usual one, with a notice."""
+    prefix = opened.config.prefix
+    try:
+        opened.dataset.parse_prefix(prefix)
+        return []
+    except InputError as error:
+        usual = dataset_defaults(opened.config.dataset).prefix
+        try:
+            opened.dataset.parse_prefix(usual)
+        except InputError:
+            return [str(error)]
+        opened.update(opened.config.replace(prefix=usual))
+        return [f"Ignored prefix {prefix[:40]!r}: {error} Using {usual!r}."]
+
+
+def sync_link() -> None:
+    """Keep the address bar, and the share box, on the settings of the model now in use."""
+    config = experiment().config
+    wanted = share_query(config, classroom())
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+    slot = st.session_state.get(SHARE_SLOT)
+    if slot is None or classroom() or timed_run():
+        return  # a fragment's run cannot write into the sidebar drawn by the full run
+    base = st.context.url or ""
+    with slot.container():
+        st.caption("Anyone who opens this link starts from these settings, with a new model to train. "
+                   "Copy it with the button at the box's right.")
+        st.code(share_url(base, share_query(config)), language=None, wrap_lines=True)
+        st.caption("The same with the settings panel hidden: a focused view to hand out to a class.")
+        st.code(share_url(base, share_query(config, classroom=True)), language=None, wrap_lines=True)
+        for name in left_out(config):
+            st.caption(f":material/warning: Your {name} is too long for a link, so the link leaves it out: "
+                       "share a model file from the page *Your data* instead.")

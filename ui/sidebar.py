@@ -1,0 +1,233 @@
+"""The sidebar every page shares: lessons, Train/Pause, Step, Reset, the settings and the share link.
+
+Every widget value passes through `Config.checked`, so a bad value becomes a notice, not a traceback.
+Settings that define the model wait for a reset (or apply at once while nothing is trained yet);
+the others reach the next training step through `Experiment.update`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from rnnviz.config import CHOICES, DATASET_DEFAULTS, LIMITS, Config
+from rnnviz.config import defaults_for as dataset_defaults
+from rnnviz.device import available_devices, pick_device
+from rnnviz.errors import InputError
+from rnnviz.experiment import LAGGED, Experiment
+from rnnviz.lessons import LESSONS
+from rnnviz.limits import configure_torch_threads
+
+from .keeper import start_keeper
+from .sharing import open_link, sync_link
+from .state import (
+    CELL_CHOICES,
+    CLICKS,
+    LESSON,
+    MESSAGES,
+    RUNNING,
+    SHARE_SLOT,
+    WIDGET_FIELDS,
+    classroom,
+    default,
+    experiment,
+    index_of,
+    install,
+    is_running,
+    say,
+    seed_widgets,
+    write,
+)
+from .training import STEP_SECONDS, leave_line, timed_run, train_now
+
+NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
+
+
+def controls() -> None:
+    """The shared sidebar (lessons, Train/Pause, Step, Reset, settings, share link) and the notices above every
+    page. The focused view (?classroom=1) keeps only Train/Pause, Step and Reset."""
+    configure_torch_threads()
+    start_keeper()
+    open_link()
+    exp = experiment()
+    seed_widgets(exp.config)
+    focused = classroom()
+    with st.sidebar:
+        if not focused:
+            st.markdown("#### Lessons")
+            for key, lesson in LESSONS.items():
+                st.button(lesson.title, key=f"preset_{key}", on_click=_apply_preset, args=(key,),
+                          help=lesson.look_for, width="stretch",
+                          type="primary" if st.session_state.get(LESSON) == key else "secondary")
+        st.markdown("#### Training")
+        left, right = st.columns(2)
+        left.button("Pause" if is_running() else "Train", key="train_toggle", on_click=_toggle,
+                    args=(not is_running(),), type="primary",
+                    disabled=bool(exp.trainer.diverged), width="stretch")
+        right.button("Reset", key="reset", on_click=_reset, width="stretch",
+                     help="A new model from the settings below, trained from scratch.")
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        _number("Steps", "step_count", step=10, container=left)
+        right.button("Step", key="step", on_click=_step, args=(uuid.uuid4().hex,), width="stretch",
+                     help="Train this many steps now.")
+        if focused:
+            st.caption("A focused view: the link you opened set the model up. Train, pause, step, or Reset to "
+                       "start again from scratch.")
+        else:
+            with st.expander("Copy share link", expanded=False, icon=":material/link:"):
+                st.session_state[SHARE_SLOT] = st.empty()
+            _settings(exp)
+    config, notices = _config_from_widgets()
+    changed = exp.needs_reset(config)
+    # One container, always there, holds the notices: the page below keeps its place in the layout, so
+    # its widgets are not re-mounted (and their values not lost) when a notice comes or goes.
+    with st.container():
+        if changed and exp.step == 0 and not is_running():
+            _build(config, "Nothing was trained yet, so the new settings built a new model at once.",
+                   refill_widgets=False)
+        elif changed:
+            _pending(changed)
+        elif config != exp.config:
+            try:
+                exp.update(config)
+            except InputError as error:
+                notices.append(str(error))
+        _messages(notices, experiment())
+    sync_link()
+
+
+def _settings(exp: Experiment) -> None:
+    with st.expander("Data and model", expanded=True):
+        datasets = [d for d in CHOICES["dataset"] if d in DATASET_DEFAULTS and d not in NEEDS_UPLOAD]
+        if exp.config.dataset not in datasets:  # e.g. data uploaded or opened from a link
+            datasets.append(exp.config.dataset)
+        _choice("Dataset", datasets, "dataset", on_change=_dataset_changed)
+        if st.session_state.get("dataset") == "text":
+            st.text_area("Your text", value=default("text", blank=""), key="text", height=120,
+                         help="A character model learns to continue it.")
+        if st.session_state.get("dataset") in LAGGED:
+            _number("Lag (steps to remember)", "lag")
+        _choice("Cell", list(CELL_CHOICES), "cell")
+        _number("Hidden size", "hidden_size")
+        _number("Layers", "num_layers")
+        if st.session_state.get("cell") == "LSTM":
+            _number("Forget-gate bias", "forget_bias", step=0.5)
+        _number("Seed", "seed")
+        _choice("Device", ["auto", *available_devices()], "device")
+        st.caption(f"Runs on **{exp.device.type}**" + (f" (auto picked {pick_device('auto').type})"
+                                                         if st.session_state.get("device") == "auto" else ""))
+    with st.expander("Training settings", expanded=True):
+        _choice("Optimizer", list(CHOICES["optimizer"]), "optimizer")
+        _number("Learning rate", "lr", step=0.001, format="%g")
+        _number("Batch size", "batch_size")
+        _number("Sequence length", "seq_len")
+        _number("Clip gradient norm at (0 = off)", "clip", step=0.5)
+        st.checkbox("Carry the hidden state between batches", value=bool(default("carry_state")), key="carry_state")
+
+
+def _number(label: str, key: str, container=st, **options) -> None:
+    kind, low, high = LIMITS[WIDGET_FIELDS[key]]
+    container.number_input(label, value=default(key, blank="min"), key=key, min_value=kind(low), max_value=kind(high),
+                           **options)
+
+
+def _choice(label: str, options: list, key: str, **more) -> None:
+    st.selectbox(label, options, index=index_of(options, key), key=key, **more)
+
+
+def _pending(changed: list[str]) -> None:
+    names = ", ".join(name.replace("_", " ") for name in changed)
+    st.warning(f"These settings need a new model: **{names}**. Until you apply them, the current model keeps "
+               "its settings (and trains with them).")
+    left, right, _ = st.columns([1, 1, 3])
+    left.button("Apply and reset", key="apply_reset", on_click=_reset, type="primary", width="stretch")
+    right.button("Keep the current model", key="keep_model", on_click=_keep_model, width="stretch")
+
+
+def _messages(notices: list[str], exp: Experiment) -> None:
+    for kind, message in st.session_state.pop(MESSAGES, []):
+        getattr(st, kind)(message)
+    for notice in notices:
+        st.warning(notice)
+    if exp.trainer.diverged:
+        st.error(exp.trainer.diverged)
+
+
+def _config_from_widgets() -> tuple[Config, list[str]]:
+    """The settings the sidebar shows, checked; a new dataset starts from its own lesson defaults.
+    In the focused view there is no settings panel: the model's own settings."""
+    current = experiment().config
+    if classroom():
+        return current, []
+    values = {field: st.session_state[key] for key, field in WIDGET_FIELDS.items() if key in st.session_state}
+    values["cell"], values["nonlinearity"] = CELL_CHOICES.get(st.session_state.get("cell"), ("rnn", "tanh"))
+    dataset = values.get("dataset", current.dataset)
+    base = current if dataset == current.dataset else dataset_defaults(dataset)
+    return Config.checked(base, **values)
+
+
+def _build(config: Config, message: str, refill_widgets: bool = True) -> bool:
+    """Replace the experiment with a new one; on refused settings keep the old one and say why."""
+    try:
+        install(Experiment(config), message, refill_widgets)
+        return True
+    except InputError as error:
+        say(str(error), "error")
+        return False
+
+
+# -- callbacks (they run before the page is drawn, so widgets show what they set) ------------------------
+def _apply_preset(key: str) -> None:
+    lesson = LESSONS[key]
+    config = lesson.config.replace(device=experiment().config.device)
+    if _build(config, f"{lesson.title}: a new model, ready to train."):
+        st.session_state[LESSON] = key
+
+
+def _reset() -> None:
+    config, _ = _config_from_widgets()
+    _build(config, "Reset: a new model with the settings in the sidebar.")
+
+
+def _keep_model() -> None:
+    seed_widgets(experiment().config, force=True)
+
+
+# Streamlit may run a click's callback twice: a fragment's timed rerun that leaves the browser just
+# after the click carries the click too, then the click's own full rerun runs it again (seen under
+# load: Pause paused, then trained on). The sidebar's buttons are outside every fragment, so their
+# callbacks act only in a full run, and on what the button said when it was drawn.
+def _toggle(train: bool) -> None:
+    """Train (`train`) or pause, as the button showed: running it twice does the same as once."""
+    exp = experiment()
+    if not exp.trainer.diverged and not timed_run():
+        st.session_state[RUNNING] = train
+        if not train:
+            leave_line(exp)
+
+
+def _once(token: str) -> bool:
+    """True the first time a click's token is seen: its callback may go on."""
+    seen = st.session_state.setdefault(CLICKS, [])
+    if token in seen:
+        return False
+    seen[:] = [*seen[-9:], token]
+    return True
+
+
+def _step(token: str) -> None:
+    if timed_run() or not _once(token):
+        return
+    exp = experiment()
+    wanted = int(st.session_state.get("step_count", 1))
+    done = train_now(exp, wanted)
+    if done < wanted and not exp.trainer.diverged:
+        say(f"Trained {done} of {wanted} steps in {STEP_SECONDS:g} s; press Step again or Train to go on.")
+
+
+def _dataset_changed() -> None:
+    """A new dataset brings its lesson's sizes and rates into the widgets; cell, layers and seed stay."""
+    defaults = dataset_defaults(st.session_state["dataset"])
+    for key in ("text", "lag", "hidden_size", "lr", "batch_size", "seq_len", "carry_state", "step_count"):
+        write(key, getattr(defaults, WIDGET_FIELDS[key]))

@@ -1,0 +1,165 @@
+"""This session's state: its Experiment, the running flag, the messages for the next page, and widget values.
+
+The one owner of st.session_state's shared keys. One Experiment per session, built on first use and never on
+a rerun; it is registered with the server (ui.keeper), so a new model always comes in through `install`.
+Widget values pass between code and the browser through `write` and `default` (see `default` for why).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from rnnviz.config import Config
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment
+from rnnviz.hosting import was_let_go
+from rnnviz.lessons import LESSONS
+
+from . import keeper
+from .training import leave_line
+
+EXPERIMENT, RUNNING, LESSON, MESSAGES, WRITTEN = "experiment", "running", "lesson", "messages", "widgets_written"
+SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT, CLICKS = "session_key", "link_read", "classroom", "share_slot", "clicks"
+CELL_CHOICES = {"RNN (tanh)": ("rnn", "tanh"), "RNN (relu)": ("rnn", "relu"), "LSTM": ("lstm", "tanh"),
+                "GRU": ("gru", "tanh")}
+# sidebar widget key → Config field; the "cell" widget sets both cell and nonlinearity
+WIDGET_FIELDS = {name: name for name in ("dataset", "text", "lag", "hidden_size", "num_layers", "forget_bias", "seed",
+                                         "device", "optimizer", "lr", "batch_size", "seq_len", "clip", "carry_state")}
+WIDGET_FIELDS["step_count"] = "steps"
+
+
+# -- the session's Experiment ----------------------------------------------------------------------------
+def experiment() -> Experiment:
+    """This session's Experiment, built on first use from lesson L0 (or from the link that opened the app)."""
+    current = st.session_state.get(EXPERIMENT)
+    if current is not None and keeper.model_of(session_key()) is current:
+        return current
+    if LINK_READ not in st.session_state:
+        _reroute()
+    try:
+        if current is None:
+            register(Experiment(LESSONS["L0"].config))
+            st.session_state.setdefault(LESSON, "L0")
+        elif not was_let_go(current):  # a new registry: Streamlit reloaded the app's modules (a file changed)
+            register(current)
+        else:  # the keeper let it go while this session was away
+            register(Experiment(current.config))
+            say("This tab was away longer than the server keeps an idle model, so its model was let go. "
+                "Here is a new one with the same settings, untrained.", "warning")
+    except InputError as error:  # the server is full
+        st.error(str(error))
+        st.stop()
+    return st.session_state[EXPERIMENT]
+
+
+def _reroute() -> None:
+    """A page drawn without app.py (its controls never ran): run the app again, through app.py.
+
+    A fresh server whose first request is a page's address (a share link to /predict, a reload
+    after a restart) runs that page file alone: Streamlit's old `pages/` folder mode stays on until
+    some run calls st.navigation. Turning it off and rerunning draws the same page through app.py.
+    """
+    if st.session_state.get("rerouted"):
+        return  # once: never loop
+    st.session_state["rerouted"] = True
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+def session_key() -> tuple[str, str]:
+    """This session's key in SESSIONS: Streamlit's session id (to ask whether it is still connected) and
+    an id of our own (AppTest gives every session the same Streamlit id)."""
+    if SESSION_KEY not in st.session_state:
+        context = get_script_run_ctx()
+        st.session_state[SESSION_KEY] = (context.session_id if context else "", uuid.uuid4().hex)
+    return st.session_state[SESSION_KEY]
+
+
+def register(new: Experiment) -> None:
+    """Make `new` this session's Experiment, in session state and in SESSIONS (which may refuse: full)."""
+    keeper.admit(session_key(), new)
+    st.session_state[EXPERIMENT] = new
+
+
+def install(new: Experiment, message: str, refill_widgets: bool) -> None:
+    """Make `new` the session's model, paused, with `message` for the next page; the old one leaves the line."""
+    old = st.session_state.get(EXPERIMENT)
+    register(new)
+    if old is not None:
+        leave_line(old)
+    st.session_state[RUNNING] = False
+    for key in [k for k in st.session_state if str(k).endswith("_prefix_error")]:
+        del st.session_state[key]
+    if refill_widgets:  # only from a callback: widgets drawn in this run cannot be set any more
+        seed_widgets(new.config, force=True)
+    say(message)
+
+
+def replace_experiment(new: Experiment, message: str, notices: list[str] = ()) -> None:
+    """From a page's callback: make `new` (built from uploaded data or a model file) the session's model."""
+    install(new, message, refill_widgets=True)
+    st.session_state[LESSON] = None
+    for notice in notices:
+        say(notice, "warning")
+
+
+def classroom() -> bool:
+    """Whether this session shows the focused view (opened with ?classroom=1): no settings panel."""
+    return bool(st.session_state.get(CLASSROOM, False))
+
+
+def is_running() -> bool:
+    return bool(st.session_state.get(RUNNING, False))
+
+
+def say(message: str, kind: str = "info") -> None:
+    """Keep a message for the top of the next page drawn (kind: info, warning or error)."""
+    st.session_state.setdefault(MESSAGES, []).append((kind, message))
+
+
+# -- widget values -------------------------------------------------------------------------------------------
+def _widget_values(config: Config) -> dict:
+    values = {key: getattr(config, field) for key, field in WIDGET_FIELDS.items()}
+    values["cell"] = next(label for label, pair in CELL_CHOICES.items() if pair == (config.cell, config.nonlinearity))
+    return values
+
+
+def seed_widgets(config: Config, force: bool = False) -> None:
+    """Give each sidebar widget its value from `config` (all of them when `force`, else the missing ones)."""
+    for key, value in _widget_values(config).items():
+        if force or key not in st.session_state:
+            write(key, value)
+
+
+def write(key: str, value) -> None:
+    """Set a widget's value from code (before the widget is drawn in this run)."""
+    st.session_state[key] = value
+    st.session_state.setdefault(WRITTEN, set()).add(key)
+
+
+def default(key: str, initial=None, blank=None):
+    """The default to create widget `key` with: its current value, unless code wrote it for this run.
+
+    The value lives in session state, but a widget the browser mounts afresh (when something above it
+    appeared or went) starts from its default, so the default must be the value. A value written by
+    code reaches the browser anyway; then the widget gets `blank`, its own "no default" ("min" for a
+    number, "" for text), since a real default beside it would only make Streamlit warn.
+    `initial` seeds a widget that has no value yet.
+    """
+    if key not in st.session_state and initial is not None:
+        write(key, initial)
+    written = st.session_state.setdefault(WRITTEN, set())
+    if key in written:
+        written.discard(key)
+        return blank
+    return st.session_state.get(key)
+
+
+def index_of(options: list, key: str) -> int:
+    """The default index for a choice widget `key` (see `default`); a new one starts at the first option."""
+    value = default(key, options[0])
+    return options.index(value) if value in options else 0
