@@ -17,6 +17,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+# A chart the learner sees: every page also holds a hidden, empty one (ui.chart_library).
+CHART = '[data-testid="stAppViewContainer"] .js-plotly-plot:visible'
 
 
 def free_port() -> int:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .browser import open_app, screenshot
+from .browser import CHART, open_app, screenshot
 
 L0_ANSWER = "2 3 4 5 6 7 8 9"
 PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict"]
@@ -40,7 +40,7 @@ def click_key(page, key: str) -> None:
 def go_to(page, title: str) -> None:
     page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
     page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stAppViewContainer"] .js-plotly-plot', timeout=60_000)
+    page.wait_for_selector(CHART, timeout=60_000)
 
 
 def set_prefix(page, text: str) -> None:
@@ -68,10 +68,10 @@ def test_every_page_shows_its_charts(page):
     for title in PAGES:
         go_to(page, title)
         page.wait_for_timeout(1500)
-        charts = page.locator('[data-testid="stAppViewContainer"] .js-plotly-plot')
+        charts = page.locator(CHART)
         assert charts.count() >= 1, f"{title} shows no chart"
         # A drawn chart has SVG marks inside, not just an empty frame.
-        assert page.locator('[data-testid="stAppViewContainer"] .js-plotly-plot .main-svg').count() >= 1
+        assert page.locator(CHART + " .main-svg").count() >= 1
         assert page.locator('[data-testid="stException"]').count() == 0, f"{title} shows an exception"
         screenshot(page, "page_" + title.lower().replace(" ", "_"))
 

@@ -6,7 +6,7 @@ import pytest
 
 from rnnviz.lessons import LESSONS, share_query
 
-from .browser import open_app, screenshot
+from .browser import CHART, open_app, screenshot
 
 # The lesson page each link is checked on (besides Train), and the charts that page must draw.
 LESSON_PAGES = {
@@ -19,7 +19,7 @@ LESSON_PAGES = {
     "M2": ("Inside the model", ["connectivity_chart", "connectivity_matrix_chart"]),
     "M3": ("Side by side", ["compare_loss_chart", "compare_step_grad_chart"]),
 }
-DRAWN = '[data-testid="stAppViewContainer"] .js-plotly-plot .main-svg'
+DRAWN = CHART + " .main-svg"
 
 
 def go_to(page, title: str) -> None:
