@@ -87,3 +87,9 @@ def lesson_on_every_page(at, key: str, pages) -> Iterator[str]:
         assert not at.exception, (key, page, [e.value for e in at.exception])
         assert not at.error, (key, page, [e.value for e in at.error])
         yield page
+
+
+def train_button(at):
+    """The sidebar's Train/Pause button: its key ends with the number of presses so far (ui.sidebar.train_button)."""
+    presses = at.session_state["toggles"] if "toggles" in at.session_state else 0
+    return at.button(key=f"train_toggle_{presses}")

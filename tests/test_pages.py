@@ -7,7 +7,8 @@ AppTest never fires a fragment's run_every, so live training is tested through `
 import math
 
 import pytest
-from pages_helpers import block_text, chart_keys, experiment, lesson_on_every_page, page_charts, step
+from pages_helpers import block_text, chart_keys, experiment, lesson_on_every_page, page_charts, step, train_button
+from streamlit.testing.v1 import AppTest
 
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
@@ -31,7 +32,7 @@ def test_every_page_renders_its_charts(app, page):
     assert not app.exception
     assert not app.error
     assert chart_keys(app) == PAGES[page]
-    assert app.button(key="train_toggle").label == "Train"  # the shared sidebar is there on every page
+    assert train_button(app).label == "Train"  # the shared sidebar is there on every page
     assert page_charts(app)[0].proto.spec  # a real figure went out
 
 
@@ -102,15 +103,39 @@ def test_reset_builds_a_fresh_model(app):
 
 
 def test_train_toggles_and_a_running_page_trains_as_it_draws(app):
-    app.button(key="train_toggle").click().run()
-    assert app.session_state["running"] and app.button(key="train_toggle").label == "Pause"
+    train_button(app).click().run()
+    assert app.session_state["running"] and train_button(app).label == "Pause"
     assert experiment(app).step > 0  # the live fragment trained one tick after drawing
     steps = experiment(app).step
     app.text_input(key="prefix").input("5").run()  # typing does not stop or reset training
     assert app.session_state["running"] and experiment(app).step > steps
-    app.button(key="train_toggle").click().run()
-    assert not app.session_state["running"] and app.button(key="train_toggle").label == "Train"
+    train_button(app).click().run()
+    assert not app.session_state["running"] and train_button(app).label == "Train"
 
+
+
+def _press_twice_then_an_older_button():
+    """Run by AppTest: Train pressed on the first button and the same press seen again (by a timed rerun),
+    then a press of that first button arriving after the second button was drawn."""
+    import streamlit as st
+
+    from ui import sidebar
+
+    sidebar._toggle(True, 0)
+    sidebar._toggle(True, 0)  # the same press, seen by a second run: nothing more
+    st.session_state["after_first"] = (st.session_state["running"], st.session_state["toggles"])
+    sidebar._toggle(False, 1)  # Pause, on the button drawn after the first press
+    sidebar._toggle(True, 1)  # that button's press again, with the arguments of the button drawn after it
+    sidebar._toggle(True, 0)  # a press of the first button
+    st.session_state["after_all"] = (st.session_state["running"], st.session_state["toggles"])
+
+
+def test_a_train_or_pause_press_acts_once_and_older_buttons_do_nothing(fresh_server):
+    at = AppTest.from_function(_press_twice_then_an_older_button, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["after_first"] == (True, 1)
+    assert at.session_state["after_all"] == (False, 2)  # paused: the pause is not undone
 
 def test_learning_rate_and_clipping_apply_to_the_next_step_without_a_reset(app):
     step(app, 2)
@@ -164,9 +189,9 @@ def test_a_diverged_model_stops_says_why_and_reset_recovers(app):
     step(app, 5)
     assert model.trainer.diverged and len(model.trainer.history) == 0
     assert any("Lower the learning rate" in error.value for error in app.error)
-    assert app.button(key="train_toggle").disabled
+    assert train_button(app).disabled
     app.button(key="reset").click().run()
-    assert experiment(app).trainer.diverged is None and not app.button(key="train_toggle").disabled
+    assert experiment(app).trainer.diverged is None and not train_button(app).disabled
 
 
 def test_a_refused_text_keeps_the_old_model(app):
@@ -236,8 +261,8 @@ def test_unrolled_view_runs_on_a_training_sample(app):
 
 def test_training_that_diverges_stops_the_live_ticks(app):
     experiment(app).model.head.bias.data.fill_(math.nan)
-    app.button(key="train_toggle").click().run()
+    train_button(app).click().run()
     assert not app.exception
-    assert not app.session_state["running"] and app.button(key="train_toggle").label == "Train"
+    assert not app.session_state["running"] and train_button(app).label == "Train"
     assert any("turn on gradient clipping" in error.value for error in app.error)
     assert "Paused" in block_text(app, "train_status")

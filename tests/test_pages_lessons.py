@@ -11,7 +11,16 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
-from pages_helpers import block_text, chart_keys, experiment, lesson_on_every_page, open_app, page_charts, step
+from pages_helpers import (
+    block_text,
+    chart_keys,
+    experiment,
+    lesson_on_every_page,
+    open_app,
+    page_charts,
+    step,
+    train_button,
+)
 
 from rnnviz.config import Config
 from rnnviz.lessons import APP_URL, LESSONS, links_table, share_query
@@ -163,7 +172,7 @@ def test_side_by_side_train_pause_and_the_sidebar_take_turns(app):
     going = app.session_state["compare_comparison"]
     assert app.session_state["compare_running"] and going.step > 0  # the fragment trained one tick
     assert app.button(key="compare_toggle").label == "Pause"
-    app.button(key="train_toggle").click().run()  # the sidebar's Train takes over
+    train_button(app).click().run()  # the sidebar's Train takes over
     assert app.session_state["running"] and not app.session_state["compare_running"]
     app.button(key="compare_toggle").click().run()
     assert app.session_state["compare_running"] and not app.session_state["running"]
@@ -233,4 +242,4 @@ def test_opening_a_lesson_link_sets_the_app_up_ready_to_train(server_navigation,
     at = open_app(dict(parse_qsl(share_query(key)[1:])))
     model = experiment(at)
     assert model.config == LESSONS[key].config.replace(device=model.config.device) and model.step == 0
-    assert at.button(key="train_toggle").label == "Train"
+    assert train_button(at).label == "Train"

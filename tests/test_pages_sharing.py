@@ -7,7 +7,7 @@ AppTest never fires a fragment's run_every; the live tick is run by the run afte
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pages_helpers import block_text, experiment, open_app, step, texts
+from pages_helpers import block_text, experiment, open_app, step, texts, train_button
 
 from rnnviz.config import Config, defaults_for
 from rnnviz.hosting import share_query, was_let_go
@@ -109,7 +109,7 @@ def test_an_unknown_dataset_and_an_unbuildable_link_fall_back_to_l0_and_say_why(
 def test_the_classroom_key_hides_the_settings_and_keeps_training_controls():
     at = open_app({"dataset": "sentences", "hidden_size": "12", "prefix": "good", "classroom": "1"})
     keys = widget_keys(at)
-    assert {"train_toggle", "reset", "step", "step_count", "prefix"} <= keys
+    assert {"train_toggle_0", "reset", "step", "step_count", "prefix"} <= keys
     assert not keys & {"dataset", "cell", "hidden_size", "lr", "seed", "preset_L0"}
     assert not at.code and not at.expander  # no share box and no settings panels either
     assert any("focused view" in caption.value for caption in at.caption)
@@ -129,14 +129,14 @@ def test_a_session_waits_for_a_turn_and_trains_when_one_is_free():
     training.TURNS = TrainingTurns(max_concurrent=1)
     at = open_app()
     assert training.TURNS.try_turn("another session")
-    at.button(key="train_toggle").click().run()
+    train_button(at).click().run()
     assert experiment(at).step == 0 and at.session_state["running"]
     status = block_text(at, "train_status")
     assert "Waiting for a turn" in status and "1 of 1 sessions" in status and "number 1 in line" in status
     training.TURNS.release("another session")
     at.run()  # the next tick
     assert experiment(at).step > 0 and "Training" in block_text(at, "train_status")
-    at.button(key="train_toggle").click().run()  # pause: the session leaves the line
+    train_button(at).click().run()  # pause: the session leaves the line
     assert training.TURNS.place(training.turn_owner(experiment(at))) == -1 and training.TURNS.active == 0
 
 
@@ -144,10 +144,10 @@ def test_pausing_while_waiting_gives_up_the_place_in_line():
     training.TURNS = TrainingTurns(max_concurrent=1)
     at = open_app()
     assert training.TURNS.try_turn("another session")
-    at.button(key="train_toggle").click().run()
+    train_button(at).click().run()
     owner = training.turn_owner(experiment(at))
     assert training.TURNS.place(owner) == 1
-    at.button(key="train_toggle").click().run()
+    train_button(at).click().run()
     assert training.TURNS.place(owner) == -1 and "Paused" in block_text(at, "train_status")
 
 

@@ -28,6 +28,8 @@ from .state import (
     MESSAGES,
     RUNNING,
     SHARE_SLOT,
+    TOGGLE_DRAWN,
+    TOGGLES,
     WIDGET_FIELDS,
     classroom,
     default,
@@ -37,6 +39,7 @@ from .state import (
     is_running,
     say,
     seed_widgets,
+    toggles,
     write,
 )
 from .training import STEP_SECONDS, leave_line, timed_run, train_now
@@ -62,9 +65,7 @@ def controls() -> None:
                           type="primary" if st.session_state.get(LESSON) == key else "secondary")
         st.markdown("#### Training")
         left, right = st.columns(2)
-        left.button("Pause" if is_running() else "Train", key="train_toggle", on_click=_toggle,
-                    args=(not is_running(),), type="primary",
-                    disabled=bool(exp.trainer.diverged), width="stretch")
+        train_button(left)
         right.button("Reset", key="reset", on_click=_reset, width="stretch",
                      help="A new model from the settings below, trained from scratch.")
         left, right = st.columns([3, 2], vertical_alignment="bottom")
@@ -194,17 +195,31 @@ def _keep_model() -> None:
     seed_widgets(experiment().config, force=True)
 
 
-# Streamlit may run a click's callback twice: a fragment's timed rerun that leaves the browser just
-# after the click carries the click too, then the click's own full rerun runs it again (seen under
-# load: Pause paused, then trained on). The sidebar's buttons are outside every fragment, so their
-# callbacks act only in a full run, and on what the button said when it was drawn.
-def _toggle(train: bool) -> None:
-    """Train (`train`) or pause, as the button showed: running it twice does the same as once."""
+# While training, a fragment's timed rerun can leave the browser just after a click and carry the click
+# too. Then either run may be the first to see it, and the other may see it again, by then with the
+# arguments of the button drawn after it (seen with 20 sessions: Pause paused, then trained on; or the
+# Pause was dropped). So the Train/Pause button gets a new key with every press (`toggles()`): a press
+# acts once, in whichever run sees it first, and a press of an older button does nothing.
+def _toggle(train: bool, drawn_at: int) -> None:
+    """Train (`train`) or pause, as the button showed when it was drawn after press number `drawn_at`."""
     exp = experiment()
-    if not exp.trainer.diverged and not timed_run():
-        st.session_state[RUNNING] = train
-        if not train:
-            leave_line(exp)
+    if drawn_at != toggles() or exp.trainer.diverged:
+        return
+    st.session_state[TOGGLES] = drawn_at + 1
+    st.session_state[RUNNING] = train
+    if not train:
+        leave_line(exp)
+
+
+def train_button(container) -> None:
+    """Train/Pause in `container`, under the key train_toggle_<presses so far>, inside a container keyed
+    train_toggle (the same on every drawing, for the page's styling and for tests)."""
+    drawn_at = toggles()
+    st.session_state[TOGGLE_DRAWN] = drawn_at
+    with container.container(key="train_toggle"):
+        st.button("Pause" if is_running() else "Train", key=f"train_toggle_{drawn_at}", on_click=_toggle,
+                  args=(not is_running(), drawn_at), type="primary",
+                  disabled=bool(experiment().trainer.diverged), width="stretch")
 
 
 def _once(token: str) -> bool:

@@ -24,6 +24,7 @@ from .training import leave_line
 
 EXPERIMENT, RUNNING, LESSON, MESSAGES, WRITTEN = "experiment", "running", "lesson", "messages", "widgets_written"
 SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT, CLICKS = "session_key", "link_read", "classroom", "share_slot", "clicks"
+TOGGLES, TOGGLE_DRAWN = "toggles", "toggle_drawn"  # Train/Pause presses so far; the count the sidebar last drew
 CELL_CHOICES = {"RNN (tanh)": ("rnn", "tanh"), "RNN (relu)": ("rnn", "relu"), "LSTM": ("lstm", "tanh"),
                 "GRU": ("gru", "tanh")}
 # sidebar widget key → Config field; the "cell" widget sets both cell and nonlinearity
@@ -114,6 +115,11 @@ def classroom() -> bool:
 
 def is_running() -> bool:
     return bool(st.session_state.get(RUNNING, False))
+
+
+def toggles() -> int:
+    """How many times Train/Pause has been pressed in this session: the Train/Pause button's key ends with it."""
+    return int(st.session_state.get(TOGGLES, 0))
 
 
 def say(message: str, kind: str = "info") -> None:
