@@ -127,7 +127,7 @@ def open_tab(context, url: str, index: int, errors: list) -> object:
 
 
 def download(page, key: str, folder: Path, index: int) -> Path:
-    with page.expect_download(timeout=120_000) as info:
+    with page.expect_download(timeout=30_000) as info:
         page.locator(f".st-key-{key} button").first.click()
     path = folder / f"tab{index:02d}-{info.value.suggested_filename}"
     info.value.save_as(path)
@@ -239,7 +239,9 @@ def measure(results, errors, url, server, playwright, log, out, sessions, train_
             errors.append(f"tab {index}: not connected")
         try:
             status = page.locator(STATUS).inner_text(timeout=30_000)
-            page.get_by_role("tab", name="Export and import").click(timeout=60_000)
+            if time.monotonic() > deadline:
+                raise TimeoutError("the run's budget was spent before this tab's turn to export")
+            page.get_by_role("tab", name="Export and import").click(timeout=30_000)
             model = download(page, "export_model", out, index)
             history = download(page, "export_history", out, index)
         except Exception as error:  # noqa: BLE001 - one tab's failure is a finding, not the end of the run
