@@ -101,6 +101,15 @@ def locked(make, experiment):
     return build
 
 
+def export_data(make, experiment):
+    """What a download button hands out. While training: made when clicked, so it is the model as it is then.
+    While paused: made now, since the model cannot change before the click, and Streamlit names such a file by its
+    content, so the button still works when the browser shows it from an earlier run (with 20 sessions, a file
+    made on click had been dropped by a later run of the page, and the download never came)."""
+    build = locked(make, experiment)
+    return build if state.is_running() else build()
+
+
 # -- the page ---------------------------------------------------------------------------------------------------
 st.title("Your data")
 st.caption("Train on text or numbers of your own, take the model and what it computed home, or load a model "
@@ -136,15 +145,15 @@ with files_tab:
     st.markdown("**Take home** the model, its training history and the arrays behind the views, as they are when "
                 "you click.")
     left, middle, right = st.columns(3)
-    left.download_button("Model (.safetensors)", locked(checkpoint.export_bytes, experiment),
+    left.download_button("Model (.safetensors)", export_data(checkpoint.export_bytes, experiment),
                          file_name=checkpoint.export_filename(experiment), mime="application/octet-stream",
                          key="export_model", on_click="ignore", width="stretch", icon=":material/download:",
                          help="The weights and the settings that built them; load it here to go on training.")
-    middle.download_button("Training history (.csv)", locked(exports.history_csv, experiment),
+    middle.download_button("Training history (.csv)", export_data(exports.history_csv, experiment),
                            file_name=exports.history_filename(experiment), mime="text/csv", key="export_history",
                            on_click="ignore", width="stretch", icon=":material/download:",
                            help="One row per step: step, loss, grad_norm, grad_norm_clipped, lr, seconds, val_loss.")
-    right.download_button("Traced arrays (.npz)", locked(exports.traced_arrays, experiment),
+    right.download_button("Traced arrays (.npz)", export_data(exports.traced_arrays, experiment),
                           file_name=exports.traced_filename(experiment), mime="application/octet-stream",
                           key="export_traces", on_click="ignore", width="stretch", icon=":material/download:",
                           help="Hidden states, gates and outputs on your prefix, and ∂L/∂h_t on a training window: "

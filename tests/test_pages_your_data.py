@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from pages_helpers import experiment, open_app, step, texts
+from pages_helpers import experiment, open_app, step, texts, train_button
 
 from rnnviz.checkpoint import export_bytes
 from rnnviz.config import defaults_for
@@ -177,4 +177,9 @@ def test_the_export_buttons_are_there(trained):
     at, _ = trained
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)"]
-    assert all(button.proto.deferred_file_id for button in at.get("download_button"))  # made when clicked
+    # Paused: made now, so each button carries its file's address (named by its content).
+    assert all(button.proto.url and not button.proto.deferred_file_id for button in at.get("download_button"))
+    train_button(at).click().run()
+    # Training: made when clicked, so the file is the model as it is then.
+    assert all(button.proto.deferred_file_id for button in at.get("download_button"))
+    train_button(at).click().run()
