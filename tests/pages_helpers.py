@@ -73,7 +73,7 @@ def block_text(at, key: str) -> str:
 def step(at, count: int) -> None:
     """Press the sidebar's Step with `count` steps."""
     at.number_input(key="step_count").set_value(count).run()
-    at.button(key="step").click().run()
+    action_button(at, "step").click().run()
     assert not at.exception
 
 
@@ -89,7 +89,12 @@ def lesson_on_every_page(at, key: str, pages) -> Iterator[str]:
         yield page
 
 
+def action_button(at, name: str):
+    """A sidebar action button (train_toggle, step): its key ends with its presses so far (ui.sidebar.action_button)."""
+    presses = at.session_state["presses"] if "presses" in at.session_state else {}
+    return at.button(key=f"{name}_{presses.get(name, 0)}")
+
+
 def train_button(at):
-    """The sidebar's Train/Pause button: its key ends with the number of presses so far (ui.sidebar.train_button)."""
-    presses = at.session_state["toggles"] if "toggles" in at.session_state else 0
-    return at.button(key=f"train_toggle_{presses}")
+    """The sidebar's Train/Pause button."""
+    return action_button(at, "train_toggle")

@@ -119,15 +119,20 @@ def _press_twice_then_an_older_button():
     then a press of that first button arriving after the second button was drawn."""
     import streamlit as st
 
-    from ui import sidebar
+    from ui import sidebar, state
 
-    sidebar._toggle(True, 0)
-    sidebar._toggle(True, 0)  # the same press, seen by a second run: nothing more
-    st.session_state["after_first"] = (st.session_state["running"], st.session_state["toggles"])
-    sidebar._toggle(False, 1)  # Pause, on the button drawn after the first press
-    sidebar._toggle(True, 1)  # that button's press again, with the arguments of the button drawn after it
-    sidebar._toggle(True, 0)  # a press of the first button
-    st.session_state["after_all"] = (st.session_state["running"], st.session_state["toggles"])
+    state.experiment()  # the session's model first (its first use may rerun the script once)
+
+    def press(drawn_at, train):
+        sidebar._press("train_toggle", drawn_at, sidebar._toggle, (train,))
+
+    press(0, True)
+    press(0, True)  # the same press, seen by a second run: nothing more
+    st.session_state["after_first"] = (st.session_state["running"], st.session_state["presses"]["train_toggle"])
+    press(1, False)  # Pause, on the button drawn after the first press
+    press(1, True)  # that button's press again, with the arguments of the button drawn after it
+    press(0, True)  # a press of the first button
+    st.session_state["after_all"] = (st.session_state["running"], st.session_state["presses"]["train_toggle"])
 
 
 def test_a_train_or_pause_press_acts_once_and_older_buttons_do_nothing(fresh_server):
@@ -136,6 +141,7 @@ def test_a_train_or_pause_press_acts_once_and_older_buttons_do_nothing(fresh_ser
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["after_first"] == (True, 1)
     assert at.session_state["after_all"] == (False, 2)  # paused: the pause is not undone
+
 
 def test_learning_rate_and_clipping_apply_to_the_next_step_without_a_reset(app):
     step(app, 2)

@@ -109,7 +109,7 @@ def test_an_unknown_dataset_and_an_unbuildable_link_fall_back_to_l0_and_say_why(
 def test_the_classroom_key_hides_the_settings_and_keeps_training_controls():
     at = open_app({"dataset": "sentences", "hidden_size": "12", "prefix": "good", "classroom": "1"})
     keys = widget_keys(at)
-    assert {"train_toggle_0", "reset", "step", "step_count", "prefix"} <= keys
+    assert {"train_toggle_0", "reset", "step_0", "step_count", "prefix"} <= keys
     assert not keys & {"dataset", "cell", "hidden_size", "lr", "seed", "preset_L0"}
     assert not at.code and not at.expander  # no share box and no settings panels either
     assert any("focused view" in caption.value for caption in at.caption)

@@ -21,7 +21,7 @@ from rnnviz.lessons import LESSONS
 from rnnviz.views import status_text
 
 from .sharing import sync_link
-from .state import LESSON, RUNNING, TOGGLE_DRAWN, default, experiment, is_running, say, toggles, write
+from .state import LESSON, PRESSES_DRAWN, RUNNING, default, experiment, is_running, presses, say, write
 from .training import SLOW_INTERVAL, TICK_INTERVAL, model_lock, timed_run, train_tick, waiting_text
 
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
@@ -126,11 +126,11 @@ def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
         status = st.container(key="train_status") if trains else None  # filled after the tick
         with model_lock(exp):
             draw(exp)
-        if trains and timed_run() and (not is_running() or st.session_state.get(TOGGLE_DRAWN) != toggles()):
+        if trains and timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses()):
             # A tick timed before the pause: the browser may then lose what the pause's full run drew
             # outside this fragment (a Streamlit race, seen with many sessions). Or this run was the first
-            # to see a Train/Pause press (ui.sidebar._toggle): the sidebar must show the new button. Draw
-            # the page again.
+            # to see a press of a sidebar button (ui.sidebar.action_button): the sidebar must show the new
+            # button. Draw the page again.
             st.rerun(scope="app")
         waiting = False
         if trains and is_running():

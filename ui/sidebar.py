@@ -7,7 +7,7 @@ the others reach the next training step through `Experiment.update`.
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -23,13 +23,11 @@ from .keeper import start_keeper
 from .sharing import open_link, sync_link
 from .state import (
     CELL_CHOICES,
-    CLICKS,
     LESSON,
     MESSAGES,
+    PRESSES_DRAWN,
     RUNNING,
     SHARE_SLOT,
-    TOGGLE_DRAWN,
-    TOGGLES,
     WIDGET_FIELDS,
     classroom,
     default,
@@ -37,12 +35,12 @@ from .state import (
     index_of,
     install,
     is_running,
+    presses,
     say,
     seed_widgets,
-    toggles,
     write,
 )
-from .training import STEP_SECONDS, leave_line, timed_run, train_now
+from .training import STEP_SECONDS, leave_line, train_now
 
 NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
 
@@ -65,13 +63,13 @@ def controls() -> None:
                           type="primary" if st.session_state.get(LESSON) == key else "secondary")
         st.markdown("#### Training")
         left, right = st.columns(2)
-        train_button(left)
+        action_button(left, "train_toggle", "Pause" if is_running() else "Train", _toggle, (not is_running(),),
+                      type="primary", disabled=bool(exp.trainer.diverged))
         right.button("Reset", key="reset", on_click=_reset, width="stretch",
                      help="A new model from the settings below, trained from scratch.")
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         _number("Steps", "step_count", step=10, container=left)
-        right.button("Step", key="step", on_click=_step, args=(uuid.uuid4().hex,), width="stretch",
-                     help="Train this many steps now.")
+        action_button(right, "step", "Step", _step, help="Train this many steps now.")
         if focused:
             st.caption("A focused view: the link you opened set the model up. Train, pause, step, or Reset to "
                        "start again from scratch.")
@@ -198,42 +196,37 @@ def _keep_model() -> None:
 # While training, a fragment's timed rerun can leave the browser just after a click and carry the click
 # too. Then either run may be the first to see it, and the other may see it again, by then with the
 # arguments of the button drawn after it (seen with 20 sessions: Pause paused, then trained on; or the
-# Pause was dropped). So the Train/Pause button gets a new key with every press (`toggles()`): a press
-# acts once, in whichever run sees it first, and a press of an older button does nothing.
-def _toggle(train: bool, drawn_at: int) -> None:
-    """Train (`train`) or pause, as the button showed when it was drawn after press number `drawn_at`."""
-    exp = experiment()
-    if drawn_at != toggles() or exp.trainer.diverged:
+# Pause was dropped). So each action button gets a new key with every press (`presses()`): a press acts
+# once, in whichever run sees it first, and a press of an older button does nothing.
+def action_button(container, name: str, label: str, action: Callable, args: tuple = (), **options) -> None:
+    """A button that runs `action(*args)` once per press, under the key <name>_<presses so far>, inside a
+    container keyed `name` (the same on every drawing, for the page's styling and for tests)."""
+    drawn_at = presses().get(name, 0)
+    st.session_state[PRESSES_DRAWN] = dict(presses())
+    with container.container(key=name):
+        st.button(label, key=f"{name}_{drawn_at}", on_click=_press, args=(name, drawn_at, action, args),
+                  width="stretch", **options)
+
+
+def _press(name: str, drawn_at: int, action: Callable, args: tuple) -> None:
+    """A press of button `name` as drawn after press number `drawn_at`: acts only if no press came since."""
+    if drawn_at != presses().get(name, 0):
         return
-    st.session_state[TOGGLES] = drawn_at + 1
+    presses()[name] = drawn_at + 1
+    action(*args)
+
+
+def _toggle(train: bool) -> None:
+    """Train (`train`) or pause, as the button showed when it was drawn."""
+    exp = experiment()
+    if exp.trainer.diverged:
+        return
     st.session_state[RUNNING] = train
     if not train:
         leave_line(exp)
 
 
-def train_button(container) -> None:
-    """Train/Pause in `container`, under the key train_toggle_<presses so far>, inside a container keyed
-    train_toggle (the same on every drawing, for the page's styling and for tests)."""
-    drawn_at = toggles()
-    st.session_state[TOGGLE_DRAWN] = drawn_at
-    with container.container(key="train_toggle"):
-        st.button("Pause" if is_running() else "Train", key=f"train_toggle_{drawn_at}", on_click=_toggle,
-                  args=(not is_running(), drawn_at), type="primary",
-                  disabled=bool(experiment().trainer.diverged), width="stretch")
-
-
-def _once(token: str) -> bool:
-    """True the first time a click's token is seen: its callback may go on."""
-    seen = st.session_state.setdefault(CLICKS, [])
-    if token in seen:
-        return False
-    seen[:] = [*seen[-9:], token]
-    return True
-
-
-def _step(token: str) -> None:
-    if timed_run() or not _once(token):
-        return
+def _step() -> None:
     exp = experiment()
     wanted = int(st.session_state.get("step_count", 1))
     done = train_now(exp, wanted)

@@ -23,8 +23,8 @@ from . import keeper
 from .training import leave_line
 
 EXPERIMENT, RUNNING, LESSON, MESSAGES, WRITTEN = "experiment", "running", "lesson", "messages", "widgets_written"
-SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT, CLICKS = "session_key", "link_read", "classroom", "share_slot", "clicks"
-TOGGLES, TOGGLE_DRAWN = "toggles", "toggle_drawn"  # Train/Pause presses so far; the count the sidebar last drew
+SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT = "session_key", "link_read", "classroom", "share_slot"
+PRESSES, PRESSES_DRAWN = "presses", "presses_drawn"  # presses so far of each action button; what the sidebar drew
 CELL_CHOICES = {"RNN (tanh)": ("rnn", "tanh"), "RNN (relu)": ("rnn", "relu"), "LSTM": ("lstm", "tanh"),
                 "GRU": ("gru", "tanh")}
 # sidebar widget key → Config field; the "cell" widget sets both cell and nonlinearity
@@ -117,9 +117,10 @@ def is_running() -> bool:
     return bool(st.session_state.get(RUNNING, False))
 
 
-def toggles() -> int:
-    """How many times Train/Pause has been pressed in this session: the Train/Pause button's key ends with it."""
-    return int(st.session_state.get(TOGGLES, 0))
+def presses() -> dict[str, int]:
+    """How many times each of the sidebar's action buttons (Train/Pause, Step) was pressed in this session: the
+    button's key ends with its count (ui.sidebar.action_button)."""
+    return st.session_state.setdefault(PRESSES, {})
 
 
 def say(message: str, kind: str = "info") -> None:
