@@ -107,7 +107,15 @@ def export_data(make, experiment):
     content, so the button still works when the browser shows it from an earlier run (with 20 sessions, a file
     made on click had been dropped by a later run of the page, and the download never came)."""
     build = locked(make, experiment)
-    return build if state.is_running() else build()
+    if state.is_running():
+        return build
+    # Made once per paused model: every run of this page while paused would make the same bytes again (a trace of
+    # up to 400 steps, about 0.6 s for the largest model allowed).
+    made = st.session_state.setdefault("export_files", {})
+    now = (experiment, experiment.step, experiment.config)
+    if make.__name__ not in made or made[make.__name__][0] != now:
+        made[make.__name__] = (now, build())
+    return made[make.__name__][1]
 
 
 # -- the page ---------------------------------------------------------------------------------------------------

@@ -179,6 +179,12 @@ def test_the_export_buttons_are_there(trained):
     assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)"]
     # Paused: made now, so each button carries its file's address (named by its content).
     assert all(button.proto.url and not button.proto.deferred_file_id for button in at.get("download_button"))
+    urls = [button.proto.url for button in at.get("download_button")]
+    at.run()
+    assert [button.proto.url for button in at.get("download_button")] == urls  # the same files, named by content
+    step(at, 1)
+    # A step later the model, its history and its traces are new files.
+    assert all(new.proto.url != old for new, old in zip(at.get("download_button"), urls, strict=True))
     train_button(at).click().run()
     # Training: made when clicked, so the file is the model as it is then.
     assert all(button.proto.deferred_file_id for button in at.get("download_button"))
