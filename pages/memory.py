@@ -7,7 +7,6 @@ from rnnviz.charts import memory
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset
 from rnnviz.errors import InputError
-from rnnviz.limits import TURNS
 from rnnviz.memory_tasks import MEMORY_TASKS
 from ui import drawing, state, training
 
@@ -105,8 +104,8 @@ if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lag
         bar.progress(done / total, text=f"{done} of {total}: {CELL_NAMES[row['cell']]} at lag {row['lag']} reached "
                                         f"{row['headline']:.0%} in {row['steps']} steps")
 
-    # A sweep is training too: on a shared server it waits its turn like every session's ticks (rnnviz.limits).
-    with TURNS.turn(("memory_sweep", id(experiment)), timeout=15.0) as granted:
+    # A sweep is training too: on a shared server it waits its turn like every session's ticks (ui.training).
+    with training.TURNS.turn(("memory_sweep", id(experiment)), timeout=15.0) as granted:
         if not granted:
             st.warning("Every training turn on this server is taken just now; press Run the sweep again in a moment.")
         else:
