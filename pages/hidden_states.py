@@ -3,7 +3,6 @@
 import streamlit as st
 
 from rnnviz import charts, views
-from rnnviz.errors import InputError
 from ui import drawing, state
 
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
@@ -43,11 +42,10 @@ units = st.multiselect("Units to draw as lines", units_all, key="hidden_units",
 
 def live_views(experiment):
     model = None if snapshot == NOW else experiment.trainer.model_at(snapshot)
-    try:
-        result, labels, prefix_len = views.sequence_trace(experiment, SOURCES[source], model=model, max_steps=80)
-    except InputError as error:
-        st.warning(str(error))
+    traced = drawing.unless_refused(views.sequence_trace, experiment, SOURCES[source], model=model, max_steps=80)
+    if traced is None:
         return
+    result, labels, prefix_len = traced
     step = experiment.step if snapshot == NOW else snapshot
     drawing.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
                                                bound=views.hidden_bound(experiment),

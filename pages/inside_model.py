@@ -4,7 +4,6 @@ import streamlit as st
 
 from rnnviz import analysis, lesson_views
 from rnnviz.charts import analysis as charts
-from rnnviz.errors import InputError
 from ui import drawing, state
 
 QUANTITIES = {"its probability": "probability", "its logit (before softmax)": "logit"}
@@ -21,11 +20,7 @@ ds, model = experiment.dataset, experiment.model
 # -- connectivity --------------------------------------------------------------------------------------------
 st.subheader("Connectivity: what the prediction at a step depends on")
 drawing.prefix_box(key="inside_prefix")
-try:
-    inputs, labels = lesson_views.prefix_steps(experiment)
-except InputError as error:
-    st.warning(str(error))
-    inputs, labels = None, []
+inputs, labels = drawing.unless_refused(lesson_views.prefix_steps, experiment) or (None, [])
 steps = len(labels)
 for key, low, high in (("inside_position", 1, steps), ("inside_unit", 0, model.hidden_size - 1),
                        ("inside_layer", 1, model.num_layers)):

@@ -4,7 +4,6 @@ import streamlit as st
 
 from rnnviz import charts, views
 from rnnviz.config import LIMITS
-from rnnviz.errors import InputError
 from ui import drawing, state, training
 
 st.title("Predict")
@@ -29,13 +28,9 @@ drawing.apply_settings(predict_len=st.session_state["predict_length"],
                        temperature=st.session_state["predict_temperature"])
 config = experiment.config
 ds = experiment.dataset
-try:
-    with training.model_lock(experiment):
-        predictions = views.samples(experiment, config.prefix, config.predict_len, config.temperature,
-                                    count=1 if config.temperature == 0 else int(samples))
-except InputError as error:
-    st.warning(str(error))
-    predictions = []
+with training.model_lock(experiment):
+    predictions = drawing.unless_refused(views.samples, experiment, config.prefix, config.predict_len,
+                                         config.temperature, count=1 if config.temperature == 0 else int(samples)) or []
 if predictions:
     if config.temperature == 0:
         st.caption("Greedy: every sample would be the same, so one is shown. Raise the temperature to sample.")
