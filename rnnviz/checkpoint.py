@@ -28,11 +28,12 @@ from safetensors import SafetensorError
 
 from .config import LIMITS, Config, defaults_for
 from .datasets import DATASETS, MAX_SYMBOLS
-from .errors import InputError
+from .errors import INT_BITS, INT_DIGITS, InputError, check_encodable, shown
 from .experiment import Experiment, dataset_for
+from .files import megabytes, read_limited, write_bytes
 from .model import CELLS, NONLINEARITIES, SeqModel
 
-MAX_CHECKPOINT_BYTES = 50 * 1024 * 1024
+MAX_CHECKPOINT_BYTES = 50_000_000  # 50 MB, counted as the uploads are (rnnviz.uploads.MAX_UPLOAD_BYTES)
 FORMAT = "rnnviz-checkpoint"
 VERSION = 1
 METADATA_KEY = "rnnviz"
@@ -86,7 +87,7 @@ def export_filename(experiment: Experiment) -> str:
 
 def save_checkpoint(experiment: Experiment, path) -> Path:
     path = Path(path)
-    path.write_bytes(export_bytes(experiment))
+    write_bytes(path, export_bytes(experiment))  # a regular file only: never wait on a FIFO or write to a device
     return path
 
 
@@ -101,8 +102,8 @@ def read_checkpoint(data, filename: str = "") -> Checkpoint:
         raise InputError("A model file must be given as bytes.")
     label = f"The file {str(filename)[:80]!r}" if filename else "The model file"
     if len(data) > MAX_CHECKPOINT_BYTES:
-        raise InputError(f"{label} is {len(data):,} bytes; model files up to "
-                         f"{MAX_CHECKPOINT_BYTES // 1024 // 1024} MB are accepted.")
+        raise InputError(f"{label} is {len(data):,} bytes; model files up to {megabytes(MAX_CHECKPOINT_BYTES)} "
+                         "are accepted.")
     if not data:
         raise InputError(f"{label} is empty.")
     # Safetensors first: its 8-byte header length may itself start with 0x80, a pickle's first byte.
@@ -119,16 +120,9 @@ def read_checkpoint(data, filename: str = "") -> Checkpoint:
 
 
 def load_checkpoint(path) -> Checkpoint:
-    """Read and check a model file on disk (its size is checked before it is read)."""
+    """Read and check a model file on disk: a regular file, read no further than the size limit allows."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise InputError(f"Cannot read {path.name!r}: {error.strerror or error}.") from None
-    if size > MAX_CHECKPOINT_BYTES:
-        raise InputError(f"The file {path.name!r} is {size:,} bytes; model files up to "
-                         f"{MAX_CHECKPOINT_BYTES // 1024 // 1024} MB are accepted.")
-    return read_checkpoint(path.read_bytes(), filename=path.name)
+    return read_checkpoint(read_limited(path, MAX_CHECKPOINT_BYTES, "model file"), filename=path.name)
 
 
 def _looks_like_safetensors(data: bytes) -> bool:
@@ -142,15 +136,17 @@ def _read_safetensors(data: bytes, label: str) -> tuple[dict, object]:
     header_length = int.from_bytes(data[:8], "little")
     try:
         header = json.loads(data[8:8 + header_length].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise InputError(f"{label} is damaged: its safetensors header is not valid JSON.") from None
+    except (ValueError, RecursionError):  # ValueError: bad UTF-8 or JSON, or a number of more than 4,300 digits
+        raise InputError(f"{label} is damaged: its safetensors header is not valid JSON, or holds a number too "
+                         "long to read.") from None
+    _check_plain(header, label)
     if not isinstance(header, dict):
         raise InputError(f"{label} is damaged: its safetensors header is not a table of tensors.")
     metadata = header.pop("__metadata__", None)
     for name, entry in header.items():
         dtype = entry.get("dtype") if isinstance(entry, dict) else None
         if dtype not in FLOAT_DTYPES:
-            raise InputError(f"{label}: tensor {str(name)[:60]!r} is not floating point ({str(dtype)[:10]}); "
+            raise InputError(f"{label}: tensor {shown(name, 60)} is not floating point ({shown(dtype, 10)}); "
                              "a model's weights are.")
     try:
         tensors = safetensors.torch.load(data)
@@ -183,9 +179,10 @@ def _read_torch(data: bytes, label: str, zipped: bool) -> tuple[dict, object]:
             raise InputError(f"{label} holds weights but not the settings that built them. " + TORCH_HINT)
         raise InputError(f"{label} is a torch.save file, but not of a model rnnviz can rebuild. " + TORCH_HINT)
     tensors = loaded["state_dict"]
+    _check_plain(loaded, label)
     for name, value in tensors.items():
         if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-            raise InputError(f"{label}: entry {str(name)[:60]!r} of state_dict is not a floating-point tensor.")
+            raise InputError(f"{label}: entry {shown(name, 60)} of state_dict is not a floating-point tensor.")
     metadata = loaded[METADATA_KEY]
     return tensors, metadata
 
@@ -208,13 +205,15 @@ def _checked(tensors: dict, metadata, label: str) -> Checkpoint:
     if isinstance(metadata, str):
         try:
             metadata = json.loads(metadata)
-        except (json.JSONDecodeError, RecursionError):
-            raise InputError(f"{label}: its rnnviz settings are not valid JSON.") from None
+        except (ValueError, RecursionError):  # ValueError: bad JSON, or a number of more than 4,300 digits
+            raise InputError(f"{label}: its rnnviz settings are not valid JSON, or hold a number too long to "
+                             "read.") from None
+    _check_plain(metadata, label)
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise InputError(f"{label} does not hold rnnviz settings (format {FORMAT!r}).")
     version = metadata.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= VERSION:
-        raise InputError(f"{label} is checkpoint version {str(version)[:20]}; this rnnviz reads version {VERSION}.")
+        raise InputError(f"{label} is checkpoint version {shown(version, 20)}; this rnnviz reads version {VERSION}.")
     settings = _checked_settings(metadata.get("model"), label)
     data = _checked_dataset(metadata.get("dataset"), settings, label)
     config, notices = _checked_config(metadata.get("config"), settings, data, label)
@@ -224,10 +223,28 @@ def _checked(tensors: dict, metadata, label: str) -> Checkpoint:
     return Checkpoint(config, settings, data, step, _checked_tensors(tensors, settings, label), notices)
 
 
+def _check_plain(value, label: str) -> None:
+    """Refuse, anywhere in what a model file holds, text that is not whole Unicode characters and whole numbers
+    too long to write out: either would load, then fail where a page shows it, a link carries it or a file saves it."""
+    stack = [value]
+    while stack:  # not recursive: a pickle can nest lists far deeper than Python's recursion limit
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str):
+            check_encodable(item, f"{label}: the text {shown(item, 20)} in its settings")
+        elif isinstance(item, int) and item.bit_length() > INT_BITS:
+            raise InputError(f"{label} holds a whole number of more than {INT_DIGITS:,} digits; no setting of a "
+                             "model is anywhere near that long.")
+
+
 def _whole(settings: dict, name: str, low: int, high: int, label: str) -> int:
     value = settings.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InputError(f"{label}: {name} is {str(value)[:20]}; it must be a whole number from {low} to {high}.")
+        raise InputError(f"{label}: {name} is {shown(value, 20)}; it must be a whole number from {low} to {high}.")
     return value
 
 
@@ -235,10 +252,11 @@ def _checked_settings(settings, label: str) -> dict:
     if not isinstance(settings, dict) or set(settings) != SETTINGS_KEYS:
         raise InputError(f"{label}: the model settings must name exactly {', '.join(sorted(SETTINGS_KEYS))}.")
     if not isinstance(settings["cell"], str) or settings["cell"] not in CELLS:
-        raise InputError(f"{label}: cell {str(settings['cell'])[:20]!r} is not one of {', '.join(CELLS)}.")
+        raise InputError(f"{label}: cell {shown(settings['cell'], 20)} is not one of {', '.join(CELLS)}.")
     nonlinearity = settings["nonlinearity"]
-    if nonlinearity not in NONLINEARITIES or (settings["cell"] != "rnn" and nonlinearity != "tanh"):
-        raise InputError(f"{label}: nonlinearity {str(settings['nonlinearity'])[:20]!r} does not fit a "
+    if (not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES
+            or (settings["cell"] != "rnn" and nonlinearity != "tanh")):
+        raise InputError(f"{label}: nonlinearity {shown(nonlinearity, 20)} does not fit a "
                          f"{settings['cell']} cell.")
     for name in ("hidden_size", "num_layers", "embedding_dim"):
         _whole(settings, name, LIMITS[name][1], LIMITS[name][2], label)
@@ -286,7 +304,7 @@ def _checked_config(raw, settings: dict, data: dict, label: str) -> tuple[Config
     for name in ("cell", "hidden_size", "num_layers", "nonlinearity"):
         if getattr(config, name) != settings[name]:
             raise InputError(f"{label}: the settings disagree: the model has {name} {settings[name]}, "
-                             f"the training settings {str(raw.get(name))[:20]}.")
+                             f"the training settings {shown(raw.get(name), 20)}.")
     if settings["vocab_size"] is not None and config.embedding_dim != settings["embedding_dim"]:
         raise InputError(f"{label}: the settings disagree on embedding_dim.")
     return config, [f"From the model file: {notice}" for notice in notices]
@@ -296,10 +314,10 @@ def _checked_tensors(tensors: dict, settings: dict, label: str) -> dict[str, tor
     with torch.device("meta"):  # shapes only: no memory, no random numbers drawn
         expected = {name: tuple(t.shape) for name, t in SeqModel(**settings).state_dict().items()}
     missing = sorted(set(expected) - set(tensors))
-    extra = sorted(str(name) for name in set(tensors) - set(expected))
+    extra = sorted(str(name)[:40] for name in set(tensors) - set(expected))  # _check_plain made str() safe
     if missing or extra:
         parts = ([f"missing {', '.join(missing[:4])}"] if missing else []) + (
-            [f"unexpected {', '.join(n[:40] for n in extra[:4])}"] if extra else [])
+            [f"unexpected {', '.join(extra[:4])}"] if extra else [])
         raise InputError(f"{label}: its tensors do not match the model its settings describe ({'; '.join(parts)}).")
     checked = {}
     for name, shape in expected.items():

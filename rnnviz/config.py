@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from .datasets import DATASETS
 from .device import DEVICE_CHOICES
-from .errors import InputError
+from .errors import InputError, check_encodable, shown
 from .model import CELLS, NONLINEARITIES
-from .predict import MAX_PREDICT, MAX_TEMPERATURE
+from .predict import MAX_PREDICT, MAX_PREFIX, MAX_TEMPERATURE
 from .train import OPTIMIZERS
 
 MAX_URL_TEXT = 2000  # own text longer than this is not put in a link
@@ -56,25 +56,17 @@ class Config:
     def checked(cls, base: Config | None = None, /, **values) -> tuple[Config, list[str]]:
         """A Config from `base` with `values` applied, each clamped or dropped; plus notices."""
         # base is positional-only: a link's ?base= or ?cls= is then an unknown setting, not a crash.
-        base = base or cls()
-        accepted, notices = {}, []
-        for name, raw in values.items():
-            if name not in FIELD_NAMES:
-                notices.append(f"Ignored unknown setting {name[:40]!r}.")
-                continue
-            try:
-                value, notice = _check_field(name, raw)
-            except InputError as error:
-                notices.append(str(error))
-                continue
-            accepted[name] = value
-            if notice:
-                notices.append(notice)
-        config = replace(base, **accepted)
-        if config.cell != "rnn" and config.nonlinearity != "tanh":
-            config = replace(config, nonlinearity="tanh")
-            notices.append("Only the plain RNN cell takes relu; switched the nonlinearity back to tanh.")
-        return config, notices
+        return _applied(base or cls(), values, strict=False)
+
+    @classmethod
+    def exactly(cls, base: Config | None = None, /, **values) -> Config:
+        """A Config from `base` with `values` applied as given, for the command line and the Python API: what
+        `checked` would clamp, cut or drop is refused instead (one InputError naming each), since nothing
+        should run on settings other than those asked for."""
+        config, refusals = _applied(base or cls(), values, strict=True)
+        if refusals:
+            raise InputError(" ".join(refusals))
+        return config
 
     # -- share links -------------------------------------------------------------------------
     def to_query(self) -> dict[str, str]:
@@ -112,6 +104,32 @@ class Config:
 
 FIELD_NAMES = {f.name for f in fields(Config)}
 
+
+def _applied(base: Config, values: dict, strict: bool) -> tuple[Config, list[str]]:
+    """`base` with `values` applied, and a notice for each change (`strict`: a refusal for each)."""
+    ignored = "" if strict else "Ignored "
+    accepted, notices = {}, []
+    for name, raw in values.items():
+        if name not in FIELD_NAMES:
+            notices.append(f"{'Unknown' if strict else 'Ignored unknown'} setting {name[:40]!r}.")
+            continue
+        try:
+            value, notice = _check_field(name, raw, strict)
+        except InputError as error:
+            notices.append(f"{ignored}{error}")
+            continue
+        accepted[name] = value
+        if notice:
+            notices.append(notice)
+    config = replace(base, **accepted)
+    if config.cell != "rnn" and config.nonlinearity != "tanh":
+        if strict:
+            notices.append(f"Only the plain RNN cell takes relu; the {config.cell} cell uses tanh in its gates.")
+        else:
+            config = replace(config, nonlinearity="tanh")
+            notices.append("Only the plain RNN cell takes relu; switched the nonlinearity back to tanh.")
+    return config, notices
+
 # name → (kind, low, high) for numbers, or a tuple of choices.
 LIMITS = {
     "hidden_size": (int, 1, 512),
@@ -135,53 +153,73 @@ CHOICES = {
     "optimizer": tuple(OPTIMIZERS),
     "device": DEVICE_CHOICES,
 }
-MAX_PREFIX = 200
 MAX_TEXT = 1_000_000
 MAX_SERIES_TEXT = 2_000_000  # room for datasets.MAX_SERIES_VALUES numbers
 SERIES_PATTERN = re.compile(r"[0-9eE+\-.,;\s]*")
 
 
-def _check_field(name: str, raw):
+def _check_field(name: str, raw, strict: bool = False):
+    """The value `raw` for setting `name` and a notice if it was clamped or cut; an InputError (its message
+    starting with the setting's name) if it cannot be used. `strict`: clamping or cutting is refused too."""
     if name in CHOICES:
-        value = str(raw).strip().lower()
+        value = _as_text(name, raw).strip().lower()
         if value not in CHOICES[name]:
-            raise InputError(f"Ignored {name}={str(raw)[:40]!r}: choose one of {', '.join(CHOICES[name])}.")
+            raise InputError(f"{name}={shown(raw)}: choose one of {', '.join(CHOICES[name])}.")
         return value, None
     if name == "carry_state":
         if isinstance(raw, bool):
             return raw, None
-        text = str(raw).strip().lower()
+        text = _as_text(name, raw).strip().lower()
         if text in ("1", "true", "yes", "on"):
             return True, None
         if text in ("0", "false", "no", "off", ""):
             return False, None
-        raise InputError(f"Ignored carry_state={str(raw)[:40]!r}: use true or false.")
+        raise InputError(f"carry_state={shown(raw)}: use true or false.")
     if name == "series":
-        value = str(raw)
+        value = _as_text(name, raw)
         if len(value) > MAX_SERIES_TEXT or not SERIES_PATTERN.fullmatch(value):
-            raise InputError("Ignored series: it must be numbers separated by commas, at most "
-                             f"{MAX_SERIES_TEXT:,} characters.")
+            raise InputError(f"series: it must be numbers separated by commas, at most {MAX_SERIES_TEXT:,} characters.")
         return value, None
     if name in ("prefix", "text"):
-        value = str(raw)
+        value = check_encodable(_as_text(name, raw), f"{name}: it")
         limit = MAX_PREFIX if name == "prefix" else MAX_TEXT
+        if len(value) > limit and strict:
+            raise InputError(f"The {name} has {len(value):,} characters; at most {limit:,} are allowed.")
         if len(value) > limit:
             return value[:limit], f"Cut {name} to its first {limit:,} characters."
         return value, None
     kind, low, high = LIMITS[name]
+    allowed = f"{'a whole number' if kind is int else 'a number'} from {low:g} to {high:g}"
     try:
         number = float(raw)
     except (TypeError, ValueError, OverflowError):
-        raise InputError(f"Ignored {name}={str(raw)[:40]!r}: it must be a number from {low:g} to {high:g}.") from None
+        raise InputError(f"{name}={shown(raw)}: it must be {allowed}.") from None
     if not math.isfinite(number):
-        raise InputError(f"Ignored {name}={str(raw)[:40]!r}: it must be a finite number from {low:g} to {high:g}.")
+        raise InputError(f"{name}={shown(raw)}: it must be a finite number, {allowed}.")
     if kind is int and number != int(number):
+        if strict:
+            raise InputError(f"{name} {number:g} is not whole: it must be {allowed}.")
         number = round(number)
     clamped = min(max(number, low), high)
     value = int(clamped) if kind is int else float(clamped)
+    if clamped != number and strict:
+        raise InputError(f"{name} {number:g} is outside {low:g}–{high:g}: it must be {allowed}.")
     if clamped != number:
         return value, f"{name} {number:g} is outside {low:g}–{high:g}; using {value:g}."
     return value, None
+
+
+def check_setting(name: str, value):
+    """One setting given from Python (SeqModel, Trainer) checked as one from a link or a widget is, but refused
+    instead of clamped: the value to use, or an InputError that says what is allowed."""
+    return _check_field(name, value, strict=True)[0]
+
+
+def _as_text(name: str, raw) -> str:
+    try:
+        return str(raw)
+    except ValueError:  # a whole number of more than 4,300 digits, from a model file, has no text
+        raise InputError(f"{name}={shown(raw)}: it is far outside what {name} allows.") from None
 
 
 def _to_text(value) -> str:

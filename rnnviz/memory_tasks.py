@@ -21,19 +21,13 @@ from __future__ import annotations
 import torch
 
 from .datasets import SeriesDataset, TokenDataset
-from .errors import InputError
+from .errors import check_whole
 from .trace import IGNORE_INDEX
 
 MAX_LAG = 1000
 VALIDATION_SEED_OFFSET = 7919  # held-out items come from their own generator
 MARKER = -1.0
 ADDING_TOLERANCE = 0.1  # an answer within this of the true sum counts as right
-
-
-def _check_int(name: str, value, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"The {name} must be a whole number from {low} to {high}; got {value!r}.")
-    return value
 
 
 class MemoryTask:
@@ -75,10 +69,10 @@ class RecallDataset(MemoryTask, TokenDataset):
     """
 
     def __init__(self, lag: int = 20, alphabet: int = 4, noise: int = 4, recall: int = 1, seed: int = 0):
-        self.lag = _check_int("lag", lag, 0, MAX_LAG)
-        self.alphabet = _check_int("number of letters to choose from", alphabet, 2, 26)
-        self.noise = _check_int("number of noise digits", noise, 1, 10)
-        self.recall = _check_int("number of letters to recall", recall, 1, 10)
+        self.lag = check_whole("lag", lag, 0, MAX_LAG)
+        self.alphabet = check_whole("number of letters to choose from", alphabet, 2, 26)
+        self.noise = check_whole("number of noise digits", noise, 1, 10)
+        self.recall = check_whole("number of letters to recall", recall, 1, 10)
         self.seed = seed
         letters = [chr(ord("a") + i) for i in range(alphabet)]
         digits = [str(i) for i in range(noise)]
@@ -118,10 +112,10 @@ class BracketsDataset(MemoryTask, TokenDataset):
     PAIRS = "()[]{}<>"
 
     def __init__(self, lag: int = 20, depth: int = 3, types: int = 2, seed: int = 0):
-        lag = _check_int("lag", lag, 0, MAX_LAG)
+        lag = check_whole("lag", lag, 0, MAX_LAG)
         self.lag = lag + lag % 2  # balanced brackets come in pairs
-        self.depth = _check_int("depth", depth, 2, 10)
-        self.types = _check_int("number of bracket types", types, 1, 4)
+        self.depth = check_whole("depth", depth, 2, 10)
+        self.types = check_whole("number of bracket types", types, 1, 4)
         self.seed = seed
         symbols = list(self.PAIRS[:2 * types])
         super().__init__(
@@ -170,7 +164,7 @@ class AddingDataset(MemoryTask, SeriesDataset):
     """
 
     def __init__(self, lag: int = 20, seed: int = 0):
-        self.lag = _check_int("lag", lag, 1, MAX_LAG)
+        self.lag = check_whole("lag", lag, 1, MAX_LAG)
         self.seed = seed
         self.name, self.title = "adding", "The adding problem"
         self.description = (f"Numbers between 0 and 1; add the two that follow a marker -1. The answer is due "

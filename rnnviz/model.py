@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .errors import InputError
+from .errors import InputError, check_whole
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -36,13 +36,21 @@ class SeqModel(nn.Module):
                  num_layers: int = 1, nonlinearity: str = "tanh", vocab_size: int | None = None,
                  embedding_dim: int = 0, forget_bias: float | None = None):
         super().__init__()
-        cell = cell.lower()
-        if cell not in CELLS:
-            raise InputError(f"Unknown cell {cell!r}: choose one of {', '.join(CELLS)}.")
-        if nonlinearity not in NONLINEARITIES:
-            raise InputError(f"Unknown nonlinearity {nonlinearity!r}: choose tanh or relu.")
+        # The Config's bounds, for a model built from Python too (imported here: config imports this module).
+        from .config import check_setting
+        from .datasets import MAX_SYMBOLS
+
+        cell, nonlinearity = check_setting("cell", cell), check_setting("nonlinearity", nonlinearity)
         if cell != "rnn" and nonlinearity != "tanh":
             raise InputError("Only the plain RNN cell takes a relu nonlinearity; LSTM and GRU use their own gates.")
+        hidden_size, num_layers = check_setting("hidden_size", hidden_size), check_setting("num_layers", num_layers)
+        if vocab_size is not None:
+            vocab_size = check_whole("vocabulary size", vocab_size, 1, MAX_SYMBOLS)
+        input_size = check_whole("input size", input_size, 1, MAX_SYMBOLS)
+        output_size = check_whole("output size", output_size, 1, MAX_SYMBOLS)
+        embedding_dim = check_setting("embedding_dim", embedding_dim)
+        if forget_bias is not None:
+            forget_bias = check_setting("forget_bias", forget_bias)
         self.cell = cell
         self.nonlinearity = nonlinearity
         self.hidden_size = hidden_size

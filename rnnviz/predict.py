@@ -10,6 +10,7 @@ from .errors import InputError
 from .trace import replay
 
 MAX_PREDICT = 500
+MAX_PREFIX = 200  # characters a typed prefix may have (Config cuts a longer one; predict refuses it)
 MAX_TEMPERATURE = 10.0
 
 
@@ -62,6 +63,9 @@ def predict(model, ds, prefix, n: int = 5, temperature: float = 0.0,
             generator: torch.Generator | None = None) -> Prediction:
     """Warm up on `prefix`, then generate `n` more (greedy at temperature 0, else sampled)."""
     temperature = _check_request(n, temperature)
+    if isinstance(prefix, (str, list, tuple)) and len(prefix) > MAX_PREFIX:
+        what = "characters" if isinstance(prefix, str) else "items"
+        raise InputError(f"The prefix has {len(prefix):,} {what}; at most {MAX_PREFIX} are allowed.")
     items = ds.parse_prefix(prefix)
     if len(items) == 0:  # e.g. "," parses to nothing; the model needs at least one input to warm up on
         raise InputError("The prefix has nothing in it to continue: type at least one symbol "

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch.nn.utils import clip_grad_norm_, get_total_norm
 
-from .errors import InputError
+from .errors import InputError, shown
 from .model import detach_state
 from .trace import mean_loss, trace
 
@@ -60,8 +60,21 @@ class Trainer:
                  seq_len: int = 20, clip: float | None = None, seed: int = 0, carry_state: bool = False,
                  trace_every: int = 25, trace_batch: int = 8, validate_every: int = 50,
                  snapshot_every: int = 100):
-        if optimizer not in OPTIMIZERS:
-            raise InputError(f"Unknown optimizer {optimizer!r}: choose adam or sgd.")
+        if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+            raise InputError(f"Unknown optimizer {shown(optimizer)}: choose adam or sgd.")
+        # The Config's bounds, for a trainer built from Python too (imported here: config imports this module).
+        from .config import check_setting
+
+        batch_size, seq_len, seed = (check_setting(name, value) for name, value in
+                                     (("batch_size", batch_size), ("seq_len", seq_len), ("seed", seed)))
+        if clip:
+            clip = check_setting("clip", clip)
+        try:
+            lr = float(lr)
+        except (TypeError, ValueError, OverflowError):
+            lr = math.nan
+        if not (math.isfinite(lr) and lr > 0):
+            raise InputError(f"The learning rate must be a number above 0; got {shown(lr)}.")
         ds.check_seq_len(seq_len)
         self.model, self.ds = model, ds
         self.optimizer_name = optimizer

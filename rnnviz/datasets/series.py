@@ -7,8 +7,37 @@ import re
 
 import torch
 
-from ..errors import InputError
+from ..errors import InputError, check_whole, shown
 from .base import Dataset
+
+# What a model's 32-bit floats can hold: numbers up to FLOAT32.max (about 3.4e38) across, and a spread of at least
+# FLOAT32.tiny (about 1.2e-38, the smallest normal number) for the data's scale, which every value is divided by.
+FLOAT32 = torch.finfo(torch.float32)
+MAX_SERIES_VALUES = 100_000
+
+
+def check_values(values, what: str = "The series") -> torch.Tensor:
+    """The numbers as float32, or an InputError when 32-bit floats cannot hold them: above about 3.4e38 a number
+    becomes infinite, and a spread below about 1.2e-38 gives a scale that divides by zero (training gives NaN)."""
+    try:
+        wide = torch.as_tensor(values, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        raise InputError(f"{what} must be a list of numbers.") from None
+    if wide.ndim != 1 or len(wide) < 3:
+        raise InputError(f"{what} needs at least 3 numbers.")
+    if not torch.isfinite(wide).all():
+        raise InputError(f"{what} may only hold finite numbers.")
+    largest = float(wide.abs().max())
+    if largest > FLOAT32.max:
+        raise InputError(f"{what} holds {largest:.3g}, too large for the model's 32-bit floats: numbers up to about "
+                         f"±{FLOAT32.max:.2g} are allowed. Divide them all by a power of ten.")
+    narrow = wide.float()
+    spread = float(narrow.max()) - float(narrow.min())
+    if 0 < spread / 2 < FLOAT32.tiny:
+        raise InputError(f"{what} spans only {spread:.3g} from its smallest number to its largest, too little for the "
+                         f"model's 32-bit floats (at least {2 * FLOAT32.tiny:.2g} is needed). Multiply them all by a "
+                         "power of ten.")
+    return narrow
 
 
 class SeriesDataset(Dataset):
@@ -19,11 +48,7 @@ class SeriesDataset(Dataset):
     output_size = 1
 
     def __init__(self, name, title, description, values, x_step=1.0):
-        values = torch.as_tensor(values, dtype=torch.float32)
-        if values.ndim != 1 or len(values) < 3:
-            raise InputError("A series needs at least 3 numbers.")
-        if not torch.isfinite(values).all():
-            raise InputError("A series may only hold finite numbers.")
+        values = check_values(values)
         self.name, self.title, self.description = name, title, description
         self.values = values
         self.x_step = x_step
@@ -55,13 +80,19 @@ class SeriesDataset(Dataset):
         for piece in pieces:
             try:
                 value = float(piece)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise InputError(
-                    f"{piece!r} is not a number. Type numbers separated by commas, e.g. 0, 0.16, 0.31."
+                    f"{shown(piece)} is not a number. Type numbers separated by commas, e.g. 0, 0.16, 0.31."
                 ) from None
             if not math.isfinite(value):
-                raise InputError(f"{piece!r} is not a finite number.")
+                raise InputError(f"{shown(piece)} is not a finite number.")
             values.append(value)
+        scaled = self.to_model(values)  # float32: a number far outside the data's range becomes infinite here
+        if not torch.isfinite(scaled).all():
+            piece = pieces[int((~torch.isfinite(scaled)).nonzero()[0])]
+            low, high = self.value_range
+            raise InputError(f"{shown(piece)} is too far outside the data's range ({low:g} to {high:g}) for the "
+                             "model's 32-bit floats. Type numbers near that range.")
         return values
 
     def format(self, values) -> str:
@@ -69,6 +100,7 @@ class SeriesDataset(Dataset):
 
 
 def make_sine(seed: int = 0, points: int = 2000, step: float = math.pi / 20) -> SeriesDataset:
+    points = check_whole("number of points", points, 3, MAX_SERIES_VALUES)
     x = torch.arange(points, dtype=torch.float64) * step
     return SeriesDataset(
         "sine",
@@ -78,8 +110,6 @@ def make_sine(seed: int = 0, points: int = 2000, step: float = math.pi / 20) -> 
         x_step=step,
     )
 
-
-MAX_SERIES_VALUES = 100_000
 
 
 def make_series(values, seed: int = 0, title: str = "Your series") -> SeriesDataset:

@@ -7,11 +7,12 @@ import re
 
 import torch
 
-from ..errors import InputError
+from ..errors import InputError, check_encodable, check_whole, shown
 from .base import Dataset
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_SYMBOLS = 256
+MAX_RUNS = MAX_TEXT_CHARS // 10  # counting runs of ten: a stream no longer than the longest text
 # C0 and C1 control characters and DEL, but for newline and tab.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A held-out tail is only meaningful when there is enough text to spare.
@@ -64,9 +65,13 @@ class TokenDataset(Dataset):
     def encode(self, symbols) -> list[int]:
         ids = []
         for s in symbols:
-            if s not in self.index:
+            try:
+                known = s in self.index
+            except TypeError:  # a list or dict among a prefix's items given from Python
+                known = False
+            if not known:
                 raise InputError(
-                    f"{s!r} is not in the vocabulary of {self.title}. Allowed: {self.vocabulary_text()}"
+                    f"{shown(s, 20)} is not in the vocabulary of {self.title}. Allowed: {self.vocabulary_text()}"
                 )
             ids.append(self.index[s])
         return ids
@@ -114,10 +119,10 @@ class CountingDataset(TokenDataset):
     def parse_prefix(self, text) -> list[int]:
         if isinstance(text, (list, tuple)):
             try:
-                numbers = [str(int(t)) for t in text]
-            except (TypeError, ValueError):
+                numbers = [str(check_whole("prefix's numbers", int(t), 0, self.vocab_size - 1)) for t in text]
+            except (TypeError, ValueError, OverflowError):
                 raise InputError(
-                    f"The prefix {list(text)!r} must hold whole numbers from 0 to {self.vocab_size - 1}."
+                    f"The prefix {shown(list(text), 60)} must hold whole numbers from 0 to {self.vocab_size - 1}."
                 ) from None
             return self.encode(numbers)
         if not isinstance(text, str) or not text.strip():
@@ -132,17 +137,19 @@ class CountingDataset(TokenDataset):
             # isascii: str.isdigit() also accepts '²', which int() cannot read.
             if not (piece.isascii() and piece.isdigit()):
                 raise InputError(
-                    f"{piece!r} is not a whole number. The counting data uses the numbers "
+                    f"{shown(piece, 20)} is not a whole number. The counting data uses the numbers "
                     f"0 to {self.vocab_size - 1}; type them like 234, 2 3 4 or 2,3,4 "
                     "(numbers above 9 need a separator)."
                 )
-        for piece in pieces:
-            if str(int(piece)) not in self.index:
+        # Compared as text: int() refuses more than 4,300 digits, and such a number is out of range anyway.
+        numbers = [piece.lstrip("0") or "0" for piece in pieces]
+        for piece, number in zip(pieces, numbers):
+            if number not in self.index:
                 raise InputError(
-                    f"{piece} is not in the vocabulary: the counting data uses the numbers "
+                    f"{shown(piece, 20)} is not in the vocabulary: the counting data uses the numbers "
                     f"0 to {self.vocab_size - 1}."
                 )
-        return self.encode([str(int(p)) for p in pieces])
+        return self.encode(numbers)
 
 
 def _counting_stream(rng: random.Random, runs: int) -> list[int]:
@@ -154,6 +161,7 @@ def _counting_stream(rng: random.Random, runs: int) -> list[int]:
 
 
 def make_counting(seed: int = 0, runs: int = 100) -> CountingDataset:
+    runs = check_whole("number of counting runs", runs, 1, MAX_RUNS)
     rng = random.Random(seed)
     stream = _counting_stream(rng, runs)
     held_out = _counting_stream(rng, 20)
@@ -190,6 +198,10 @@ def check_text(text) -> str:
         raise InputError("The text must be a string of characters.")
     if text == "":
         raise InputError("The text is empty: paste or upload at least a few sentences.")
+    if text.strip() == "":
+        raise InputError("The text holds only blank space (spaces, tabs, line ends): there is nothing to learn. "
+                         "Paste or upload at least a few sentences.")
+    check_encodable(text, "The text")
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(
             f"The text has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}. "
