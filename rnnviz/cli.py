@@ -13,10 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+from . import uploads
 from .config import Config, defaults_for
 from .datasets import dataset_names
 from .errors import InputError
 from .experiment import MODEL_SETTINGS, Experiment
+from .files import check_writable, megabytes, read_limited
 
 # flag → Config field; None defaults mean "the dataset's lesson default".
 TRAIN_FLAGS = {
@@ -31,7 +33,8 @@ CHUNK_SECONDS = 0.2  # the same bounded chunk the app's training tick runs
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=dataset_names(),
                         help="which data to learn (default: counting, lesson L0)")
-    parser.add_argument("--text-file", help="a UTF-8 text file to learn character by character (sets --dataset text)")
+    parser.add_argument("--text-file", help="a UTF-8 text file to learn character by character, up to "
+                        f"{megabytes(uploads.MAX_UPLOAD_BYTES)} (sets --dataset text)")
     parser.add_argument("--cell", choices=["rnn", "lstm", "gru"])
     parser.add_argument("--nonlinearity", choices=["tanh", "relu"], help="for the rnn cell")
     parser.add_argument("--hidden", type=int, help="hidden units per layer")
@@ -67,15 +70,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args) -> Config:
-    """The lesson's defaults for the dataset, with the given flags applied; out of range is an error."""
-    dataset = "text" if getattr(args, "text_file", None) else (args.dataset or "counting")
-    base = defaults_for(dataset)
+    """The lesson's defaults for the dataset with the given flags applied exactly: out of range is an error.
+    A text file is read as the app reads an upload: the same limits, line ends and default prefix."""
+    text_file = getattr(args, "text_file", None)
+    dataset = "text" if text_file else (args.dataset or "counting")
+    if dataset == "text" and not text_file:
+        raise InputError("--dataset text needs a text to learn from: add --text-file PATH, a UTF-8 text file of up "
+                         f"to {megabytes(uploads.MAX_UPLOAD_BYTES)}.")
+    if dataset == "csv":
+        raise InputError("The csv data is a column of a CSV file uploaded on the app's page Your data; the command "
+                         f"line cannot read one. Choose another --dataset: {', '.join(dataset_names()[:5])}, ….")
     values = given_values(args)
+    config = Config.exactly(defaults_for(dataset), **values)
     if dataset == "text":
-        values["text"] = _read_text_file(args.text_file)
-    config, notices = Config.checked(base, **values)
-    if notices:
-        raise InputError(" ".join(notices))
+        data = read_limited(text_file, uploads.MAX_UPLOAD_BYTES, "text file")
+        text = uploads.text_from_upload(data, filename=Path(text_file).name)
+        made, notices = uploads.text_config(text, base=config)  # its prefix: the text's start, as in the app
+        if notices:
+            raise InputError(" ".join(notices))
+        config = made.replace(prefix=config.prefix) if "prefix" in values else made
     return config
 
 
@@ -103,22 +116,8 @@ def loaded_experiment(args) -> Experiment:
     if clashing:
         raise InputError(f"{', '.join(clashing)} cannot change when loading {args.load}: the file defines the "
                          "model. Leave those flags out, or train a new model without --load.")
-    config, notices = Config.checked(experiment.config, **{f: v for f, v in given.items() if f not in MODEL_SETTINGS})
-    if notices:
-        raise InputError(" ".join(notices))
-    experiment.update(config)
+    experiment.update(Config.exactly(experiment.config, **{f: v for f, v in given.items() if f not in MODEL_SETTINGS}))
     return experiment
-
-
-def _read_text_file(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(f"Cannot read {path}: {error.strerror}.") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path} is not UTF-8 text (first bad byte at offset {error.start}).") from None
 
 
 def _progress(done: int, total: int, loss: float, stream) -> None:
@@ -138,6 +137,8 @@ def run_training(experiment: Experiment, steps: int, progress=None) -> None:
 
 
 def train_command(args) -> dict:
+    if args.save:
+        check_writable(args.save)  # before any training: a FIFO, a device or a missing folder is refused now
     experiment = loaded_experiment(args) if args.load else Experiment(config_from_args(args))
     config = experiment.config
     before = experiment.predict()
@@ -184,11 +185,16 @@ def _print_summary(result: dict) -> None:
               f"loss {result['first_loss']:.4f} → {result['final_loss']:.4f}")
     if result["diverged"]:
         print(result["diverged"])
-    before = f"as loaded from {result['loaded']}" if result["loaded"] else "before training"
+    before = f"as loaded from {_printable(result['loaded'])}" if result["loaded"] else "before training"
     print(f"{before}: {result['prediction_before']!r}")
     print(f"after training: {result['prediction']!r}")
     if result["saved"]:
-        print(f"saved to {result['saved']}")
+        print(f"saved to {_printable(result['saved'])}")
+
+
+def _printable(path: str) -> str:
+    """A path as given, even with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def main(argv=None) -> int:

@@ -39,9 +39,9 @@ def check_encodable(text: str, what: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InputError(f"{what} holds U+{ord(text[error.start]):04X} at character {error.start + 1:,}, half of a "
-                         "UTF-16 pair that is not a character on its own; only whole Unicode characters are "
-                         "allowed.") from None
+        raise InputError(f"{what} holds U+{ord(text[error.start]):04X} at character {error.start + 1:,}, which is not "
+                         "a character: a lone half of a UTF-16 pair, or a byte that was not UTF-8. Only text of whole "
+                         "Unicode characters is allowed.") from None
     return text
 
 

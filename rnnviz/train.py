@@ -135,7 +135,7 @@ class Trainer:
     def _stop(self, what: str) -> None:
         self.diverged = (
             f"Training stopped at step {self.step + 1}: the {what} became NaN or infinite. "
-            f"Lower the learning rate (now {self.lr:g}) or turn on gradient clipping, then press Reset."
+            f"Lower the learning rate (now {self.lr:g}) or turn on gradient clipping, and start a new model."
         )
 
     def train_steps(self, n: int, max_seconds: float | None = None) -> list[dict]:

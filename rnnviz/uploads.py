@@ -13,16 +13,20 @@ import csv
 import io
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .config import Config, defaults_for
 from .datasets import MAX_SERIES_VALUES, SeriesDataset, check_text, make_series, make_text
+from .datasets.series import check_values
 from .errors import InputError
+from .files import megabytes
 
-# Streamlit counts server.maxUploadSize in MiB; the same figure here refuses what a script could pass around it.
-MAX_UPLOAD_BYTES = 1024 * 1024
+# Streamlit's uploader counts server.maxUploadSize (1 in .streamlit/config.toml) in MB of 1,000,000 bytes in the
+# browser (of 1,048,576 on Windows, and on the server): the smaller figure here, so every browser tells one story.
+MAX_UPLOAD_BYTES = 1_000_000
 MAX_CSV_COLUMNS = 200
 SHOWN_ROWS = 5  # how many row numbers a refusal names
 
@@ -60,7 +64,7 @@ def _file_label(data, filename: str) -> str:
 def _check_size(data: bytes, label: str) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(
-            f"{label} is {len(data):,} bytes; the limit is 1 MB ({MAX_UPLOAD_BYTES:,} bytes). "
+            f"{label} is {len(data):,} bytes; the limit is {megabytes(MAX_UPLOAD_BYTES)}. "
             "Upload a shorter excerpt."
         )
     if len(data) == 0:
@@ -134,10 +138,7 @@ def clean_text(text) -> str:
 
 def text_from_upload(data, filename: str = "") -> str:
     """The text of an uploaded .txt file, checked like pasted text; InputError says what is wrong."""
-    text = decode_text(data, filename)
-    if text.strip() == "":
-        raise InputError(f"{_file_label(data, filename)} holds only blank space: there is nothing to learn.")
-    return clean_text(text)
+    return clean_text(decode_text(data, filename))
 
 
 def text_config(text: str, base: Config | None = None) -> tuple[Config, list[str]]:
@@ -153,7 +154,22 @@ def text_config(text: str, base: Config | None = None) -> tuple[Config, list[str
 
 
 # -- CSV → series -------------------------------------------------------------------------------
-def _read_csv(data, filename: str = "") -> pd.DataFrame:
+@dataclass
+class CsvTable:
+    """An uploaded CSV read once: what messages call it, and its table (columns named by text)."""
+
+    label: str
+    frame: pd.DataFrame
+
+    @property
+    def numeric(self) -> list[str]:
+        return _numeric(self.frame)
+
+
+def read_csv(data, filename: str = "") -> CsvTable:
+    """An uploaded CSV's table, or an InputError that says why it cannot be read."""
+    if isinstance(data, CsvTable):
+        return data
     text = decode_text(data, filename)
     label = _file_label(data, filename)
     lines = text.split("\n")
@@ -168,9 +184,13 @@ def _read_csv(data, filename: str = "") -> pd.DataFrame:
         separator = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:
         separator = ","
-    # Thousands of columns would cost far more memory than the bytes suggest: refuse before parsing.
-    if lines[0].count(separator) + 1 > MAX_CSV_COLUMNS:
-        raise InputError(f"{label} has more than {MAX_CSV_COLUMNS} columns; upload a table with fewer.")
+    # Every row, not only the header: one row of 500,000 cells costs pandas seconds and hundreds of MB to refuse.
+    widths = [line.count(separator) + 1 for line in lines]
+    widest = max(range(len(lines)), key=widths.__getitem__)
+    if widths[widest] > MAX_CSV_COLUMNS:
+        where = "its header" if widest == 0 else f"line {widest + 1:,}"
+        raise InputError(f"{label} has {widths[widest]:,} cells in {where}; a table may have at most "
+                         f"{MAX_CSV_COLUMNS} columns. Upload one with fewer.")
     first = [cell.strip() for cell in lines[0].split(separator)]
     header = None if all(_is_number(cell) for cell in first) else 0  # a file of bare numbers has no header
     try:
@@ -187,7 +207,7 @@ def _read_csv(data, filename: str = "") -> pd.DataFrame:
     if header is None:
         table.columns = [f"column {i + 1}" for i in range(table.shape[1])]
     table.columns = [str(c) for c in table.columns]
-    return table
+    return CsvTable(label, table)
 
 
 def _is_number(cell: str) -> bool:
@@ -204,8 +224,8 @@ def _numeric(table: pd.DataFrame) -> list[str]:
 
 
 def numeric_columns(data, filename: str = "") -> list[str]:
-    """The names of the CSV's columns that hold numbers (for the learner to pick one)."""
-    return _numeric(_read_csv(data, filename))
+    """The names of the CSV's columns that hold numbers (for the learner to pick one); `data` may be a CsvTable."""
+    return read_csv(data, filename).numeric
 
 
 def _rows_text(positions) -> str:
@@ -224,14 +244,14 @@ def _not_numbers_hint(table: pd.DataFrame) -> str:
 
 def series_from_csv(data, column: str | None = None, seq_len: int | None = None,
                     filename: str = "") -> SeriesDataset:
-    """One numeric column of an uploaded CSV as a series to forecast (the dataset named "csv").
+    """One numeric column of an uploaded CSV (its bytes, or the CsvTable read from them) as a series to forecast
+    (the dataset named "csv").
 
     `column` defaults to the first numeric column; `seq_len`, when given, must fit in the rows.
     Rows are counted from 1 at the first data row (the header is not a row).
     """
-    table = _read_csv(data, filename)
-    label = _file_label(data, filename)
-    numeric = _numeric(table)
+    read = read_csv(data, filename)
+    table, label, numeric = read.frame, read.label, read.numeric
     if not numeric:
         raise InputError(f"{label} has no column of numbers: {_not_numbers_hint(table)} "
                          "Numbers must use a point for decimals (3.5, not 3,5).")
@@ -253,8 +273,6 @@ def series_from_csv(data, column: str | None = None, seq_len: int | None = None,
         raise InputError(f"Column {column!r} has {len(infinite)} infinite value{'s' if len(infinite) > 1 else ''}, "
                          f"in row{'s' if len(infinite) > 1 else ''} {_rows_text(infinite)}. "
                          "Only finite numbers can be learned.")
-    if np.abs(values).max(initial=0.0) > np.finfo(np.float32).max:
-        raise InputError(f"Column {column!r} holds numbers too large for 32-bit floats (above about 3.4e38).")
     if len(values) > MAX_SERIES_VALUES:
         raise InputError(f"Column {column!r} has {len(values):,} rows; the limit is {MAX_SERIES_VALUES:,}. "
                          "Upload a shorter stretch.")
@@ -263,6 +281,8 @@ def series_from_csv(data, column: str | None = None, seq_len: int | None = None,
         why = f"a sequence length of {seq_len} needs at least {needed}" if seq_len else f"at least {needed} are needed"
         raise InputError(f"Column {column!r} has only {len(values)} row{'s' if len(values) != 1 else ''}; "
                          f"{why} (one more than the window, for the value to predict).")
+    if len(values) >= 3:  # fewer: refused above, with what is needed
+        check_values(values, f"Column {column!r}")  # numbers that 32-bit floats hold, with a spread they can scale
     return make_series(values.tolist(), title=f"{column} (your CSV)")
 
 

@@ -20,7 +20,7 @@ def check_values(values, what: str = "The series") -> torch.Tensor:
     """The numbers as float32, or an InputError when 32-bit floats cannot hold them: above about 3.4e38 a number
     becomes infinite, and a spread below about 1.2e-38 gives a scale that divides by zero (training gives NaN)."""
     try:
-        wide = torch.as_tensor(values, dtype=torch.float64)
+        wide = values.to(torch.float64) if torch.is_tensor(values) else torch.tensor(values, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError, OverflowError):
         raise InputError(f"{what} must be a list of numbers.") from None
     if wide.ndim != 1 or len(wide) < 3:

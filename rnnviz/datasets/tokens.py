@@ -146,7 +146,8 @@ class CountingDataset(TokenDataset):
         for piece, number in zip(pieces, numbers):
             if number not in self.index:
                 raise InputError(
-                    f"{shown(piece, 20)} is not in the vocabulary: the counting data uses the numbers "
+                    f"{piece[:20]}{'…' if len(piece) > 20 else ''} is not in the vocabulary: the counting data uses "
+                    "the numbers "
                     f"0 to {self.vocab_size - 1}."
                 )
         return self.encode(numbers)
