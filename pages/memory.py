@@ -9,6 +9,7 @@ from rnnviz.datasets import load_dataset
 from rnnviz.errors import InputError
 from rnnviz.memory_tasks import MEMORY_TASKS
 from ui import drawing, state, training
+from ui.messages import show
 
 TITLES = {"recall": "M1 · Recall the first letter", "brackets": "M2 · Balanced brackets",
           "adding": "M3 · The adding problem"}
@@ -113,7 +114,7 @@ if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lag
                 remember(SWEEPS, settings, lesson_views.timed_sweep(task, lags, cells, steps=int(steps),
                                                                     budget=float(budget), progress=report))
             except InputError as error:
-                st.warning(str(error))
+                show("warning", error)
     bar.empty()
 table = st.session_state.get(SWEEPS, {}).get(settings)
 drawing.chart(memory.lag_accuracy_figure(table, lesson_views.chance_level(task), TITLES[task]), "memory_lag_chart",

@@ -8,6 +8,7 @@ from rnnviz.charts import compare
 from rnnviz.compare import DATA_SETTINGS
 from rnnviz.errors import InputError
 from ui import drawing, side_by_side, state
+from ui.messages import show
 
 st.title("Side by side")
 st.caption("The sidebar's settings, trained two or three times with one thing changed: the same data, the same "
@@ -16,8 +17,8 @@ drawing.live(lambda experiment: None)  # the sidebar's own model, should its Tra
 going = side_by_side.comparison()
 side_by_side.compare_controls(going)
 if going is None:
-    st.error(side_by_side.build_comparison(st.session_state.get(side_by_side.COMPARE_KIND, "cells"))
-             or "No models to compare.")
+    show("error", side_by_side.build_comparison(st.session_state.get(side_by_side.COMPARE_KIND, "cells"))
+         or "No models to compare.")
     st.stop()
 experiment = state.experiment()
 if going.needs_rebuild(experiment.config) and going.step == 0 and not going.diverged:
@@ -25,7 +26,7 @@ if going.needs_rebuild(experiment.config) and going.step == 0 and not going.dive
     message = side_by_side.build_comparison(st.session_state.get(side_by_side.COMPARE_KIND, "cells"))
     going = side_by_side.comparison()
     if message:
-        st.error(message)
+        show("error", message)
 if going.needs_rebuild(experiment.config):
     st.info("The sidebar's settings changed since these models were built: press **Rebuild** to compare with them.")
 base = going.base
@@ -65,7 +66,7 @@ def text_views(going):
     drawing.text_table(pd.DataFrame(rows), key="compare_continuations")
     st.caption("Each model continues the same prefix; the models that learn sooner get it right sooner.")
     for label, message in going.diverged.items():
-        st.error(f"{label}: {message}")
+        show("error", f"{label}: {message}")
 
 
 def chart_views(going):

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import charts, views
 from rnnviz.errors import InputError
 from ui import drawing
+from ui.messages import show
 
 st.title("Train")
 drawing.lesson_note()
@@ -16,7 +17,7 @@ def prediction_of(experiment, say: bool = False):
         return views.live_prediction(experiment)
     except InputError as error:
         if say:
-            st.warning(str(error))
+            show("warning", error)
         return None
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import charts, views
 from rnnviz.errors import InputError
 from ui import drawing, state, training
+from ui.messages import show
 
 EQUATIONS = {
     "rnn": r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}), \qquad y_t = W_{hy}\,h_t + b_y",
@@ -34,7 +35,7 @@ try:
                   f"The model as it is at training step {experiment.step}; it redraws when you change something "
                   "(training goes on meanwhile).")
 except InputError as error:
-    st.warning(str(error))
+    show("warning", error)
 
 st.markdown("**What every copy of the cell computes**")
 cell = experiment.config.cell

@@ -6,6 +6,7 @@ from rnnviz import lesson_views, worked
 from rnnviz.charts import maths
 from rnnviz.errors import InputError
 from ui import drawing, state, training
+from ui.messages import show
 
 st.title("Worked maths")
 st.caption("The equations every step computes, with the numbers filled in: first a tiny network with fixed "
@@ -94,4 +95,4 @@ try:
                   "them from the end: if it falls steeply to the left, the last step cannot teach the first "
                   "(vanishing), if it climbs, it explodes.")
 except InputError as error:
-    st.warning(str(error))
+    show("warning", error)

@@ -7,9 +7,11 @@ from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from ui import drawing, state, training
+from ui.messages import show
 
 REFUSED = "your_data_refused"  # section → the message of the last refused attempt there
-CSV_READ = "your_data_csv"  # (file id, numeric columns, refusal) of the CSV read last
+CSV_READ = "your_data_csv"  # (file id, the table read, or why it cannot be used) of the CSV uploaded last
+UP_TO = f"up to {uploads.MAX_UPLOAD_BYTES:,} bytes"  # the uploader refuses a larger file before rnnviz sees it
 
 
 def refuse(section: str, error: InputError) -> None:
@@ -17,13 +19,14 @@ def refuse(section: str, error: InputError) -> None:
 
 
 def accepted(section: str) -> None:
+    """Forget the section's last refusal: its input was used, or a new file or text came in its place."""
     st.session_state.setdefault(REFUSED, {}).pop(section, None)
 
 
 def show_refusal(section: str) -> None:
     message = st.session_state.get(REFUSED, {}).get(section)
     if message:
-        st.error(f"{message} Nothing was changed: the current model and its history are as they were.")
+        show("error", f"{message} Nothing was changed: the current model and its history are as they were.")
 
 
 # -- callbacks: each builds a new Experiment first, so a refusal leaves the current one as it was ---------------
@@ -34,6 +37,9 @@ def use_text() -> None:
             text = uploads.text_from_upload(upload, upload.name)
         else:
             text = st.session_state.get("own_text", "")
+            if text == "":
+                raise InputError(f"There is no text yet: paste some above, or upload a .txt file (UTF-8, {UP_TO}; "
+                                 "the uploader marks a larger file in red and does not take it).")
         config, notices = uploads.text_config(text, base=state.experiment().config)
         new = Experiment(config)
     except InputError as error:
@@ -51,7 +57,10 @@ def use_column() -> None:
     try:
         if upload is None:
             raise InputError("Upload a .csv file first.")
-        series = uploads.series_from_csv(upload, column, seq_len=base.seq_len, filename=upload.name)
+        table, refusal = csv_table(upload)
+        if refusal:
+            raise InputError(refusal)
+        series = uploads.series_from_csv(table, column, seq_len=base.seq_len)
         config, notices = uploads.csv_config(series, base=base)
         new = Experiment(config, dataset=series)
     except InputError as error:
@@ -77,20 +86,20 @@ def load_model() -> None:
                              f"{config.dataset}, trained {new.step} steps. Press Train to go on.", notices)
 
 
-def csv_columns(upload) -> tuple[list[str], str | None]:
-    """The upload's numeric columns, or why it cannot be used; read once per file."""
+def csv_table(upload) -> tuple[uploads.CsvTable | None, str | None]:
+    """The upload's table, or why it cannot be used: read once per file, not on every run of the page."""
     remembered = st.session_state.get(CSV_READ)
     if remembered and remembered[0] == upload.file_id:
         return remembered[1], remembered[2]
-    columns, refusal = [], None
+    table, refusal = None, None
     try:
-        columns = uploads.numeric_columns(upload, upload.name)
-        if not columns:
-            uploads.series_from_csv(upload, filename=upload.name)  # raises, saying what the columns hold
+        table = uploads.read_csv(upload, upload.name)
+        if not table.numeric:
+            uploads.series_from_csv(table)  # raises, saying what the columns hold
     except InputError as error:
-        refusal = str(error)
-    st.session_state[CSV_READ] = (upload.file_id, columns, refusal)
-    return columns, refusal
+        table, refusal = None, str(error)
+    st.session_state[CSV_READ] = (upload.file_id, table, refusal)
+    return table, refusal
 
 
 def locked(make, experiment):
@@ -127,8 +136,10 @@ text_tab, csv_tab, files_tab = st.tabs(["Your text", "Your numbers (CSV)", "Expo
 
 with text_tab:
     st.markdown("A character model learns to continue your text, one character at a time.")
-    st.text_area("Paste text", key="own_text", height=160, placeholder="Paste a poem, some code, a recipe …")
-    own_file = st.file_uploader("…or upload a .txt file (UTF-8, up to 1 MB)", type=["txt"], key="own_text_file")
+    st.text_area("Paste text", key="own_text", height=160, placeholder="Paste a poem, some code, a recipe …",
+                 on_change=accepted, args=("text",))
+    own_file = st.file_uploader(f"…or upload a .txt file (UTF-8, {UP_TO})", type=["txt"], key="own_text_file",
+                                on_change=accepted, args=("text",))
     st.button(f"Train on {own_file.name}" if own_file is not None else "Train on the pasted text",
               key="use_text", on_click=use_text, type="primary")
     show_refusal("text")
@@ -136,15 +147,17 @@ with text_tab:
 with csv_tab:
     st.markdown("Pick a column of numbers: the model learns to predict each value from the ones before it, "
                 "like the sine wave of lesson L4.")
-    csv_file = st.file_uploader("A .csv file (UTF-8, up to 1 MB, decimals with a point)", type=["csv"],
-                                key="own_csv_file")
-    if csv_file is not None:
-        columns, refusal = csv_columns(csv_file)
+    csv_file = st.file_uploader(f"A .csv file (UTF-8, {UP_TO}, decimals with a point)", type=["csv"],
+                                key="own_csv_file", on_change=accepted, args=("csv",))
+    if csv_file is None:
+        st.session_state.pop(CSV_READ, None)  # the table goes with its file
+    else:
+        table, refusal = csv_table(csv_file)
         if refusal:
-            st.error(f"{refusal} Nothing was changed: the current model and its history are as they were.")
+            show("error", f"{refusal} Nothing was changed: the current model and its history are as they were.")
         else:
-            st.selectbox("Column to forecast", columns, key="own_csv_column",
-                         index=state.index_of(columns, "own_csv_column"))
+            st.selectbox("Column to forecast", table.numeric, key="own_csv_column",
+                         index=state.index_of(table.numeric, "own_csv_column"))
             st.button("Train on this column", key="use_column", on_click=use_column, type="primary")
     show_refusal("csv")
 
@@ -167,7 +180,8 @@ with files_tab:
                           help="Hidden states, gates and outputs on your prefix, and ∂L/∂h_t on a training window: "
                                "numpy.load(file) opens it (the README lists what is inside).")
     st.markdown("**Go on training** a model exported from rnnviz.")
-    st.file_uploader("A model file (.safetensors, up to 1 MB here)", type=["safetensors", "pt"], key="model_file",
+    st.file_uploader(f"A model file (.safetensors, {UP_TO} here)", type=["safetensors", "pt"], key="model_file",
+                     on_change=accepted, args=("model",),
                      help="Only weights and settings are read, never code; settings and shapes are checked "
                           "against the limits first.")
     st.button("Load it and go on training", key="load_model", on_click=load_model, type="primary")

@@ -3,6 +3,7 @@
 The fixtures built on these (`app`, `server_navigation`, `fresh_server`) are in conftest.py.
 """
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz.experiment import Experiment
 from ui.chart_library import KEY as LIBRARY_KEY
+from ui.messages import WORD_JOINER
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -43,6 +45,16 @@ def experiment(at) -> Experiment:
 
 def texts(elements) -> list[str]:
     return [element.value for element in elements]
+
+
+def alert_text(element) -> str:
+    """What a learner reads in an alert (st.error, st.warning, st.info): its markdown with the escapes that
+    ui.messages.as_text adds undone."""
+    return re.sub(r"\\(.)", r"\1", element.value.replace(WORD_JOINER, "")).replace("  \n", "\n")
+
+
+def alert_texts(elements) -> list[str]:
+    return [alert_text(element) for element in elements]
 
 
 def page_charts(at) -> list:

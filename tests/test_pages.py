@@ -7,7 +7,16 @@ AppTest never fires a fragment's run_every, so live training is tested through `
 import math
 
 import pytest
-from pages_helpers import block_text, chart_keys, experiment, lesson_on_every_page, page_charts, step, train_button
+from pages_helpers import (
+    alert_text,
+    block_text,
+    chart_keys,
+    experiment,
+    lesson_on_every_page,
+    page_charts,
+    step,
+    train_button,
+)
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.config import defaults_for
@@ -60,7 +69,7 @@ def test_each_preset_sets_the_controls_and_builds_its_model(app, key):
     model = experiment(app)
     assert model.config == lesson and model.step == 0
     assert app.text_input(key="prefix").value == lesson.prefix
-    assert LESSONS[key].look_for in " ".join(info.value for info in app.info)
+    assert LESSONS[key].look_for in " ".join(alert_text(info) for info in app.info)
     assert app.button(key=f"preset_{key}").proto.type == "primary"
 
 
@@ -87,7 +96,7 @@ def test_a_bad_prefix_shows_why_and_keeps_the_model_and_history(app):
     model = experiment(app)
     app.text_input(key="prefix").input("2 x").run()
     assert not app.exception
-    assert any("'x' is not a whole number" in error.value for error in app.error)
+    assert any("'x' is not a whole number" in alert_text(error) for error in app.error)
     assert experiment(app) is model and len(model.trainer.history) == 3
     assert model.config.prefix == "234" and ">2 3 4</span>" in block_text(app, "continuation")
     app.text_input(key="prefix").input("7").run()
@@ -159,10 +168,11 @@ def test_a_model_setting_asks_for_a_reset_once_the_model_has_trained(app):
     model = experiment(app)
     app.number_input(key="hidden_size").set_value(32).run()
     assert experiment(app) is model and model.config.hidden_size == 256
-    assert any("need a new model" in warning.value and "hidden size" in warning.value for warning in app.warning)
+    assert any("need a new model" in alert_text(warning) and "hidden size" in alert_text(warning)
+               for warning in app.warning)
     app.button(key="apply_reset").click().run()
     assert experiment(app).config.hidden_size == 32 and experiment(app).step == 0
-    assert not any("need a new model" in warning.value for warning in app.warning)
+    assert not any("need a new model" in alert_text(warning) for warning in app.warning)
 
 
 def test_keeping_the_current_model_puts_the_settings_back(app):
@@ -176,7 +186,7 @@ def test_keeping_the_current_model_puts_the_settings_back(app):
 def test_before_any_training_a_model_setting_rebuilds_at_once(app):
     app.selectbox(key="cell").set_value("LSTM").run()
     assert experiment(app).config.cell == "lstm" and experiment(app).model.cell == "lstm"
-    assert any("built a new model" in info.value for info in app.info)
+    assert any("built a new model" in alert_text(info) for info in app.info)
     app.switch_page("pages/hidden_states.py").run()
     assert not app.exception  # the LSTM's gates and cell state are drawn
 
@@ -194,7 +204,7 @@ def test_a_diverged_model_stops_says_why_and_reset_recovers(app):
     model.model.head.bias.data.fill_(math.nan)
     step(app, 5)
     assert model.trainer.diverged and len(model.trainer.history) == 0
-    assert any("Lower the learning rate" in error.value for error in app.error)
+    assert any("Lower the learning rate" in alert_text(error) for error in app.error)
     assert train_button(app).disabled
     app.button(key="reset").click().run()
     assert experiment(app).trainer.diverged is None and not train_button(app).disabled
@@ -206,9 +216,9 @@ def test_a_refused_text_keeps_the_old_model(app):
     app.selectbox(key="dataset").set_value("text").run()
     assert not app.exception
     assert experiment(app) is model  # an empty text builds nothing
-    assert any("need a new model" in warning.value for warning in app.warning)
+    assert any("need a new model" in alert_text(warning) for warning in app.warning)
     app.button(key="apply_reset").click().run()
-    assert any("text is empty" in error.value for error in app.error)
+    assert any("text is empty" in alert_text(error) for error in app.error)
     assert experiment(app) is model and len(model.trainer.history) == 2
 
 
@@ -270,5 +280,5 @@ def test_training_that_diverges_stops_the_live_ticks(app):
     train_button(app).click().run()
     assert not app.exception
     assert not app.session_state["running"] and train_button(app).label == "Train"
-    assert any("turn on gradient clipping" in error.value for error in app.error)
+    assert any("turn on gradient clipping" in alert_text(error) for error in app.error)
     assert "Paused" in block_text(app, "train_status")

@@ -7,7 +7,7 @@ AppTest never fires a fragment's run_every; the live tick is run by the run afte
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pages_helpers import block_text, experiment, open_app, step, texts, train_button
+from pages_helpers import alert_text, block_text, experiment, open_app, step, texts, train_button
 
 from rnnviz.config import Config, defaults_for
 from rnnviz.hosting import share_query, was_let_go
@@ -93,17 +93,17 @@ def test_hostile_link_values_are_clamped_or_dropped_with_a_visible_notice():
     for words in ("hidden_size 99999 is outside 1–512", "num_layers -3", "Ignored lr='nan'", "Ignored batch_size",
                   "Ignored cell='<script>'", "unknown setting 'base'", "Cut prefix",
                   "Ignored prefix 'xxxxxxxx", "not in the vocabulary", "Using 'good'"):
-        assert words in warning.value, words
+        assert words in alert_text(warning), words
     assert not at.exception
 
 
 def test_an_unknown_dataset_and_an_unbuildable_link_fall_back_to_l0_and_say_why():
     at = open_app({"dataset": "passwords"})
     assert experiment(at).config == defaults_for("counting")
-    assert "Unknown dataset 'passwords'" in at.warning[0].value
+    assert "Unknown dataset 'passwords'" in alert_text(at.warning[0])
     at = open_app({"dataset": "text", "text": ""})
     assert experiment(at).config == LESSONS["L0"].config
-    assert "text is empty" in at.warning[0].value and "Opened lesson L0 instead" in at.warning[0].value
+    assert "text is empty" in alert_text(at.warning[0]) and "Opened lesson L0 instead" in alert_text(at.warning[0])
 
 
 def test_the_classroom_key_hides_the_settings_and_keeps_training_controls():
@@ -179,7 +179,7 @@ def test_a_closed_session_is_let_go_after_the_ttl_and_comes_back_fresh():
     assert compared and all(was_let_go(other) for other in compared)
     at.run()  # the tab comes back after all: a new model with the same settings, and a word why
     assert experiment(at) is not model and experiment(at).config == model.config
-    assert experiment(at).step == 0 and any("was let go" in warning.value for warning in at.warning)
+    assert experiment(at).step == 0 and any("was let go" in alert_text(warning) for warning in at.warning)
     assert keeper.SESSIONS.get(at.session_state["session_key"]) is experiment(at)
 
 
@@ -187,7 +187,7 @@ def test_a_full_server_says_so_instead_of_failing():
     keeper.SESSIONS = SessionRegistry(max_sessions=1)
     open_app()
     at = open_app()  # the second session: refused in words, not with a traceback
-    assert any("server is full" in error.value for error in at.error)
+    assert any("server is full" in alert_text(error) for error in at.error)
 
 
 def test_a_refused_setting_from_the_sidebar_still_keeps_the_link_in_step():

@@ -20,6 +20,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
 from rnnviz.views import status_text
 
+from .messages import show
 from .sharing import sync_link
 from .state import LESSON, PRESSES_DRAWN, RUNNING, default, experiment, is_running, presses, say, write
 from .training import SLOW_INTERVAL, TICK_INTERVAL, model_lock, timed_run, train_tick, waiting_text
@@ -44,7 +45,7 @@ def prefix_box(key: str = "prefix", label: str = "Prefix for the model to contin
                   on_change=lambda: apply_prefix(st.session_state[key], error_key),
                   help="Press Enter to see the model continue it. Training goes on while you type.")
     if error_key in st.session_state:
-        st.error(st.session_state[error_key])
+        show("error", st.session_state[error_key])
 
 
 def apply_prefix(text: str, error_key: str) -> None:
@@ -77,7 +78,7 @@ def unless_refused(compute: Callable[..., Result], *args, **options) -> Result |
     try:
         return compute(*args, **options)
     except InputError as error:
-        st.warning(str(error))
+        show("warning", error)
         return None
 
 

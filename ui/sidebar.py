@@ -20,6 +20,7 @@ from rnnviz.lessons import LESSONS
 from rnnviz.limits import configure_torch_threads
 
 from .keeper import start_keeper
+from .messages import show
 from .sharing import open_link, sync_link
 from .state import (
     CELL_CHOICES,
@@ -146,11 +147,11 @@ def _pending(changed: list[str]) -> None:
 
 def _messages(notices: list[str], exp: Experiment) -> None:
     for kind, message in st.session_state.pop(MESSAGES, []):
-        getattr(st, kind)(message)
+        show(kind, message)
     for notice in notices:
-        st.warning(notice)
+        show("warning", notice)
     if exp.trainer.diverged:
-        st.error(exp.trainer.diverged)
+        show("error", exp.trainer.diverged)
 
 
 def _config_from_widgets() -> tuple[Config, list[str]]:

@@ -20,6 +20,7 @@ from rnnviz.hosting import was_let_go
 from rnnviz.lessons import LESSONS
 
 from . import keeper
+from .messages import show
 from .training import leave_line
 
 EXPERIMENT, RUNNING, LESSON, MESSAGES, WRITTEN = "experiment", "running", "lesson", "messages", "widgets_written"
@@ -52,7 +53,7 @@ def experiment() -> Experiment:
             say("This tab was away longer than the server keeps an idle model, so its model was let go. "
                 "Here is a new one with the same settings, untrained.", "warning")
     except InputError as error:  # the server is full
-        st.error(str(error))
+        show("error", error)
         st.stop()
     return st.session_state[EXPERIMENT]
 
