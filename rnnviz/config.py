@@ -90,11 +90,15 @@ class Config:
         dataset = params.pop("dataset", None)
         base = cls()
         if dataset is not None:
-            dataset = str(dataset).strip().lower()  # a link may carry anything, even a nested list
-            if dataset in DATASETS:
-                base = defaults_for(dataset)
+            try:
+                name = _as_text("dataset", dataset).strip().lower()  # a link may carry anything, even a nested list
+            except InputError:
+                name = None
+            if name in DATASETS:
+                base = defaults_for(name)
             else:
-                notices.append(f"Unknown dataset {str(dataset)[:40]!r} in the link; using counting.")
+                notices.append(f"Unknown dataset {shown(name if name is not None else dataset)} in the link; "
+                               "using counting.")
         config, more = cls.checked(base, **params)
         return config, notices + more
 

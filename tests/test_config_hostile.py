@@ -23,6 +23,7 @@ from rnnviz.config import (
     Config,
     defaults_for,
 )
+from rnnviz.errors import InputError, shown
 
 # A value unlike any dataset's default for each field a link carries (device stays on its machine).
 UNUSUAL = {
@@ -100,7 +101,9 @@ def test_floats_keep_every_digit_in_a_link():
 
 # -- what st.query_params and hand-edited links can carry ---------------------------------------
 @pytest.mark.parametrize("raw", [[], [[]], [["12"]], {"a": 1}, None, b"12", object(), True, 10**400, -1e400,
-                                 float("nan"), "", " ", "0x10", "½", "1e999", "-inf", "NaN", "12 13"])
+                                 float("nan"), "", " ", "0x10", "½", "1e999", "-inf", "NaN", "12 13",
+                                 10**5000, -(10**5000), "9" * 5000, [10**5000], "\ud800", 5e-324, "1e-320"],
+                         ids=lambda raw: shown(raw, 12))
 @pytest.mark.parametrize("name", sorted(LIMITS))
 def test_numbers_that_are_not_numbers_never_crash(name, raw):
     config, notices = Config.from_query({name: raw})
@@ -117,7 +120,8 @@ def test_number_spellings_and_the_last_of_repeated_values(raw, expected):
 
 
 @pytest.mark.parametrize("raw", [[], 5, {"sine": 1}, [["sine"]], "../../etc/passwd",
-                                 "<script>alert(1)</script>", "", "x" * 100_000])
+                                 "<script>alert(1)</script>", "", "x" * 100_000, "sine\udc80", 10**5000],
+                         ids=lambda raw: shown(raw, 12))
 def test_hostile_dataset_names_fall_back_to_counting(raw):
     config, notices = Config.from_query({"dataset": raw, "hidden_size": "12"})
     assert config.dataset == "counting" and config.hidden_size == 12
@@ -152,7 +156,8 @@ def test_a_series_with_anything_but_numbers_is_dropped(raw):
 
 
 @pytest.mark.parametrize("name", ["cell", "nonlinearity", "optimizer", "device", "carry_state"])
-@pytest.mark.parametrize("raw", [[], [[]], None, 1, "", "  ", "lstm\x00", "ＬＳＴＭ", "x" * 10_000])
+@pytest.mark.parametrize("raw", [[], [[]], None, 1, "", "  ", "lstm\x00", "ＬＳＴＭ", "x" * 10_000, "lstm\ud800",
+                                 10**5000], ids=lambda raw: shown(raw, 12))
 def test_choices_given_nonsense_keep_their_defaults(name, raw):
     config, notices = Config.from_query({name: raw})
     base = defaults_for("counting")
@@ -167,3 +172,32 @@ def test_query_params_as_pairs_and_as_a_mapping_agree():
     pairs = [("dataset", "sentences"), ("hidden_size", "20"), ("prefix", "hey")]
     assert Config.from_query(pairs) == Config.from_query(dict(pairs))
     assert Config.from_query(pairs)[0] == defaults_for("sentences").replace(hidden_size=20, prefix="hey")
+
+
+# -- the classes a hostile-input probe found: lone surrogates, numbers of thousands of digits -----------------
+# Some text, a lone surrogate (U+D800–U+DFFF: what JSON's "\\ud800" or an undecodable command-line byte gives), more.
+unencodable = st.tuples(st.text(max_size=12), st.characters(categories=["Cs"]), st.text(max_size=12)).map("".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(["text", "prefix", "series", "cell", "hidden_size", "carry_state"]), raw=unencodable)
+def test_text_that_is_not_unicode_never_reaches_a_config(name, raw):
+    config, notices = Config.from_query({"dataset": "text", name: raw})
+    assert config == defaults_for("text")
+    assert len(notices) == 1 and name in notices[0] and len(notices[0]) < 300
+    notices[0].encode("utf-8")  # the notice quotes the value escaped, so a page can show it
+    if name in ("text", "prefix"):
+        assert "which is not a character" in notices[0]
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=st.sampled_from(sorted(LIMITS) + ["cell", "prefix", "text", "carry_state"]),
+       digits=st.integers(4301, 8000), sign=st.sampled_from([1, -1]))
+def test_whole_numbers_of_thousands_of_digits_are_dropped_with_a_short_notice(name, digits, sign):
+    for raw in (sign * 10**digits, "9" * digits):
+        config, notices = Config.checked(defaults_for("counting"), **{name: raw})
+        kind = LIMITS.get(name, (str,))[0]
+        assert isinstance(getattr(config, name), kind if name != "carry_state" else bool)
+        assert all(len(notice) < 300 for notice in notices)
+        with pytest.raises(InputError):
+            Config.exactly(defaults_for("counting"), **{name: raw})
