@@ -3,15 +3,18 @@ Every refusal must leave the model and its history as they were.
 """
 
 import io
+import json
 import math
 import pickle
 
 import numpy as np
 import pytest
+import safetensors.torch
 import torch
 from pages_helpers import alert_text, alert_texts, experiment, open_app, step, train_button
 
-from rnnviz.checkpoint import export_bytes
+from rnnviz import uploads
+from rnnviz.checkpoint import METADATA_KEY, export_bytes
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.hosting import share_query
@@ -65,7 +68,8 @@ TEXT_REFUSALS = [
     ("empty.txt", b"", "is empty"),
     ("blank.txt", b"   \n\n  \t ", "only blank space"),
     ("many.txt", "".join(chr(0x4E00 + i) for i in range(300)).encode() * 2, "300 distinct characters"),
-    ("huge.txt", b"a" * (1024 * 1024 + 1), "the limit is 1 MB"),
+    # One byte over Streamlit's own limit, as its uploader counts (1 MB = 1,000,000 bytes in the browser).
+    ("huge.txt", b"a" * 1_000_001, "is 1,000,001 bytes; the limit is 1 MB (1,000,000 bytes)"),
     ("short.txt", b"abcdef", "Sequence length 50 does not fit"),
     ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "PNG image"),
 ]
@@ -78,6 +82,25 @@ def test_a_refused_text_file_says_why_and_changes_nothing(trained, name, data, w
     at.run()
     at.button(key="use_text").click().run()
     assert_untouched(at, model, words)
+
+
+def test_pasted_blank_space_is_refused_like_an_uploaded_one(trained):
+    at, model = trained
+    at.text_area(key="own_text").input("   \n\t\n   ").run()
+    at.button(key="use_text").click().run()
+    assert_untouched(at, model, "The text holds only blank space (spaces, tabs, line ends): there is nothing to learn.")
+
+
+def test_a_refusal_goes_when_a_new_file_comes(trained):
+    at, model = trained
+    at.file_uploader(key="own_text_file").set_value(("latin1.txt", "café ".encode("cp1252") * 40, "text/plain"))
+    at.run()
+    at.button(key="use_text").click().run()
+    assert_untouched(at, model, "is not UTF-8")
+    at.file_uploader(key="own_text_file").set_value(("good.txt", LONG_TEXT.encode(), "text/plain")).run()
+    assert not at.error and experiment(at) is model  # the old refusal is gone; nothing is used before the click
+    at.button(key="use_text").click().run()
+    assert experiment(at).config.text == LONG_TEXT and not at.error
 
 
 def test_refused_pasted_text_changes_nothing(trained):
@@ -138,6 +161,19 @@ def test_a_refused_csv_says_why_and_changes_nothing(trained, name, data, column,
     assert_untouched(at, model, words)
 
 
+def test_a_csv_is_read_once_per_upload(trained, monkeypatch):
+    at, _ = trained
+    reads = []
+    original = uploads.read_csv
+    monkeypatch.setattr(uploads, "read_csv", lambda data, *rest: reads.append(data) or original(data, *rest))
+    at.file_uploader(key="own_csv_file").set_value(("visits.csv", CSV.encode(), "text/csv")).run()
+    at.selectbox(key="own_csv_column").set_value("visitors").run()
+    at.run()
+    at.button(key="use_column").click().run()
+    assert experiment(at).config.dataset == "csv"
+    assert sum(not isinstance(read, uploads.CsvTable) for read in reads) == 1  # the bytes were parsed once
+
+
 # -- model files ----------------------------------------------------------------------------------------------
 def test_a_model_file_loads_and_goes_on_from_its_step(trained):
     at, _ = trained
@@ -177,6 +213,38 @@ def test_a_crafted_model_file_is_refused_and_runs_nothing(trained, tmp_path):
     at.run()
     at.button(key="load_model").click().run()
     assert_untouched(at, model, "is not a model file")
+
+
+def tampered_model_file(change) -> bytes:
+    """A sentences model exported by rnnviz, the JSON text of its settings changed by `change`."""
+    data = export_bytes(Experiment(defaults_for("sentences").replace(hidden_size=4)))
+    header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
+    text = change(header["__metadata__"][METADATA_KEY])
+    return safetensors.torch.save(safetensors.torch.load(data), metadata={METADATA_KEY: text})
+
+
+UNREADABLE_MODEL_FILES = [
+    # Valid JSON, but a lone surrogate: it used to load, then every page failed and the old model was gone.
+    ("surrogate", lambda text: text.replace('"prefix": "good"', '"prefix": "go\\ud800d"'),
+     "the text 'go\\ud800d' in its settings holds U+D800 at character 3, which is not a character"),
+    ("symbols", lambda text: text.replace('"symbols": [" "', '"symbols": ["\\udfff"'), "holds U+DFFF at character 1"),
+    ("huge step", lambda text: text.replace('"step": 0', '"step": ' + "9" * 5000),
+     "its rnnviz settings are not valid JSON, or hold a number too long to read"),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "words"), UNREADABLE_MODEL_FILES,
+                         ids=[case[0] for case in UNREADABLE_MODEL_FILES])
+def test_a_model_file_with_unreadable_settings_is_refused_and_every_page_still_works(trained, name, change, words):
+    at, model = trained
+    link = dict(at.query_params)
+    at.file_uploader(key="model_file").set_value(("odd.safetensors", tampered_model_file(change), "x")).run()
+    at.button(key="load_model").click().run()
+    assert_untouched(at, model, words)
+    assert dict(at.query_params) == link and at.get("download_button")  # the link and the exports still work
+    for page in ("pages/train.py", "pages/predict.py", PAGE):
+        at.switch_page(page).run()
+        assert not at.exception and experiment(at) is model
 
 
 def test_the_export_buttons_are_there(trained):

@@ -9,6 +9,7 @@ a module, each importing only those above it in this list.
   and, on a shared server, with one of the process's few training turns (`TURNS`).
 - keeper: each session's Experiment held in `SESSIONS`; a background keeper marks connected sessions as seen
   and lets the others' models go after the time-to-live.
+- messages: a message to the learner drawn as the text it is (escaped: never read as markdown or HTML).
 - state: the session's own Experiment (built once, never on a rerun), the running flag, messages, widget values.
 - sharing: the URL carries the settings (rnnviz.hosting): a link opened is applied on the session's first
   run, and the address bar follows the model's settings from then on.
