@@ -153,3 +153,12 @@ def test_model_files_with_unreadable_settings_are_refused(capsys, tmp_path):
     damaged = tmp_path / "header.safetensors"
     damaged.write_bytes(len(header).to_bytes(8, "little") + header + data[8 + length:])
     refused(Ran(capsys, ["--load", str(damaged)]), "safetensors header is not valid JSON, or holds a number too long")
+
+
+def test_the_divergence_message_asks_for_nothing_the_command_line_lacks(capsys):
+    done = Ran(capsys, ["--dataset", "sine", "--cell", "rnn", "--nonlinearity", "relu", "--lr", "1", "--optimizer",
+                        "sgd", "--hidden", "64", "--layers", "2", "--batch-size", "4", "--steps", "30"])
+    assert done.returncode == 0, done.stderr
+    assert "Training stopped at step" in done.stdout
+    assert "turn on gradient clipping, and start a new model" in done.stdout
+    assert "Reset" not in done.stdout
