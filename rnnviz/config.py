@@ -134,6 +134,7 @@ def _applied(base: Config, values: dict, strict: bool) -> tuple[Config, list[str
             notices.append("Only the plain RNN cell takes relu; switched the nonlinearity back to tanh.")
     return config, notices
 
+
 # name → (kind, low, high) for numbers, or a tuple of choices.
 LIMITS = {
     "hidden_size": (int, 1, 512),

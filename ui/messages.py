@@ -25,6 +25,6 @@ def as_text(message) -> str:
     return PUNCTUATION.sub(r"\\\1", text).replace("\n", "  \n")  # each line on its own line, as written
 
 
-def show(kind: str, message, container=None) -> None:
+def show(kind: str, message) -> None:
     """Draw `message` as an alert of `kind` (info, warning or error), shown as text."""
-    getattr(container or st, kind)(as_text(message))
+    getattr(st, kind)(as_text(message))
