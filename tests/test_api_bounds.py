@@ -71,6 +71,8 @@ def test_a_trainer_out_of_bounds_is_refused_and_the_model_kept(counting, options
     ("csv", {"values": [0.0, 1e-45, 0.0, 1e-45]}, "spans only 1.4e-45"),
     ("csv", {"values": [1.0, 2.0, 1e39]}, "holds 1e+39, too large for the model's 32-bit floats"),
     ("csv", {"values": "1e-45, 0, 1e-45, 0"}, "spans only 1.4e-45"),
+    ("sentences", {"size": 3}, "The sentences data has no option size; it takes only a seed."),
+    (["counting"], {}, "Unknown dataset ['counting']: choose one of counting, sentences"),
 ])
 def test_datasets_out_of_bounds_are_refused(name, options, words):
     assert words in refusal(load_dataset, name, **options)

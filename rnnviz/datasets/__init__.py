@@ -11,7 +11,9 @@ state is carried from batch to batch).
 
 from __future__ import annotations
 
-from ..errors import InputError
+import inspect
+
+from ..errors import InputError, shown
 from .base import Dataset
 from .series import MAX_SERIES_VALUES, SeriesDataset, make_series, make_sine
 from .tokens import (
@@ -56,8 +58,13 @@ def dataset_names() -> list[str]:
 
 def load_dataset(name: str, seed: int = 0, **options) -> Dataset:
     """Build a dataset by name; `text` takes text=..., series ones may take values=..."""
-    if name not in DATASETS:
-        raise InputError(f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}.")
+    if not isinstance(name, str) or name not in DATASETS:
+        raise InputError(f"Unknown dataset {shown(name)}: choose one of {', '.join(DATASETS)}.")
+    takes = [option for option in inspect.signature(DATASETS[name]).parameters if option != "seed"]
+    unknown = sorted(str(option) for option in options if option not in takes)
+    if unknown:
+        raise InputError(f"The {name} data has no option {', '.join(unknown)}; it takes "
+                         f"{', '.join(takes) or 'only a seed'}.")
     if name == "text":
         if "text" not in options:
             raise InputError("The text dataset needs text: paste or upload some.")
