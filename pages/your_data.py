@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import checkpoint, exports, uploads
+from rnnviz import checkpoint, export_code, exports, uploads
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
@@ -166,6 +166,11 @@ with files_tab:
                           key="export_traces", on_click="ignore", width="stretch", icon=":material/download:",
                           help="Hidden states, gates and outputs on your prefix, and ∂L/∂h_t on a training window: "
                                "numpy.load(file) opens it (the README lists what is inside).")
+    st.download_button("As PyTorch code (.py + weights, .zip)", export_data(export_code.code_zip, experiment),
+                       file_name=export_code.zip_filename(experiment), mime="application/zip", key="export_code",
+                       on_click="ignore", icon=":material/code:",
+                       help="A standalone script that builds the same model from torch.nn, loads these weights, and "
+                            "trains and predicts as the app does: python <script>.py --train 100")
     st.markdown("**Go on training** a model exported from rnnviz.")
     st.file_uploader("A model file (.safetensors, up to 1 MB here)", type=["safetensors", "pt"], key="model_file",
                      help="Only weights and settings are read, never code; settings and shapes are checked "

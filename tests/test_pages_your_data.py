@@ -176,7 +176,8 @@ def test_a_crafted_model_file_is_refused_and_runs_nothing(trained, tmp_path):
 def test_the_export_buttons_are_there(trained):
     at, _ = trained
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)"]
+    assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)",
+                      "As PyTorch code (.py + weights, .zip)"]
     # Paused: made now, so each button carries its file's address (named by its content).
     assert all(button.proto.url and not button.proto.deferred_file_id for button in at.get("download_button"))
     urls = [button.proto.url for button in at.get("download_button")]
