@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from rnnviz import checkpoint, export_code, exports, uploads
+from rnnviz import checkpoint, export_code, exports, saved_history, uploads
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
+from rnnviz.model import describe
 from ui import drawing, state, training
 
 REFUSED = "your_data_refused"  # section → the message of the last refused attempt there
@@ -73,8 +74,12 @@ def load_model() -> None:
         return
     accepted("model")
     config = new.config
-    state.replace_experiment(new, f"Loaded {upload.name}: a {config.cell} of {config.hidden_size} units on "
-                             f"{config.dataset}, trained {new.step} steps. Press Train to go on.", notices)
+    model = describe(config.cell, config.hidden_size, config.num_layers, config.nonlinearity)
+    restored = saved_history.describe_restored(new.trainer)
+    state.replace_experiment(new, f"Loaded {upload.name}: {model} on {new.dataset.title or config.dataset}, "
+                             f"trained {new.step:,} steps"
+                             f"{f', with its history ({restored})' if restored else ''}. Press Train to go on.",
+                             notices)
 
 
 def csv_columns(upload) -> tuple[list[str], str | None]:

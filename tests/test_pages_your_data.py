@@ -143,7 +143,9 @@ def test_a_model_file_loads_and_goes_on_from_its_step(trained):
     model = experiment(at)
     assert not at.error and model.step == 40 and model.config == source.config
     assert model.predict().text == source.predict().text
-    assert any("trained 40 steps" in info.value for info in at.info)
+    message = " ".join(info.value for info in at.info)
+    assert "an RNN with 12 units on Three sentences, trained 40 steps, with its history (40 steps of loss" in message
+    assert experiment(at).trainer.history["loss"].tolist() == pytest.approx(source.trainer.history["loss"].tolist())
     assert at.query_params == share_query(source.config)
     step(at, 2)
     assert experiment(at).step == 42
