@@ -1,6 +1,6 @@
 """The pieces issue 11 added to the lesson pages, in AppTest: by hand (L1), the parameter count (L3)."""
 
-from pages_helpers import block_text, step
+from pages_helpers import block_text, chart_keys, open_app, step
 
 from rnnviz.by_hand import AGREE
 
@@ -32,3 +32,19 @@ def test_parameter_count_opens_on_the_lessons_example_and_follows_the_settings(a
     assert shown["Output width the head reads"] == "256"
     app.radio(key="params_cell").set_value("LSTM").run()
     assert metrics(app)["PyTorch: sum(p.numel())"] == f"{2 * 4 * (50 * 128 + 128 * 128 + 256) + 2570:,}"
+
+
+def test_the_many_to_one_page_shows_accuracy_examples_and_last_hidden_states(server_navigation):
+    at = open_app({"dataset": "climbs"}, page="pages/one_label.py")
+    assert not at.info
+    step(at, 3)
+    shown = metrics(at)
+    assert shown["Training step"] == "3" and shown["Accuracy on fresh rows"].endswith("%")
+    assert chart_keys(at) == ["one_label_spread_chart", "one_label_hidden_chart"]
+    assert "0 1 3 5 7 9" in block_text(at, "one_label_examples")
+
+
+def test_the_many_to_one_page_says_how_to_get_there_from_another_lesson(app):
+    app.switch_page("pages/one_label.py").run()
+    assert not app.exception and any("Press L1b" in info.value for info in app.info)
+    assert chart_keys(app) == []
