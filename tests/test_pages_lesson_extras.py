@@ -1,8 +1,18 @@
 """The pieces issue 11 added to the lesson pages, in AppTest: by hand (L1), the parameter count (L3)."""
 
-from pages_helpers import block_text, chart_keys, open_app, step
+import json
+
+from pages_helpers import block_text, chart_keys, open_app, page_charts, step
 
 from rnnviz.by_hand import AGREE
+
+
+def chart_spec(at, key: str) -> str:
+    return next(chart.proto.spec for chart in page_charts(at) if chart.proto.id.endswith("-" + key))
+
+
+def annotations(at, key: str) -> list[str]:
+    return [note.get("text") for note in json.loads(chart_spec(at, key))["layout"].get("annotations", [])]
 
 
 def metrics(at) -> dict[str, str]:
@@ -48,3 +58,18 @@ def test_the_many_to_one_page_says_how_to_get_there_from_another_lesson(app):
     app.switch_page("pages/one_label.py").run()
     assert not app.exception and any("Press L1b" in info.value for info in app.info)
     assert chart_keys(app) == []
+
+
+def test_l4_unrolled_starts_from_the_carried_state_and_predict_shows_the_truth(server_navigation):
+    at = open_app({"dataset": "sine"}, page="pages/unrolled.py")
+    carried = "the next training batch, from the carried state"
+    at.radio(key="unrolled_source").set_value(carried).run()
+    assert not at.exception and "h<sub>0</sub>=0: nothing<br>carried yet" in annotations(at, "unrolled_chart")
+    step(at, 3)
+    assert "h<sub>0</sub>: the last h<br>of batch 3" in annotations(at, "unrolled_chart")
+    assert "Carried state" in " ".join(c.value for c in at.caption)
+    at.switch_page("pages/predict.py").run()
+    names = [trace["name"] for trace in json.loads(chart_spec(at, "predict_candidates_chart"))["data"]]
+    assert names == ["prefix", "true", "before training", "now (step 3)"]
+    table = block_text(at, "predict_before_after")
+    assert "true" in table and "0.59" in table and "RMSE vs true" in table  # sin(4π/20) = 0.588
