@@ -106,7 +106,7 @@ try:
     with training.model_lock(experiment):
         inputs, labels = lesson_views.prefix_steps(experiment)
         compared = by_hand.compare(experiment.model, inputs)
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     with left:
         st.code(compared.code, language="python")
         verdict = "the same up to float rounding" if compared.agree else "NOT the same: a real difference"

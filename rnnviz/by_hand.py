@@ -95,14 +95,15 @@ def code_for(model) -> str:
     state = "h = [torch.zeros(1, H)] * L" + ("; c = [torch.zeros(1, H)] * L" if model.cell == "lstm" else "")
     return "\n".join([
         f"H, L = {model.hidden_size}, {model.num_layers}",
-        f"cells = [nn.{name}(...) for l in range(L)]  # each given rnn.weight_ih_l<l>, weight_hh_l<l>, biases",
+        "# cell l holds rnn.weight_ih_l<l>, weight_hh_l<l> and the biases",
+        f"cells = [nn.{name}(...) for l in range(L)]",
         state,
         "outputs = []",
         "for t in range(T):",
         "    x = features[:, t]",
         "    for l in range(L):",
         f"        {step}",
-        "        x = h[l]  # the next layer reads this layer's h",
+        "        x = h[l]  # layer l+1 reads it",
         "    outputs.append(x)",
-        "fused_outputs, _ = rnn(features)  # the same numbers, in one call",
+        "fused, _ = rnn(features)  # one call, same numbers",
     ])

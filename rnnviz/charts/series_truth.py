@@ -26,4 +26,5 @@ def series_truth_figure(prefix, rows: list[tuple[str, list[float]]], truth: list
                                  name=label, line=line, marker=dict(size=7)))
     fig.update_xaxes(title_text="time step", dtick=5 if len(ahead) + k > 24 else 1)
     fig.update_yaxes(title_text="value")
-    return styled(fig, "The continuation against the true curve", uirevision, height=400)
+    return styled(fig, "The continuation against the true curve", uirevision, height=400,
+                  legend=dict(orientation="v", x=1.02, xanchor="left", y=1.0, yanchor="top"))

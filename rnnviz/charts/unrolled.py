@@ -70,7 +70,7 @@ def _carried_start(fig: go.Figure, start: np.ndarray, units: int, bound: float, 
                                  colorscale=HIDDEN_SCALE, zmin=-bound, zmax=bound, showscale=False,
                                  hovertemplate="carried h, unit %{pointNumber[1]}: %{z:.3f}<extra></extra>"))
         fig.add_annotation(x=(left + right) / 2, y=y - STRIP_H - 0.05, text=label, showarrow=False, yanchor="top",
-                           font=dict(size=FONT_SIZE - 3, color=LIGHT))
+                           font=dict(size=FONT_SIZE - 2, color=LIGHT))
 
 
 def unrolled_figure(hidden, inputs: list[str], outputs: list[str], cell: str = "rnn", max_units: int = 16,
