@@ -25,7 +25,7 @@ def live_views(experiment) -> None:
     first.metric("Accuracy on fresh rows", f"{result.accuracy:.0%}", help="512 rows it never trained on.")
     second.metric("Chance (always the same answer)", "50%")
     third.metric("Training step", f"{experiment.step:,}")
-    table = pd.DataFrame({"row": result.examples, "climbs?": result.truth, "the model says": result.said,
+    table = pd.DataFrame({"row": result.examples, "climbs?": result.truth, "model": result.said,
                           "P(yes)": [f"{p:.0%}" for p in result.p_yes]})
     left, right = st.columns([2, 3])
     with left:

@@ -30,7 +30,7 @@ def held_out_figure(readout, uirevision: str = "one_label_spread") -> go.Figure:
                                        (~truth, "does not (no)", ACCENT, "x")):
         fig.add_trace(go.Scatter(x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
                                  marker=dict(color=colour, size=10, symbol=symbol, opacity=0.75)))
-    fig.update_xaxes(title_text="1st principal direction of h_T")
-    fig.update_yaxes(title_text="2nd principal direction")
+    fig.update_xaxes(title_text="1st direction of h_T (PCA)")
+    fig.update_yaxes(title_text="2nd direction")
     return styled(fig, f"{len(points)} held-out rows, by their last hidden state", uirevision, height=420,
                   legend=dict(orientation="v", x=1.02, xanchor="left", y=1.0, yanchor="top"))
