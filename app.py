@@ -23,6 +23,7 @@ page = st.navigation([
     st.Page("pages/your_data.py", title="Your data"),
     st.Page("pages/worked_maths.py", title="Worked maths"),
     st.Page("pages/memory.py", title="Memory tasks"),
+    st.Page("pages/one_label.py", title="Sequence → label"),
     st.Page("pages/side_by_side.py", title="Side by side"),
     st.Page("pages/inside_model.py", title="Inside the model"),
 ])

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import charts, views
+from rnnviz import charts, series_truth, views
+from rnnviz.charts.series_truth import series_truth_figure
 from rnnviz.config import LIMITS
 from ui import drawing, state, training
 
@@ -39,9 +40,18 @@ if predictions:
     first = predictions[0]
     left, right = st.columns(2)
     with left:
-        drawing.continuation_chart(first, ds, "predict_candidates_chart",
-                                   "The first sample's top candidates at each step; the one taken is outlined.",
-                                   "The prefix and the values the model continues it with.")
+        if ds.is_tokens:
+            drawing.continuation_chart(first, ds, "predict_candidates_chart",
+                                       "The first sample's top candidates at each step; the one taken is outlined.",
+                                       "")
+        else:  # a series: the model's continuation against what really follows the prefix in the data
+            with training.model_lock(experiment):
+                truth, rows = series_truth.before_and_now(experiment, first)
+            drawing.chart(series_truth_figure(first.prefix, rows, truth), "predict_candidates_chart",
+                          "Dashed: what follows the prefix in the data. Orange: the model now; dotted grey: before "
+                          "training." if truth is not None else "The prefix is not a stretch of the data, so there "
+                          "is no true continuation to compare with.")
+            drawing.text_table(series_truth.before_after_table(rows, truth), key="predict_before_after")
     with right:
         drawing.chart(charts.trajectory_figure(first, views.prediction_labels(ds, first)), "trajectory_chart",
                       "The top layer's hidden state flattened to 2-D: blue while reading, orange while writing.")

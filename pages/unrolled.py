@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import charts, views
+from rnnviz import carried, charts, views
 from rnnviz.errors import InputError
 from ui import drawing, state, training
 from ui.messages import show
@@ -16,6 +16,7 @@ EQUATIONS = {
            r" h_t = (1-z)\odot n + z \odot h_{t-1}\end{aligned}",
 }
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
+CARRIED = "the next training batch, from the carried state"
 
 st.title("Unrolled recurrence")
 st.caption("Left, the network as it is built: one cell per layer and a loop that feeds h back in. Right, the same "
@@ -23,17 +24,34 @@ st.caption("Left, the network as it is built: one cell per layer and a loop that
            "from the left, h_t appears as a colour strip, and y_t shows the most likely next symbols.")
 # Training goes on here too; only the status line is live, so the animation is not interrupted.
 drawing.live(lambda experiment: None)
-source = st.radio("Run the model on", list(SOURCES), index=state.index_of(list(SOURCES), "unrolled_source"),
-                  key="unrolled_source", horizontal=True)
 experiment = state.experiment()
+sources = dict(SOURCES)
+if experiment.config.carry_state and not experiment.dataset.fixed_length:
+    sources[CARRIED] = "carried"
+if st.session_state.get("unrolled_source") not in sources:
+    st.session_state.pop("unrolled_source", None)
+source = st.radio("Run the model on", list(sources), index=state.index_of(list(sources), "unrolled_source"),
+                  key="unrolled_source", horizontal=True)
 try:
+    start, start_label = None, ""
     with training.model_lock(experiment):
-        result, labels, _ = views.sequence_trace(experiment, SOURCES[source], max_steps=views.MAX_UNROLLED)
+        if sources[source] == "carried":
+            chain = carried.next_chain(experiment, max_steps=views.MAX_UNROLLED)
+            result, labels = chain.result, views.labels_for(experiment.dataset, chain.items)
+            start = chain.start
+            start_label = (f"h<sub>0</sub>: the last h<br>of batch {chain.batch - 1}" if chain.carried
+                           else "h<sub>0</sub>=0: nothing<br>carried yet")
+        else:
+            result, labels, _ = views.sequence_trace(experiment, sources[source], max_steps=views.MAX_UNROLLED)
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
-                                    cell=experiment.config.cell, bound=views.hidden_bound(experiment))
-    drawing.chart(figure, "unrolled_chart",
-                  f"The model as it is at training step {experiment.step}; it redraws when you change something "
-                  "(training goes on meanwhile).")
+                                    cell=experiment.config.cell, bound=views.hidden_bound(experiment),
+                                    carried_h=start, carried_label=start_label)
+    caption = (f"The model as it is at training step {experiment.step}; it redraws when you change something "
+               "(training goes on meanwhile).")
+    if start is not None:
+        caption += (" Carried state: the chain starts from the h the previous batch ended with (the strip on the "
+                    "left), not from zeros; gradients stop there (the state is detached).")
+    drawing.chart(figure, "unrolled_chart", caption)
 except InputError as error:
     show("warning", error)
 

@@ -1,9 +1,11 @@
 """Worked maths: the recurrence with its real numbers, first LESSONS L3's example, then the model you trained."""
 
+import pandas as pd
 import streamlit as st
 
-from rnnviz import lesson_views, worked
+from rnnviz import by_hand, lesson_views, param_count, worked
 from rnnviz.charts import maths
+from rnnviz.charts.by_hand import by_hand_figure
 from rnnviz.errors import InputError
 from ui import drawing, state, training
 from ui.messages import show
@@ -96,3 +98,57 @@ try:
                   "(vanishing), if it climbs, it explodes.")
 except InputError as error:
     show("warning", error)
+
+st.subheader("By hand: the loop inside nn.RNN (lesson L1)")
+st.caption("PyTorch's nn.RNN, nn.LSTM and nn.GRU run every step in one fused call. The same recurrence, written as a "
+           "Python loop over one nn.RNNCell (LSTMCell, GRUCell) per layer, each cell holding that layer's very "
+           "weights, gives the same numbers: your model on your prefix, both ways.")
+try:
+    with training.model_lock(experiment):
+        inputs, labels = lesson_views.prefix_steps(experiment)
+        compared = by_hand.compare(experiment.model, inputs)
+    left, right = st.columns([1, 1])
+    with left:
+        st.code(compared.code, language="python")
+        verdict = "the same up to float rounding" if compared.agree else "NOT the same: a real difference"
+        st.metric("Largest difference, fused vs loop", f"{compared.largest_difference:.1e}", help=verdict)
+        st.caption(f"Over every h_t of the top layer and each layer's last h: {verdict}.")
+    with right:
+        drawing.chart(by_hand_figure(compared, labels), "by_hand_chart",
+                      "Lines: the fused module. Rings: the cell loop. Every ring sits on its line.")
+except InputError as error:
+    show("warning", error)
+
+st.subheader("Counting parameters (lesson L3)")
+st.caption("How many numbers a recurrent layer and its Linear head learn. PyTorch's count is sum(p.numel()) of "
+           "the real modules; the textbook's writes one bias where PyTorch keeps two.")
+columns = st.columns(4)
+sizes = {}
+for column, (name, label) in zip(columns, (("input_size", "Input size"), ("hidden_size", "Hidden units"),
+                                           ("output_size", "Output size"), ("num_layers", "Layers"))):
+    low, high = param_count.BOUNDS[name]
+    initial = param_count.L3_EXAMPLE.get(name, 1)
+    sizes[name] = column.number_input(label, min_value=low, max_value=high, step=1, key=f"params_{name}",
+                                      value=state.default(f"params_{name}", initial, blank="min"))
+left, middle, right = st.columns(3)
+cell_names = {"RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+cell = cell_names[left.radio("Cell", list(cell_names), horizontal=True, key="params_cell",
+                             index=state.index_of(list(cell_names), "params_cell"))]
+forms = ["two (PyTorch: b_ih and b_hh)", "one (textbook: b_h)"]
+form = middle.radio("Biases per gate", forms, key="params_bias", index=state.index_of(forms, "params_bias"))
+bidirectional = right.checkbox("Bidirectional", key="params_bidirectional",
+                               value=state.default("params_bidirectional", False))
+try:
+    counts = param_count.count_parameters(cell=cell, bidirectional=bidirectional, **sizes)
+except InputError as error:
+    show("warning", error)
+else:
+    with st.container(key="param_counts"):
+        first, second, third = st.columns(3)
+        first.metric("PyTorch: sum(p.numel())", f"{counts.pytorch:,}")
+        second.metric("Textbook: one bias", f"{counts.textbook:,}", delta=f"{-counts.extra_biases:,}",
+                      delta_color="off")
+        third.metric("Output width the head reads", f"{counts.output_width:,}")
+        st.markdown(param_count.why_they_differ(counts, cell, sizes["num_layers"], bidirectional))
+    rows = [row for row in counts.table() if form == forms[0] or row["in the textbook's form"] == "yes"]
+    drawing.text_table(pd.DataFrame(rows), key="param_table")

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from rnnviz import checkpoint, exports, uploads
+from rnnviz import checkpoint, export_code, exports, saved_history, uploads
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
+from rnnviz.model import describe
 from ui import drawing, state, training
 from ui.messages import show
 
@@ -82,8 +83,12 @@ def load_model() -> None:
         return
     accepted("model")
     config = new.config
-    state.replace_experiment(new, f"Loaded {upload.name}: a {config.cell} of {config.hidden_size} units on "
-                             f"{config.dataset}, trained {new.step} steps. Press Train to go on.", notices)
+    model = describe(config.cell, config.hidden_size, config.num_layers, config.nonlinearity)
+    restored = saved_history.describe_restored(new.trainer)
+    state.replace_experiment(new, f"Loaded {upload.name}: {model} on {new.dataset.title or config.dataset}, "
+                             f"trained {new.step:,} steps"
+                             f"{f', with its history ({restored})' if restored else ''}. Press Train to go on.",
+                             notices)
 
 
 def csv_table(upload) -> tuple[uploads.CsvTable | None, str | None]:
@@ -179,6 +184,11 @@ with files_tab:
                           key="export_traces", on_click="ignore", width="stretch", icon=":material/download:",
                           help="Hidden states, gates and outputs on your prefix, and ∂L/∂h_t on a training window: "
                                "numpy.load(file) opens it (the README lists what is inside).")
+    st.download_button("As PyTorch code (.py + weights, .zip)", export_data(export_code.code_zip, experiment),
+                       file_name=export_code.zip_filename(experiment), mime="application/zip", key="export_code",
+                       on_click="ignore", icon=":material/code:",
+                       help="A standalone script that builds the same model from torch.nn, loads these weights, and "
+                            "trains and predicts as the app does: python <script>.py --train 100")
     st.markdown("**Go on training** a model exported from rnnviz.")
     st.file_uploader(f"A model file (.safetensors, {UP_TO} here)", type=["safetensors", "pt"], key="model_file",
                      on_change=accepted, args=("model",),

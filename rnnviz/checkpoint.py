@@ -26,6 +26,7 @@ import safetensors.torch
 import torch
 from safetensors import SafetensorError
 
+from . import saved_history
 from .config import LIMITS, Config, defaults_for
 from .datasets import DATASETS, MAX_SYMBOLS
 from .errors import INT_BITS, INT_DIGITS, InputError, check_encodable, shown
@@ -56,6 +57,7 @@ class Checkpoint:
     step: int
     state_dict: dict[str, torch.Tensor]
     notices: list[str]
+    history: saved_history.SavedHistory | None = None  # loss rows, gradient log, snapshots (rnnviz.saved_history)
 
 
 # -- export --------------------------------------------------------------------------------------
@@ -66,17 +68,21 @@ def describe_dataset(dataset) -> dict:
     return {"name": dataset.name, "kind": "values", "center": float(dataset.center), "scale": float(dataset.scale)}
 
 
-def checkpoint_bytes(model: SeqModel, config: Config, dataset, step: int = 0) -> bytes:
-    """The model's weights and everything needed to rebuild it, as safetensors bytes."""
+def checkpoint_bytes(model: SeqModel, config: Config, dataset, step: int = 0, trainer=None) -> bytes:
+    """The model's weights and everything needed to rebuild it, as safetensors bytes; with `trainer`, its history."""
     metadata = {"format": FORMAT, "version": VERSION, "model": model.settings(), "config": config.to_dict(),
                 "dataset": describe_dataset(dataset), "step": int(step)}
     tensors = {name: value.detach().to("cpu").contiguous() for name, value in model.state_dict().items()}
+    if trainer is not None:
+        model_bytes = sum(t.numel() * t.element_size() for t in tensors.values())
+        tensors.update(saved_history.history_tensors(trainer, model_bytes))
     return safetensors.torch.save(tensors, metadata={METADATA_KEY: json.dumps(metadata, ensure_ascii=False)})
 
 
 def export_bytes(experiment: Experiment) -> bytes:
     """An Experiment's model as it is now (weights, settings, data description, step)."""
-    return checkpoint_bytes(experiment.model, experiment.config, experiment.dataset, experiment.step)
+    return checkpoint_bytes(experiment.model, experiment.config, experiment.dataset, experiment.step,
+                            trainer=experiment.trainer)
 
 
 def export_filename(experiment: Experiment) -> str:
@@ -220,7 +226,10 @@ def _checked(tensors: dict, metadata, label: str) -> Checkpoint:
     step = metadata.get("step", 0)
     if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= MAX_STEP:
         raise InputError(f"{label}: the training step must be a whole number from 0 to {MAX_STEP:,}.")
-    return Checkpoint(config, settings, data, step, _checked_tensors(tensors, settings, label), notices)
+    tensors, history = saved_history.split(tensors)
+    weights = _checked_tensors(tensors, settings, label)
+    history = saved_history.checked(history, weights, step, label)
+    return Checkpoint(config, settings, data, step, weights, notices, history)
 
 
 def _check_plain(value, label: str) -> None:
@@ -362,7 +371,8 @@ def load_into_experiment(source, data_config: Config | None = None, device: str 
     trainer = experiment.trainer
     trainer.step = checkpoint.step
     trainer.snapshots.clear()
-    trainer._take_snapshot()  # the loaded weights are the earliest this trainer can replay
+    saved_history.restore(trainer, checkpoint.history)
+    trainer._take_snapshot()  # the loaded weights: the latest snapshot (the earliest too, without a saved history)
     return experiment, notices
 
 

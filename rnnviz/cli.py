@@ -19,6 +19,7 @@ from .datasets import dataset_names
 from .errors import InputError
 from .experiment import MODEL_SETTINGS, Experiment
 from .files import check_writable, megabytes, read_limited
+from .model import describe
 
 # flag → Config field; None defaults mean "the dataset's lesson default".
 TRAIN_FLAGS = {
@@ -145,6 +146,7 @@ def train_command(args) -> dict:
     show_progress = not args.json and sys.stderr.isatty()
     progress = (lambda d, t, loss: _progress(d, t, loss, sys.stderr)) if show_progress else None
     experiment.trainer.prepare()  # set-up, like building the model: not part of the training time
+    earlier = len(experiment.trainer.rows)  # a loaded model's history came back with it: not this run's
     wall = time.perf_counter()
     run_training(experiment, config.steps, progress)
     wall = time.perf_counter() - wall
@@ -152,7 +154,7 @@ def train_command(args) -> dict:
         sys.stderr.write("\n")
     after = experiment.predict()
     trainer = experiment.trainer
-    history = trainer.history
+    history = trainer.history.iloc[earlier:]
     counts = experiment.model.parameter_count()
     if args.save:
         from .checkpoint import save_checkpoint
@@ -177,8 +179,8 @@ def train_command(args) -> dict:
 
 
 def _print_summary(result: dict) -> None:
-    print(f"{result['dataset']}: {result['cell']} × {result['num_layers']} layer(s), "
-          f"{result['hidden_size']} hidden units, {result['parameters']:,} parameters, on {result['device']}")
+    model = describe(result["cell"], result["hidden_size"], result["num_layers"], result.get("nonlinearity", "tanh"))
+    print(f"{result['dataset']}: {model}, {result['parameters']:,} parameters, on {result['device']}")
     if result["first_loss"] is not None:
         print(f"trained {result['steps_this_run']} steps in {result['seconds']:.2f} s "
               f"({result['steps_per_second']} steps/s; now at step {result['steps']}); "

@@ -249,6 +249,8 @@ DATASET_DEFAULTS = {
                  prefix="The", predict_len=100, temperature=0.5),
     # An uploaded column; the app sets series and a prefix from the data (uploads.csv_config).
     "csv": dict(hidden_size=16, lr=0.01, batch_size=16, seq_len=20, steps=300, prefix="", predict_len=20),
+    # Many-to-one (rnnviz.many_to_one): six digits in, yes or no out, from the last hidden state.
+    "climbs": dict(hidden_size=32, lr=0.01, batch_size=64, steps=300, prefix="135789", predict_len=1),
     # Memory tasks (rnnviz.memory_tasks): the lag sets the length, so seq_len is not used. A gated cell (an LSTM
     # whose forget gate starts open, bias 5, or a GRU) learns them in a few hundred steps; a tanh RNN fails.
     "recall": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.01, batch_size=64, clip=1.0, lag=40,

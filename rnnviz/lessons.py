@@ -29,6 +29,13 @@ LESSONS = {
         "Two RNN layers stacked: the hidden-state views show a row per layer. Clipping at 1.0 "
         "caps every update: compare the gradient norm before and after clipping.",
     ),
+    "L1b": Lesson(
+        "L1b", "L1b · One label for a whole sequence",
+        defaults_for("climbs"),
+        "Many-to-one: six digits in, one answer out (does each digit climb above the last?). Only the last "
+        "step is scored, so the answer comes from h_T through the Linear head. Within 300 steps the RNN "
+        "judges about 98% of fresh rows right; the page Sequence → label shows how.",
+    ),
     "L2": Lesson(
         "L2", "L2 · Three sentences",
         defaults_for("sentences"),

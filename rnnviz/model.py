@@ -118,6 +118,18 @@ class SeqModel(nn.Module):
         return ParameterCount(pytorch=total, one_bias=total - doubled)
 
 
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def describe(cell: str, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh") -> str:
+    """The model as a learner says it: "an RNN with 12 units", "a 2-layer LSTM with 32 units each"."""
+    name = CELL_NAMES.get(cell, str(cell).upper()) + (" (relu)" if cell == "rnn" and nonlinearity == "relu" else "")
+    units = f"{hidden_size} unit{'s' if hidden_size != 1 else ''}"
+    if num_layers > 1:
+        return f"a {num_layers}-layer {name} with {units} each"
+    return f"{'an' if name[0] in 'RLAEIOU' else 'a'} {name} with {units}"
+
+
 def detach_state(state):
     """Cut the graph at a carried state so backpropagation stops at the batch boundary."""
     if state is None:

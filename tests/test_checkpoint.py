@@ -101,7 +101,9 @@ def test_every_dataset_exports_and_reimports(dataset):
 def test_a_loaded_model_trains_on_from_its_step(counting, exported):
     restored, _ = load_into_experiment(exported)
     assert restored.step == counting.step == 15
-    assert restored.trainer.snapshot_steps() == [15]  # the loaded weights, not the fresh init
+    # The saved snapshots come back (rnnviz.saved_history); the latest is the loaded weights, not a fresh init.
+    assert restored.trainer.snapshot_steps() == [*counting.trainer.snapshot_steps(), 15]
+    assert all(torch.equal(v, restored.model.state_dict()[k]) for k, v in restored.trainer.snapshots[15].items())
     rows = restored.train(3)
     assert [row["step"] for row in rows] == [16, 17, 18]
     pairs = zip(restored.model.parameters(), counting.model.parameters())

@@ -107,3 +107,12 @@ def test_detach_state_cuts_the_graph():
     assert detach_state(x * 2).grad_fn is None
     h, c = detach_state((x * 2, x * 3))
     assert h.grad_fn is None and c.grad_fn is None and torch.equal(c, torch.full((2,), 3.0))
+
+
+def test_models_are_named_as_learners_say_them():
+    from rnnviz.model import describe
+
+    assert describe("rnn", 12) == "an RNN with 12 units"
+    assert describe("lstm", 32) == "an LSTM with 32 units"
+    assert describe("gru", 1) == "a GRU with 1 unit"
+    assert describe("rnn", 128, 2, "relu") == "a 2-layer RNN (relu) with 128 units each"

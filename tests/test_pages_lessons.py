@@ -27,7 +27,7 @@ from rnnviz.lessons import APP_URL, LESSONS, links_table, share_query
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 PAGES = {
-    "pages/worked_maths.py": ["worked_chart", "step_terms_chart", "bptt_chart"],
+    "pages/worked_maths.py": ["worked_chart", "step_terms_chart", "bptt_chart", "by_hand_chart"],
     "pages/memory.py": ["memory_lag_chart", "memory_profile_chart"],
     "pages/side_by_side.py": ["compare_loss_chart", "compare_grad_chart", "compare_step_grad_chart",
                               "compare_prediction_chart"],

@@ -185,7 +185,9 @@ def test_a_model_file_loads_and_goes_on_from_its_step(trained):
     model = experiment(at)
     assert not at.error and model.step == 40 and model.config == source.config
     assert model.predict().text == source.predict().text
-    assert any("trained 40 steps" in alert_text(info) for info in at.info)
+    message = " ".join(alert_text(info) for info in at.info)
+    assert "an RNN with 12 units on Three sentences, trained 40 steps, with its history (40 steps of loss" in message
+    assert experiment(at).trainer.history["loss"].tolist() == pytest.approx(source.trainer.history["loss"].tolist())
     assert at.query_params == share_query(source.config)
     step(at, 2)
     assert experiment(at).step == 42
@@ -250,7 +252,8 @@ def test_a_model_file_with_unreadable_settings_is_refused_and_every_page_still_w
 def test_the_export_buttons_are_there(trained):
     at, _ = trained
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)"]
+    assert labels == ["Model (.safetensors)", "Training history (.csv)", "Traced arrays (.npz)",
+                      "As PyTorch code (.py + weights, .zip)"]
     # Paused: made now, so each button carries its file's address (named by its content).
     assert all(button.proto.url and not button.proto.deferred_file_id for button in at.get("download_button"))
     urls = [button.proto.url for button in at.get("download_button")]

@@ -60,13 +60,28 @@ def _strip_values(hidden: np.ndarray, layer: int, upto: int, units: int) -> np.n
     return np.vstack([flat, flat])
 
 
+def _carried_start(fig: go.Figure, start: np.ndarray, units: int, bound: float, label: str) -> None:
+    """The state the chain starts from, drawn as an h strip left of the first step, with where it came from."""
+    left, right = _column(0) - HALF_W - 1.35, _column(0) - HALF_W - 0.6
+    xs = np.linspace(left, right, units)
+    for layer in range(start.shape[0]):
+        y = _layer(layer)
+        fig.add_trace(go.Heatmap(x=xs, y=[y - STRIP_H, y + STRIP_H], z=np.vstack([start[layer, :units]] * 2),
+                                 colorscale=HIDDEN_SCALE, zmin=-bound, zmax=bound, showscale=False,
+                                 hovertemplate="carried h, unit %{pointNumber[1]}: %{z:.3f}<extra></extra>"))
+        fig.add_annotation(x=(left + right) / 2, y=y - STRIP_H - 0.05, text=label, showarrow=False, yanchor="top",
+                           font=dict(size=FONT_SIZE - 2, color=LIGHT))
+
+
 def unrolled_figure(hidden, inputs: list[str], outputs: list[str], cell: str = "rnn", max_units: int = 16,
-                    max_steps: int = 16, bound: float | None = 1.0, uirevision: str = "unrolled") -> go.Figure:
+                    max_steps: int = 16, bound: float | None = 1.0, uirevision: str = "unrolled",
+                    carried_h=None, carried_label: str = "") -> go.Figure:
     """The folded loop beside the unrolled chain, animated over time steps.
 
     hidden: [num_layers, T, H] the states h_t; inputs: what x_t is, per step; outputs: the text of y_t
     (e.g. the top predictions) per step. What to see: the same cell is used at every step; h_t
-    depends on x_t and on h_{t−1}, which carries everything read so far.
+    depends on x_t and on h_{t−1}, which carries everything read so far. `carried_h` [num_layers, H], when
+    given, is a carried state the chain starts from instead of zeros (lesson L4), drawn with `carried_label`.
     """
     values = as_array(hidden)
     layers, steps, hidden_size = values.shape
@@ -103,8 +118,11 @@ def unrolled_figure(hidden, inputs: list[str], outputs: list[str], cell: str = "
             below = input_y + 0.25 if layer == 0 else _layer(layer - 1) + HALF_H + 2 * STRIP_H
             fig.add_annotation(x=x, y=y - HALF_H, ax=x, ay=below, xref="x", yref="y", axref="x", ayref="y",
                                showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#9aa5b1", text="")
-        fig.add_annotation(x=_column(0) - HALF_W - 0.6, y=y, text="h<sub>0</sub>=0", showarrow=False,
-                           xanchor="right", font=dict(size=FONT_SIZE - 2, color="#666"))
+        if carried_h is None:
+            fig.add_annotation(x=_column(0) - HALF_W - 0.6, y=y, text="h<sub>0</sub>=0", showarrow=False,
+                               xanchor="right", font=dict(size=FONT_SIZE - 2, color="#666"))
+    if carried_h is not None:
+        _carried_start(fig, as_array(carried_h), units, bound, carried_label)
     centres = [(0.0, _layer(layer)) for layer in range(layers)]
     fig.add_scatter(x=[c[0] for c in centres], y=[c[1] for c in centres], mode="text", text=[f"<b>{name}</b>"] * layers,
                     textfont=dict(size=FONT_SIZE), showlegend=False, hoverinfo="text",

@@ -50,6 +50,9 @@ DATASETS = {
 from ..memory_tasks import MEMORY_TASKS  # noqa: E402
 
 DATASETS.update(MEMORY_TASKS)
+from ..many_to_one import make_climbs  # noqa: E402 - lesson L1's many-to-one classifier, a MemoryTask too
+
+DATASETS["climbs"] = make_climbs
 
 
 def dataset_names() -> list[str]:

@@ -12,6 +12,7 @@ from .browser import CHART, open_app, screenshot
 LESSON_PAGES = {
     "L0": ("Side by side", ["compare_loss_chart", "compare_prediction_chart"]),
     "L1": ("Gradients", ["spectral_chart", "grad_heatmap_chart"]),
+    "L1b": ("Sequence → label", ["one_label_spread_chart", "one_label_hidden_chart"]),
     "L2": ("Inside the model", ["connectivity_chart", "unit_symbols_chart"]),
     "L3": ("Worked maths", ["worked_chart", "step_terms_chart", "bptt_chart"]),
     "L4": ("Worked maths", ["worked_chart", "bptt_chart"]),
