@@ -189,3 +189,17 @@ def _what_to_lower(config, defaults, cost: Estimate, seconds: float) -> str:
     raised.sort(key=lambda item: -item[0])
     names = [text for _, text in raised] or ["the batch size, sequence length, hidden size or layers"]
     return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+
+
+def largest_allowed(config, name: str, high: int, factor: float | None = None):
+    """`config` with the whole-number setting `name` as large as the budget allows (up to `high`), or None if even
+    1 is too much: the heaviest link of a kind, for the load test and the tests."""
+    low, best = 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = config.replace(**{name: middle})
+        if over_budget(candidate, factor=factor) is None:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
