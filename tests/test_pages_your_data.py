@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from pages_helpers import experiment, open_app, step, texts, train_button
+from pages_helpers import address_bar, experiment, open_app, step, texts, train_button
 
 from rnnviz.checkpoint import export_bytes
 from rnnviz.config import defaults_for
@@ -144,7 +144,7 @@ def test_a_model_file_loads_and_goes_on_from_its_step(trained):
     assert not at.error and model.step == 40 and model.config == source.config
     assert model.predict().text == source.predict().text
     assert any("trained 40 steps" in info.value for info in at.info)
-    assert at.query_params == share_query(source.config)
+    assert address_bar(at) == share_query(source.config)
     step(at, 2)
     assert experiment(at).step == 42
 
