@@ -1,7 +1,7 @@
 # rnnviz for a class: one replica of the app, CPU-only torch, run as a user without privileges.
 #   docker build -t rnnviz .
 #   docker run --rm -p 8501:8501 -e STREAMLIT_SERVER_COOKIE_SECRET=$(openssl rand -hex 32) rnnviz
-# For several replicas behind one address, see deploy/kubernetes.yaml (and README, "Hosting a class").
+# For several replicas behind one address: deploy/kubernetes.yaml, and README ("Hosting a class on more than one server").
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
