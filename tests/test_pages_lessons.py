@@ -136,7 +136,8 @@ def test_a_sweep_pauses_and_stops_between_slices_keeping_the_runs_it_finished(ap
     app.switch_page("pages/memory.py").run()
     app.multiselect(key="memory_lags_recall").set_value([2, 5, 10]).run()
     app.multiselect(key="memory_cells").set_value(["rnn"]).run()
-    app.number_input(key="memory_steps_recall").set_value(50).run()
+    app.number_input(key="memory_steps_recall").set_value(2000).run()  # each run ends on its 2 s share, not steps
+    app.number_input(key="memory_budget").set_value(6).run()
     app.button(key="memory_run").click().run()
     sweep = app.session_state["sweep_job"][1]
     app.button(key="sweep_pause").click().run()
@@ -145,12 +146,14 @@ def test_a_sweep_pauses_and_stops_between_slices_keeping_the_runs_it_finished(ap
     app.run()
     assert (len(sweep.rows), sweep.current.experiment.step if sweep.current else 0) == done  # paused: no work
     app.button(key="sweep_pause").click().run()
-    while not sweep.rows:
+    for _ in range(100):
+        if sweep.rows:
+            break
         app.run()
     app.button(key="sweep_stop").click().run()
-    assert "sweep_job" not in app.session_state
-    table = app.session_state["memory_sweeps"][("recall", (2, 5, 10), ("rnn",), 50, 60)]
-    assert 1 <= len(table) < 3 and not app.exception
+    assert "sweep_job" not in app.session_state and not app.exception
+    table = app.session_state["memory_sweeps"][("recall", (2, 5, 10), ("rnn",), 2000, 6)]
+    assert len(table) == len(sweep.rows) and 1 <= len(table) < 3
 
 
 def test_memory_page_scores_a_loaded_memory_task(app):
