@@ -3,12 +3,12 @@
 import streamlit as st
 
 from rnnviz import lesson_views, memory_sweep
+from rnnviz.budget import TRACE_BATCH
 from rnnviz.charts import memory
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset
-from rnnviz.errors import InputError
 from rnnviz.memory_tasks import MEMORY_TASKS
-from ui import drawing, state, training
+from ui import drawing, state, sweep_job, training
 from ui.messages import show
 
 TITLES = {"recall": "M1 · Recall the first letter", "brackets": "M2 · Balanced brackets",
@@ -69,7 +69,7 @@ def loaded_views(experiment):
                  help="On fresh items it never trained on.")
     second.metric("Chance", f"{scores['chance']:.0%}")
     third.metric("Training step", f"{experiment.step}")
-    profile = memory_sweep.gradient_profile(experiment)
+    profile = memory_sweep.gradient_profile(experiment, TRACE_BATCH)
     label = f"your {config.cell.upper()}, step {experiment.step}"
     drawing.chart(memory.gradient_profile_figure(None, current=profile, current_label=label,
                                                  title=f"Your model's gradient reach · {label}"),
@@ -98,24 +98,12 @@ budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(lesso
 keep(**{lags_key: lags, "memory_cells": cells, steps_key: steps, "memory_budget": budget})
 settings = (task, tuple(sorted(lags)), tuple(cells), int(steps), int(budget))
 if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lags or not cells,
-             help="Trains every cell at every lag from the task's preset, within the time budget."):
-    bar = st.progress(0.0, text="Starting…")
-
-    def report(done, total, row):
-        bar.progress(done / total, text=f"{done} of {total}: {CELL_NAMES[row['cell']]} at lag {row['lag']} reached "
-                                        f"{row['headline']:.0%} in {row['steps']} steps")
-
-    # A sweep is training too: on a shared server it waits its turn like every session's ticks (ui.training).
-    with training.TURNS.turn(("memory_sweep", id(experiment)), timeout=15.0) as granted:
-        if not granted:
-            st.warning("Every training turn on this server is taken just now; press Run the sweep again in a moment.")
-        else:
-            try:
-                remember(SWEEPS, settings, lesson_views.timed_sweep(task, lags, cells, steps=int(steps),
-                                                                    budget=float(budget), progress=report))
-            except InputError as error:
-                show("warning", error)
-    bar.empty()
+             help="Trains every cell at every lag from the task's preset, within the time budget. It trains in short "
+                  "turns beside everyone else's models: Pause or Stop it at any time."):
+    refused = sweep_job.start(settings, task, lags, cells, steps=int(steps), budget=float(budget))
+    if refused:
+        show("warning", refused)
+sweep_job.live(settings, CELL_NAMES, lambda table: remember(SWEEPS, settings, table))
 table = st.session_state.get(SWEEPS, {}).get(settings)
 drawing.chart(memory.lag_accuracy_figure(table, lesson_views.chance_level(task), TITLES[task]), "memory_lag_chart",
               "Every run starts from the same seed and reads the same data. Look for the lag at which the tanh RNN "
@@ -146,7 +134,7 @@ if profiles is None:
 current = None
 if loaded == task and experiment.config.lag == lag:
     with training.model_lock(experiment):
-        current = memory_sweep.gradient_profile(experiment)
+        current = memory_sweep.gradient_profile(experiment, TRACE_BATCH)
 drawing.chart(memory.gradient_profile_figure(profiles, current=current,
                                              current_label=f"your model, step {experiment.step}"),
               "memory_profile_chart",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .budget import over_budget
 from .config import Config
 from .errors import InputError
 from .experiment import Experiment, dataset_for
@@ -81,6 +82,10 @@ class Comparison:
             if differ:
                 raise InputError(f"Side by side needs the same data and seed for every model; {label!r} changes "
                                  f"{', '.join(differ)}.")
+        for label, config in configs:  # one step of each model, in turn: each must fit the server's budget
+            refusal = over_budget(config)
+            if refusal is not None:
+                raise InputError(f"Side by side, {label}: {refusal}")
         labels = [label for label, _ in configs]
         if len(set(labels)) != len(labels):
             raise InputError("Each model side by side needs its own label.")

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
 
+from .budget import over_budget
 from .datasets import DATASETS
 from .device import DEVICE_CHOICES
 from .errors import InputError, check_encodable, shown
@@ -56,14 +57,18 @@ class Config:
     def checked(cls, base: Config | None = None, /, **values) -> tuple[Config, list[str]]:
         """A Config from `base` with `values` applied, each clamped or dropped; plus notices."""
         # base is positional-only: a link's ?base= or ?cls= is then an unknown setting, not a crash.
-        return _applied(base or cls(), values, strict=False)
+        base = base or cls()
+        config, notices = _applied(base, values, strict=False)
+        return _within_budget(config, base, notices)
 
     @classmethod
     def exactly(cls, base: Config | None = None, /, **values) -> Config:
         """A Config from `base` with `values` applied as given, for the command line and the Python API: what
         `checked` would clamp, cut or drop is refused instead (one InputError naming each), since nothing
-        should run on settings other than those asked for."""
+        should run on settings other than those asked for; so is a combination over the work budget."""
         config, refusals = _applied(base or cls(), values, strict=True)
+        if not refusals:
+            refusals = [refusal] if (refusal := over_budget(config, _lesson_of(config))) else []
         if refusals:
             raise InputError(" ".join(refusals))
         return config
@@ -161,6 +166,46 @@ CHOICES = {
 MAX_TEXT = 1_000_000
 MAX_SERIES_TEXT = 2_000_000  # room for datasets.MAX_SERIES_VALUES numbers
 SERIES_PATTERN = re.compile(r"[0-9eE+\-.,;\s]*")
+
+
+# What the work budget (rnnviz.budget) takes back, in this order, when a combination costs too much.
+WORK_FIELDS = ("batch_size", "seq_len", "lag", "predict_len", "prefix")
+SHAPE_FIELDS = ("cell", "nonlinearity", "hidden_size", "num_layers", "embedding_dim")
+LABELS = {"seq_len": "sequence length", "num_layers": "layers", "predict_len": "prediction length"}
+
+
+def _within_budget(config: Config, base: Config, notices: list[str]) -> tuple[Config, list[str]]:
+    """`config` if one step, trace and prediction of it fit the server's budget; else the nearest that does:
+    the work settings of `base` or of the lesson, then those halved, and only then a smaller network."""
+    defaults = _lesson_of(config)
+    refusal = over_budget(config, defaults)
+    if refusal is None:
+        return config, notices
+    for fallback in _fallbacks(config, base, defaults):
+        if over_budget(fallback, defaults) is None:
+            kept = [f"{LABELS.get(name, name.replace('_', ' '))} {_to_text(getattr(fallback, name))[:20]}"
+                    for name in WORK_FIELDS + SHAPE_FIELDS
+                    if name not in ("nonlinearity", "prefix") and getattr(fallback, name) != getattr(config, name)]
+            return fallback, notices + [f"{refusal} Using {', '.join(kept) or 'the earlier prefix'} instead."]
+    return defaults, notices + [f"{refusal} Started from the {config.dataset} lesson's settings instead."]
+
+
+def _fallbacks(config: Config, base: Config, defaults: Config):
+    for source in (base, defaults):
+        yield replace(config, **{name: getattr(source, name) for name in WORK_FIELDS})
+    smaller = replace(config, **{name: getattr(defaults, name) for name in WORK_FIELDS})
+    while smaller.batch_size > 1 or smaller.seq_len > 1 or smaller.predict_len > 1:  # a model file keeps its network
+        smaller = replace(smaller, batch_size=max(1, smaller.batch_size // 2), seq_len=max(1, smaller.seq_len // 2),
+                          predict_len=max(1, smaller.predict_len // 2))
+        yield smaller
+    for source in (base, defaults):
+        yield replace(config, **{name: getattr(source, name) for name in WORK_FIELDS + SHAPE_FIELDS})
+
+
+
+def _lesson_of(config: Config) -> Config:
+    """The dataset's lesson settings, which the budget measures a combination against."""
+    return defaults_for(config.dataset) if config.dataset in DATASET_DEFAULTS else Config()
 
 
 def _check_field(name: str, raw, strict: bool = False):

@@ -89,8 +89,9 @@ class TrainingTurns:
         self.forget_after = forget_after
         self._clock = clock
         self._condition = threading.Condition()
-        self._holders: set = set()
+        self._holders: dict = {}  # owner → when its turn began
         self._line: OrderedDict = OrderedDict()  # owner → when it last asked
+        self.longest_hold = 0.0  # seconds: the longest any owner kept a turn (a test and the load test read it)
 
     def try_turn(self, owner: Hashable, timeout: float = 0.0) -> bool:
         """Take a turn for `owner` if one is free within `timeout` seconds; False means wait.
@@ -108,7 +109,7 @@ class TrainingTurns:
                 free = self.max_concurrent - len(self._holders)
                 if free > 0 and owner in list(self._line)[:free]:
                     del self._line[owner]
-                    self._holders.add(owner)
+                    self._holders[owner] = self._clock()
                     return True
                 remaining = deadline - now
                 if remaining <= 0:
@@ -118,7 +119,9 @@ class TrainingTurns:
     def release(self, owner: Hashable) -> None:
         """End `owner`'s turn (and give up its place in line, if it had one)."""
         with self._condition:
-            self._holders.discard(owner)
+            began = self._holders.pop(owner, None)
+            if began is not None:
+                self.longest_hold = max(self.longest_hold, self._clock() - began)
             self._line.pop(owner, None)
             self._condition.notify_all()
 

@@ -1,7 +1,8 @@
 """Accuracy against lag, and ‖∂L_T/∂h_t‖ against t, for each cell on a memory task.
 
 `train_memory_task` trains one (cell, lag) from the task's preset and scores it;
-`lag_sweep` does that for every cell and lag and returns a table to plot;
+`lag_sweep` does that for every cell and lag and returns a table to plot (`LagSweep` the same, a slice at
+a time, for the app);
 `gradient_profile` is the textbook vanishing-gradient picture: how strongly the
 last step's loss reaches back to each earlier hidden state. A plain tanh RNN's
 profile falls by orders of magnitude within a few dozen steps; an LSTM whose
@@ -66,6 +67,65 @@ def gradient_profile(experiment: Experiment, batch_size: int = 32, layer: int = 
     return trace(experiment.model, inputs, targets).grad_norms_last[layer].numpy()
 
 
+class MemoryRun:
+    """One cell at one lag, trained from the task's preset a slice at a time and scored every `check_every` steps.
+
+    It stops at `steps`, once the headline score reaches `stop_at`, when training diverges, or when it has
+    trained for `max_seconds` in all (`finished`); `row` is its result at any moment.
+    """
+
+    def __init__(self, task: str, cell: str, lag: int, steps: int = 300, seed: int = 0, stop_at: float | None = None,
+                 check_every: int = 50, max_seconds: float | None = None, **settings):
+        self.task, self.steps, self.stop_at, self.check_every = task, int(steps), stop_at, check_every
+        self.max_seconds = max_seconds
+        self.experiment = memory_experiment(task, cell, lag, seed, **settings)
+        self.worked = 0.0  # seconds spent training and scoring, whoever waited between slices
+        self.reached = None
+        self.result = None
+        self.finished = False
+
+    def advance(self, max_seconds: float | None = None) -> bool:
+        """Train and score for about `max_seconds` (at most one step and one score over); True once finished."""
+        started = time.perf_counter()
+        if self.result is None:
+            self.result = score(self.experiment)
+        experiment = self.experiment
+        while not self.finished:
+            spent = time.perf_counter() - started
+            left = [limit - used for limit, used in ((max_seconds, spent), (self.max_seconds, self.worked + spent))
+                    if limit is not None]
+            if experiment.step >= self.steps or (left and min(left) <= 0):
+                self.finished = experiment.step >= self.steps or bool(
+                    self.max_seconds is not None and self.worked + spent >= self.max_seconds)
+                break
+            to_check = self.check_every - experiment.step % self.check_every
+            rows = experiment.train(min(to_check, self.steps - experiment.step),
+                                    max_seconds=min(left) if left else None)
+            if not rows:
+                self.finished = True  # diverged
+                break
+            if experiment.step % self.check_every == 0 or experiment.step >= self.steps:
+                self._check()
+        self.worked += time.perf_counter() - started
+        return self.finished
+
+    def _check(self) -> None:
+        self.result = score(self.experiment)
+        headline = self.result[HEADLINE[self.task]]
+        if self.reached is None and headline >= 0.9:
+            self.reached = self.experiment.step
+        if self.stop_at is not None and headline >= self.stop_at:
+            self.finished = True
+
+    def row(self) -> dict:
+        experiment, result = self.experiment, self.result or score(self.experiment)
+        history = experiment.trainer.history
+        return {"task": self.task, "cell": experiment.config.cell, "lag": int(experiment.config.lag),
+                "steps": experiment.step, "seconds": experiment.trainer.seconds,
+                "loss": float(history.loss.iloc[-1]) if len(history) else np.nan,
+                **result, "headline": result[HEADLINE[self.task]], "steps_to_90": self.reached}
+
+
 def train_memory_task(task: str, cell: str, lag: int, steps: int = 300, seed: int = 0, stop_at: float | None = None,
                       check_every: int = 50, max_seconds: float | None = None, **settings) -> dict:
     """Train one cell at one lag for up to `steps` steps (stopping early once `stop_at` accuracy is reached).
@@ -74,25 +134,9 @@ def train_memory_task(task: str, cell: str, lag: int, steps: int = 300, seed: in
     headline (HEADLINE[task]'s value), steps_to_90 (the first check at which the headline
     score is ≥ 0.9, or None). `stop_at` also applies to the headline score.
     """
-    experiment = memory_experiment(task, cell, lag, seed, **settings)
-    started = time.perf_counter()
-    reached = None
-    result = score(experiment)
-    while experiment.step < steps:
-        left = None if max_seconds is None else max_seconds - (time.perf_counter() - started)
-        if left is not None and left <= 0:
-            break
-        if not experiment.train(min(check_every, steps - experiment.step), max_seconds=left):
-            break  # diverged
-        result = score(experiment)
-        if reached is None and result[HEADLINE[task]] >= 0.9:
-            reached = experiment.step
-        if stop_at is not None and result[HEADLINE[task]] >= stop_at:
-            break
-    history = experiment.trainer.history
-    return {"task": task, "cell": cell, "lag": int(lag), "steps": experiment.step,
-            "seconds": experiment.trainer.seconds, "loss": float(history.loss.iloc[-1]) if len(history) else np.nan,
-            **result, "headline": result[HEADLINE[task]], "steps_to_90": reached}
+    run = MemoryRun(task, cell, lag, steps, seed, stop_at, check_every, max_seconds, **settings)
+    run.advance()
+    return run.row()
 
 
 def lag_sweep(task: str, lags, cells=CELLS, steps: int = 300, seed: int = 0, stop_at: float | None = 0.99,
@@ -111,6 +155,54 @@ def lag_sweep(task: str, lags, cells=CELLS, steps: int = 300, seed: int = 0, sto
             if progress is not None:
                 progress(row)
     return pd.DataFrame(rows)
+
+
+class LagSweep:
+    """Accuracy against lag for every cell, trained a slice at a time under one budget of working seconds.
+
+    The app calls `advance` once per tick, each time under a training turn, so a sweep never holds a
+    turn longer than a slice, and pausing or leaving it mid-way loses only the run in progress. Each run
+    gets an equal share of the budget still left when it starts; time spent waiting for a turn does not count.
+    """
+
+    def __init__(self, task: str, lags, cells=CELLS, steps: int = 300, budget: float = 60.0, seed: int = 0,
+                 stop_at: float | None = 0.99, **settings):
+        _check(task, cells)
+        lags = sorted({int(lag) for lag in lags})
+        if not lags:
+            raise InputError("Choose at least one lag.")
+        self.task, self.steps, self.budget, self.seed, self.stop_at = task, int(steps), float(budget), seed, stop_at
+        self.settings = settings
+        self.runs = [(cell, lag) for cell in cells for lag in lags]
+        self.rows: list[dict] = []
+        self.worked = 0.0
+        self.current: MemoryRun | None = None
+
+    @property
+    def finished(self) -> bool:
+        return len(self.rows) == len(self.runs)
+
+    def advance(self, max_seconds: float) -> dict | None:
+        """Work on the sweep for about `max_seconds`; the row of a run that finished in it, if one did."""
+        if self.finished:
+            return None
+        if self.current is None:
+            cell, lag = self.runs[len(self.rows)]
+            share = max(self.budget - self.worked, 0.0) / (len(self.runs) - len(self.rows))
+            self.current = MemoryRun(self.task, cell, lag, steps=self.steps, seed=self.seed, stop_at=self.stop_at,
+                                     max_seconds=share, **self.settings)
+        run = self.current
+        before = run.worked
+        done = run.advance(max_seconds)
+        self.worked += run.worked - before
+        if not done:
+            return None
+        self.current = None
+        self.rows.append(run.row())
+        return self.rows[-1]
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
 
 
 def gradient_profiles(task: str, lag: int, cells=CELLS, seed: int = 0, steps: int = 0, **settings) -> pd.DataFrame:

@@ -110,3 +110,10 @@ def action_button(at, name: str):
 def train_button(at):
     """The sidebar's Train/Pause button."""
     return action_button(at, "train_toggle")
+
+
+def address_bar(at) -> dict:
+    """The settings the address bar carries: its parameters without this tab's marker (ui.reconnect)."""
+    from ui.reconnect import MARKER
+
+    return {key: value for key, value in at.query_params.items() if key != MARKER}

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rnnviz.budget import over_budget
 from rnnviz.config import (
     CHOICES,
     DATASET_DEFAULTS,
@@ -90,6 +91,10 @@ def valid_configs():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_configs())
 def test_any_valid_lesson_round_trips_exactly(config):
+    if over_budget(config, defaults_for(config.dataset)) is not None:  # too much work: refused, within budget
+        refused, notices = Config.from_query(config.to_query())
+        assert over_budget(refused) is None and "RNNVIZ_STEP_BUDGET" in notices[-1]
+        return
     assert Config.from_query(config.to_query()) == (config, [])
     assert Config.from_query(parse_qs(urlencode(config.to_query()), keep_blank_values=True)) == (config, [])
 

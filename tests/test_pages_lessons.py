@@ -115,7 +115,12 @@ def test_memory_page_runs_a_small_sweep_and_keeps_it(app):
     app.number_input(key="memory_budget").set_value(5).run()
     assert "Run the sweep" in specs(app)["memory_lag_chart"]  # nothing run yet: the chart says what to do
     app.button(key="memory_run").click().run()
-    assert not app.exception
+    for _ in range(100):  # AppTest fires no timers: each run is one slice of the sweep
+        if "sweep_job" not in app.session_state:
+            break
+        assert app.button(key="sweep_pause").label == "Pause"
+        app.run()
+    assert not app.exception and "sweep_job" not in app.session_state
     line = traces(app, "memory_lag_chart")["RNN (tanh)"]
     assert values(line["x"]).tolist() == [2, 5] and ((values(line["y"]) >= 0) & (values(line["y"]) <= 1)).all()
     kept = app.session_state["memory_sweeps"]
@@ -125,6 +130,30 @@ def test_memory_page_runs_a_small_sweep_and_keeps_it(app):
     app.switch_page("pages/memory.py").run()  # the result is still there, not recomputed
     assert app.session_state["memory_sweeps"] is kept and len(kept) == 1
     assert traces(app, "memory_lag_chart") == drawn
+
+
+def test_a_sweep_pauses_and_stops_between_slices_keeping_the_runs_it_finished(app):
+    app.switch_page("pages/memory.py").run()
+    app.multiselect(key="memory_lags_recall").set_value([2, 5, 10]).run()
+    app.multiselect(key="memory_cells").set_value(["rnn"]).run()
+    app.number_input(key="memory_steps_recall").set_value(2000).run()  # each run ends on its 2 s share, not steps
+    app.number_input(key="memory_budget").set_value(6).run()
+    app.button(key="memory_run").click().run()
+    sweep = app.session_state["sweep_job"][1]
+    app.button(key="sweep_pause").click().run()
+    assert app.button(key="sweep_pause").label == "Resume"
+    done = (len(sweep.rows), sweep.current.experiment.step if sweep.current else 0)
+    app.run()
+    assert (len(sweep.rows), sweep.current.experiment.step if sweep.current else 0) == done  # paused: no work
+    app.button(key="sweep_pause").click().run()
+    for _ in range(100):
+        if sweep.rows:
+            break
+        app.run()
+    app.button(key="sweep_stop").click().run()
+    assert "sweep_job" not in app.session_state and not app.exception
+    table = app.session_state["memory_sweeps"][("recall", (2, 5, 10), ("rnn",), 2000, 6)]
+    assert len(table) == len(sweep.rows) and 1 <= len(table) < 3
 
 
 def test_memory_page_scores_a_loaded_memory_task(app):
@@ -159,7 +188,12 @@ def test_side_by_side_steps_every_model_together(app):
     assert going.labels == ["RNN (tanh)", "LSTM", "GRU"] and going.step == 0
     app.number_input(key="compare_step_count").set_value(4).run()
     app.button(key="compare_step").click().run()
-    assert not app.exception
+    for _ in range(50):  # AppTest fires no timers: each run is one tick towards the target
+        if not app.session_state["compare_running"]:
+            break
+        assert app.button(key="compare_toggle").label == "Pause"  # a Step press can be paused half-way
+        app.run()
+    assert not app.exception and not app.session_state["compare_running"]
     assert [e.step for e in going.experiments] == [4, 4, 4]
     assert experiment(app).step == 0  # the sidebar's model is another one
     spec = specs(app)["compare_loss_chart"]

@@ -7,7 +7,7 @@ AppTest never fires a fragment's run_every; the live tick is run by the run afte
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pages_helpers import alert_text, block_text, experiment, open_app, step, texts, train_button
+from pages_helpers import address_bar, alert_text, block_text, experiment, open_app, step, texts, train_button
 
 from rnnviz.config import Config, defaults_for
 from rnnviz.hosting import share_query, was_let_go
@@ -53,16 +53,16 @@ UNUSUAL = {"text": "a tiny text, a tiny text, and a tiny bit more text. " * 3, "
 def test_every_setting_round_trips_through_the_url(config):
     at = open_app(share_query(config))
     assert experiment(at).config == config
-    assert at.query_params == share_query(config)  # the address bar keeps them, in the same form
+    assert address_bar(at) == share_query(config)  # the address bar keeps them, in the same form
     assert not at.warning and not at.error
 
 
 def test_the_address_bar_and_the_share_box_follow_the_settings():
     at = open_app()
-    assert at.query_params == {"dataset": "counting"}
+    assert address_bar(at) == {"dataset": "counting"}
     at.number_input(key="lr").set_value(0.05).run()
     at.text_input(key="prefix").input("5 6").run()
-    assert at.query_params == {"dataset": "counting", "lr": "0.05", "prefix": "5 6"}
+    assert address_bar(at) == {"dataset": "counting", "lr": "0.05", "prefix": "5 6"}
     assert texts(at.code) == ["?dataset=counting&lr=0.05&prefix=5%206",
                               "?dataset=counting&lr=0.05&prefix=5%206&classroom=1"]
     at.switch_page("pages/predict.py").run()
@@ -116,7 +116,7 @@ def test_the_classroom_key_hides_the_settings_and_keeps_training_controls():
     step(at, 3)
     assert experiment(at).step == 3 and experiment(at).config.hidden_size == 12
     at.text_input(key="prefix").input("hey").run()
-    assert at.query_params == {"dataset": "sentences", "prefix": "hey", "classroom": "1"}
+    assert address_bar(at) == {"dataset": "sentences", "prefix": "hey", "classroom": "1"}
     model = experiment(at)
     at.button(key="reset").click().run()  # starts again from the link's settings, not from hidden widgets
     assert experiment(at) is not model and experiment(at).config == model.config and experiment(at).step == 0
@@ -196,12 +196,12 @@ def test_a_refused_setting_from_the_sidebar_still_keeps_the_link_in_step():
     at.number_input(key="hidden_size").set_value(32).run()  # pending: the model keeps 256
     assert "hidden_size" not in at.query_params and any("need a new model" in w.value for w in at.warning)
     at.button(key="apply_reset").click().run()
-    assert at.query_params == {"dataset": "counting", "hidden_size": "32", "seq_len": "30", "steps": "1"}
+    assert address_bar(at) == {"dataset": "counting", "hidden_size": "32", "seq_len": "30", "steps": "1"}
 
 
 def test_config_from_query_of_the_address_bar_is_what_the_model_uses():
     at = open_app({"dataset": "sine", "hidden_size": "7"})
-    config, notices = Config.from_query(at.query_params)
+    config, notices = Config.from_query(address_bar(at))
     assert notices == [] and config == experiment(at).config
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import safetensors.torch
 import torch
-from pages_helpers import alert_text, alert_texts, experiment, open_app, step, train_button
+from pages_helpers import address_bar, alert_text, alert_texts, experiment, open_app, step, train_button
 
 from rnnviz import uploads
 from rnnviz.checkpoint import METADATA_KEY, export_bytes
@@ -188,7 +188,7 @@ def test_a_model_file_loads_and_goes_on_from_its_step(trained):
     message = " ".join(alert_text(info) for info in at.info)
     assert "an RNN with 12 units on Three sentences, trained 40 steps, with its history (40 steps of loss" in message
     assert experiment(at).trainer.history["loss"].tolist() == pytest.approx(source.trainer.history["loss"].tolist())
-    assert at.query_params == share_query(source.config)
+    assert address_bar(at) == share_query(source.config)
     step(at, 2)
     assert experiment(at).step == 42
 

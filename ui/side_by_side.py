@@ -8,7 +8,6 @@ sidebar's Train pauses these.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -19,10 +18,11 @@ from rnnviz.errors import InputError
 
 from .keeper import hold
 from .state import RUNNING, default, experiment, index_of, is_running, say, session_key
-from .training import SLOW_INTERVAL, STEP_SECONDS, TICK_INTERVAL, TICK_SECONDS, model_lock, train_tick
+from .training import SLOW_INTERVAL, TICK_INTERVAL, TICK_SECONDS, model_lock, train_tick
 
 COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
 COMPARE_KIND, COMPARE_STEPS = "compare_kind", "compare_step_count"
+COMPARE_TARGET = "compare_target"  # the step a Step press trains to, tick by tick; absent while Train runs freely
 
 
 def comparison() -> Comparison | None:
@@ -58,35 +58,39 @@ def _compare_toggle() -> None:
     if going is None or len(going.diverged) == len(going.entries):
         return
     st.session_state[COMPARE_RUNNING] = not compare_running()
+    st.session_state.pop(COMPARE_TARGET, None)  # Pause also ends a Step press half-way; Train runs on freely
     if compare_running():
         st.session_state[RUNNING] = False  # one thing trains at a time
 
 
 def compare_tick(going: Comparison, max_seconds: float = TICK_SECONDS) -> int:
-    """One bounded chunk of side-by-side training: every model the same number of steps, each under its lock."""
-    return going.train(going.steps_for(max_seconds), max_seconds=max_seconds, train=train_tick)
+    """One bounded chunk of side-by-side training: every model the same number of steps, each under its lock and
+    its own training turn (so no turn is held longer than its share of the tick and one step); towards a Step
+    press's target, if one is set."""
+    steps = going.steps_for(max_seconds)
+    target = st.session_state.get(COMPARE_TARGET)
+    if target is not None:
+        steps = min(steps, target - going.step)
+    if steps > 0:
+        going.train(steps, max_seconds=max_seconds, train=train_tick)
+    return going.step
 
 
 def _compare_step() -> None:
+    """Step: train every model this many steps, tick by tick like Train (Pause stops it half-way)."""
     going = comparison()
     if going is None:
         return
-    wanted = int(st.session_state.get(COMPARE_STEPS, 10))
-    start, deadline = going.step, time.perf_counter() + STEP_SECONDS
-    while going.step < start + wanted and time.perf_counter() < deadline and len(going.diverged) < len(going.entries):
-        before = going.step
-        going.train(min(start + wanted - going.step, going.steps_for(TICK_SECONDS)), max_seconds=TICK_SECONDS,
-                    train=train_tick)
-        if going.step == before:
-            time.sleep(0.05)  # no training turn free (or a model caught up alone): ask again shortly
-    if going.step < start + wanted and len(going.diverged) < len(going.entries):
-        say(f"Trained {going.step - start} of {wanted} steps side by side in {STEP_SECONDS:g} s; press Step again.")
+    st.session_state[COMPARE_TARGET] = going.step + int(st.session_state.get(COMPARE_STEPS, 10))
+    st.session_state[COMPARE_RUNNING] = True
+    st.session_state[RUNNING] = False  # one thing trains at a time
 
 
 def compare_controls(going: Comparison | None) -> None:
     """What to compare, Train side by side / Pause, Step and Rebuild, in one row."""
     if is_running() and compare_running():
         st.session_state[COMPARE_RUNNING] = False  # the sidebar's Train was pressed: it has the machine now
+        st.session_state.pop(COMPARE_TARGET, None)
     kinds = list(COMPARE_KINDS)
     first, second, third, fourth, fifth = st.columns([3, 2, 2, 1, 2], vertical_alignment="bottom")
     first.selectbox("Compare", kinds, index=index_of(kinds, COMPARE_KIND), key=COMPARE_KIND,
@@ -133,9 +137,11 @@ def live_comparison(draw: Callable[[Comparison], None], trains: bool = True) -> 
                 locks.enter_context(model_lock(model))
             draw(going)
         if trains and compare_running() and not is_running():
-            compare_tick(going)
-            if len(going.diverged) == len(going.entries):
+            step = compare_tick(going)
+            target = st.session_state.get(COMPARE_TARGET)
+            if len(going.diverged) == len(going.entries) or (target is not None and step >= target):
                 st.session_state[COMPARE_RUNNING] = False
+                st.session_state.pop(COMPARE_TARGET, None)
                 st.rerun()
 
     compare_views()

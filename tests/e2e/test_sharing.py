@@ -42,6 +42,11 @@ def wait_for_value(page, key: str, value: str, timeout: float = 30.0) -> None:
     raise AssertionError(f"{key} never showed {value!r}; it shows {box.input_value() if box.count() else None!r}")
 
 
+def settings_url(page) -> str:
+    """The address bar without the tab's own marker (ui/reconnect.py): what a share link carries."""
+    return re.sub(r"[?&]tab=[0-9a-f]+$", "", page.url)
+
+
 def status_step(page) -> int:
     return int(re.search(r"step\s+(\d+)", page.locator(".st-key-train_status").inner_text()).group(1))
 
@@ -54,7 +59,7 @@ def test_a_share_link_sets_the_controls_and_its_model_learns_the_lesson(open_pag
     wait_for_text(page, ".st-key-continuation", r"^\s*good", timeout=30)  # the container may arrive before its text
     assert status_step(page) == 0
     # The lesson's own settings: the address bar keeps the short form (only what differs from the defaults).
-    assert page.url.endswith("/?dataset=sentences")
+    assert settings_url(page).endswith("/?dataset=sentences") and re.search(r"&tab=[0-9a-f]+$", page.url)
     click_key(page, "train_toggle")
     wait_for_text(page, ".st-key-continuation", L2_ANSWER, timeout=60)
     screenshot(page, "sharing_link_learned")
@@ -70,12 +75,12 @@ def test_the_address_bar_follows_the_settings_and_the_share_box_shows_it(open_pa
     page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary', has_text="Copy share link").click()
     links = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
     links.first.wait_for(timeout=30_000)
-    assert links.nth(0).inner_text().strip() == page.url
-    assert links.nth(1).inner_text().strip() == page.url + "&classroom=1"
+    assert links.nth(0).inner_text().strip() == settings_url(page)
+    assert links.nth(1).inner_text().strip() == settings_url(page) + "&classroom=1"
     page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]', has_text="Copy share link").screenshot(
         path=str(screenshot(page, "sharing_share_box").with_name("sharing_share_box_only.png")))
     # The link opens the same settings in a new session.
-    other = open_page(page.url.split("/?", 1)[1])
+    other = open_page(settings_url(page).split("/?", 1)[1])
     wait_for_value(other, "lr", "0.05")
 
 

@@ -1,0 +1,39 @@
+# rnnviz for a class: one replica of the app, CPU-only torch, run as a user without privileges.
+#   docker build -t rnnviz .
+#   docker run --rm -p 8501:8501 -e STREAMLIT_SERVER_COOKIE_SECRET=$(openssl rand -hex 32) rnnviz
+# For several replicas behind one address: deploy/kubernetes.yaml, and README ("Hosting a class on more than one server").
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    OMP_NUM_THREADS=1 \
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+    STREAMLIT_SERVER_HEADLESS=true \
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
+
+WORKDIR /app
+
+# torch from PyTorch's CPU index: the PyPI wheel would bring several GB of CUDA libraries the app never uses.
+# The rest of requirements.txt comes from PyPI as pinned there.
+COPY requirements.txt ./
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu "torch==2.13.0+cpu" \
+ && grep -v '^torch' requirements.txt > /tmp/requirements-no-torch.txt \
+ && pip install -r /tmp/requirements-no-torch.txt \
+ && rm /tmp/requirements-no-torch.txt
+
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin rnnviz
+COPY --chown=root:root app.py ./
+COPY --chown=root:root .streamlit ./.streamlit
+COPY --chown=root:root rnnviz ./rnnviz
+COPY --chown=root:root ui ./ui
+COPY --chown=root:root pages ./pages
+USER rnnviz
+
+EXPOSE 8501
+# Streamlit's own health endpoint: 200 once the server is up (the same one the load balancers check).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=40s --retries=3 \
+  CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=2).status != 200)"]
+
+CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
