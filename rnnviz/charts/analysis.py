@@ -39,9 +39,11 @@ def spectral_figure(table: pd.DataFrame | None, cell: str = "rnn", uirevision: s
                         mode="lines+markers", line=dict(color=colour, width=2, dash="dash"), marker=dict(size=5),
                         hovertemplate="step %{x}: σ_max = %{y:.4f}<extra></extra>")
     fig.add_hline(y=1.0, line=dict(color="#444", dash="dot", width=2), annotation_text="1",
-                  annotation_position="top left")
-    last = rows[rows["step"] == rows["step"].max()]
-    title += f" · ρ {last['spectral_radius'].iloc[0]:.3g}, σ_max {last['largest_singular'].iloc[0]:.3g}"
+                  annotation_position="top left", annotation_yshift=4)
+    last = rows[rows["step"] == rows["step"].max()].sort_values("layer")
+    for row in last.itertuples():
+        where = f"layer {row.layer + 1}: " if len(layers) > 1 else ""
+        title += f" · {where}ρ {row.spectral_radius:.3g}, σ_max {row.largest_singular:.3g}"
     # Snapshots are dense early and sparse later: a log-like axis would hide step 0, so keep it linear.
     fig.update_xaxes(title="training step (saved snapshots)")
     fig.update_yaxes(title="size", rangemode="tozero")
