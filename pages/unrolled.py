@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz import charts, views
 from rnnviz.errors import InputError
-from ui import drawing, state, training
+from ui import drawing, replay, state, training
 
 EQUATIONS = {
     "rnn": r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}), \qquad y_t = W_{hy}\,h_t + b_y",
@@ -25,14 +25,17 @@ drawing.live(lambda experiment: None)
 source = st.radio("Run the model on", list(SOURCES), index=state.index_of(list(SOURCES), "unrolled_source"),
                   key="unrolled_source", horizontal=True)
 experiment = state.experiment()
+snapshot = replay.replay_control(experiment)
 try:
     with training.model_lock(experiment):
-        result, labels, _ = views.sequence_trace(experiment, SOURCES[source], max_steps=views.MAX_UNROLLED)
+        result, labels, _ = views.sequence_trace(experiment, SOURCES[source], max_steps=views.MAX_UNROLLED,
+                                                 model=replay.model_at(experiment, snapshot))
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
                                     cell=experiment.config.cell, bound=views.hidden_bound(experiment))
     drawing.chart(figure, "unrolled_chart",
-                  f"The model as it is at training step {experiment.step}; it redraws when you change something "
-                  "(training goes on meanwhile).")
+                  (f"The model as it is at training step {experiment.step}; it redraws when you change something "
+                   "(training goes on meanwhile)." if snapshot is None else
+                   f"The model as it was after training step {snapshot} (training goes on meanwhile)."))
 except InputError as error:
     st.warning(str(error))
 

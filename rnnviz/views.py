@@ -44,9 +44,11 @@ def live_prediction(experiment, prefix: str | None = None, n: int | None = None,
     return experiment.predict(prefix, n=n, model=model, generator=torch.Generator().manual_seed(SAMPLING_SEED))
 
 
-def samples(experiment, prefix: str, n: int, temperature: float, count: int, seed: int = 0) -> list[Prediction]:
-    """`count` continuations of the prefix, each drawn with its own seed (all the same at temperature 0)."""
-    return [predict(experiment.model, experiment.dataset, prefix, n=n, temperature=temperature,
+def samples(experiment, prefix: str, n: int, temperature: float, count: int, seed: int = 0,
+            model=None) -> list[Prediction]:
+    """`count` continuations of the prefix, each drawn with its own seed (all the same at temperature 0), by
+    `model` (an earlier snapshot) or the current one."""
+    return [predict(model or experiment.model, experiment.dataset, prefix, n=n, temperature=temperature,
                     generator=torch.Generator().manual_seed(seed + k)) for k in range(count)]
 
 
