@@ -43,7 +43,8 @@ def replay_control(experiment: Experiment) -> int | None:
 
 
 def _remember() -> None:
-    st.session_state[CHOSEN] = st.session_state.get(KEY) or NOW
+    chosen = st.session_state.get(KEY)
+    st.session_state[CHOSEN] = NOW if chosen is None else chosen  # step 0 is a choice, not "nothing chosen"
 
 
 def model_at(experiment: Experiment, step: int | None):
