@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ FONT_SIZE = 16
 TITLE_SIZE = 19
 TICK_SIZE = 15  # tick labels read from the back of a room at 14 px or more
 HEIGHT = 360
-TITLE_CHARS = 46  # a longer title wraps (at " · " or a space): a chart in a half-width column at 1280 px
+TITLE_CHARS = 38  # a longer title wraps (at " · " or a space): a chart in a half-width column at 1280 px
 LEGEND_ROW, LEGEND_ROW_WIDTH = 26, 520  # px a legend row takes, and the width it is laid out in
 MAX_POINTS = 1500  # longer histories are thinned before drawing; the browser stays quick
 LAYER_COLOURS = ("#1f6fb4", "#d1495b", "#2a9d5c", "#8e5fb8")
@@ -37,16 +38,16 @@ def layer_colour(layer: int) -> str:
 
 def wrap_title(title: str, width: int = TITLE_CHARS) -> list[str]:
     """The title cut into lines of about `width` characters at its " · " separators (a part is cut at
-    spaces only when it alone is far too long)."""
+    spaces only when it alone is too long)."""
     lines: list[str] = []
     for part in title.split(" · "):
         if lines and len(lines[-1]) + 3 + len(part) <= width:
             lines[-1] += " · " + part
             continue
-        if len(part) <= 1.5 * width:
+        if len(part) <= width:
             lines.append(part)
             continue
-        words, line = part.split(" "), ""
+        words, line = re.split(r" (?=[^\d=])", part), ""  # a number stays with its word: "step 3"
         for word in words:
             if line and len(line) + 1 + len(word) > width:
                 lines.append(line)
@@ -148,9 +149,14 @@ def _label_log_axes(fig: go.Figure) -> None:
         for shape in fig.layout.shapes:
             if shape[f"{letter}ref"] in (ref, f"{ref} domain") and shape[f"{letter}0"] is not None:
                 values.append(np.array([shape[f"{letter}0"]], dtype=float))
-        ticks = decade_ticks(np.concatenate(values)) if values else None
+        values = np.concatenate(values) if values else np.array([])
+        ticks = decade_ticks(values)
         if ticks:
             axis.update(tickvals=ticks[0], ticktext=ticks[1], minor=dict(showgrid=False))
+            if axis.range is None:  # the values' own span, so the ticks chosen for it are the ones in view
+                logs = np.log10(values[np.isfinite(values) & (values > 0)])
+                pad = 0.05 * (logs.max() - logs.min()) + 0.1
+                axis.update(range=[float(logs.min() - pad), float(logs.max() + pad)])
 
 
 def note_figure(message: str, title: str, uirevision: str, height: int = HEIGHT) -> go.Figure:
