@@ -98,7 +98,7 @@ def connectivity_matrix_figure(matrix, labels: list[str], step: int | None = Non
         update(tickvals=list(axis[::every]), ticktext=tick_labels[::every], tickangle=0)
     fig.update_xaxes(title="input step")
     fig.update_yaxes(title="prediction at step", autorange="reversed")
-    return styled(fig, title, uirevision, height=max(360, min(620, 120 + 12 * steps)))
+    return styled(fig, title, uirevision, height=max(360, min(620, 120 + 12 * steps)), title_chars=24)
 
 
 def unit_symbols_figure(report, uirevision: str = "unit_symbols", max_symbols: int = 40) -> go.Figure:
@@ -123,7 +123,8 @@ def unit_symbols_figure(report, uirevision: str = "unit_symbols", max_symbols: i
                 hovertemplate="after %{y}: mean %{x:.3f} over %{customdata} inputs<extra></extra>", name="mean")
     fig.update_yaxes(autorange="reversed", type="category", title="input symbol")
     fig.update_xaxes(title=f"mean {state} of the unit", zeroline=True, zerolinewidth=2)
-    return styled(fig, title, uirevision, height=max(300, min(900, 80 + 26 * len(frame))), showlegend=False)
+    return styled(fig, title, uirevision, height=max(300, min(900, 80 + 26 * len(frame))), showlegend=False,
+                  title_chars=30)
 
 
 def contexts_frame(report) -> pd.DataFrame:

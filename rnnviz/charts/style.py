@@ -14,6 +14,7 @@ TITLE_SIZE = 19
 TICK_SIZE = 15  # tick labels read from the back of a room at 14 px or more
 HEIGHT = 360
 TITLE_CHARS = 38  # a longer title wraps (at " · " or a space): a chart in a half-width column at 1280 px
+NOTE_CHARS = 36  # an empty chart's message, line by line
 LEGEND_ROW, LEGEND_ROW_WIDTH = 26, 520  # px a legend row takes, and the width it is laid out in
 MAX_POINTS = 1500  # longer histories are thinned before drawing; the browser stays quick
 LAYER_COLOURS = ("#1f6fb4", "#d1495b", "#2a9d5c", "#8e5fb8")
@@ -72,10 +73,11 @@ def legend_rows(fig: go.Figure) -> int:
 def styled(fig: go.Figure, title: str, uirevision: str, height: int = HEIGHT, **layout) -> go.Figure:
     """Apply the shared look. `uirevision` keeps zoom and legend clicks across live redraws.
 
-    Long titles wrap; the legend sits under the chart (never over the title); tick labels are
-    TICK_SIZE px; a log axis is labelled at whole decades (see `decade_ticks`).
+    Long titles wrap (at `title_chars` characters: less for a chart in a narrow column); the legend sits
+    under the chart (never over the title); tick labels are TICK_SIZE px; a log axis is labelled at whole
+    decades (see `decade_ticks`).
     """
-    lines = wrap_title(title)
+    lines = wrap_title(title, layout.pop("title_chars", TITLE_CHARS))
     margin = dict(l=70, r=30, t=60, b=55)
     margin.update(layout.pop("margin", {}))
     margin["t"] += 24 * (len(lines) - 1)
@@ -162,7 +164,9 @@ def _label_log_axes(fig: go.Figure) -> None:
 def note_figure(message: str, title: str, uirevision: str, height: int = HEIGHT) -> go.Figure:
     """A chart with nothing to plot yet, saying what to do to fill it."""
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    # Wrapped, so the whole message shows in a half-width column too.
+    fig.add_annotation(text="<br>".join(wrap_title(message, NOTE_CHARS)), x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False,
                        font=dict(size=FONT_SIZE + 2, color="#666"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
