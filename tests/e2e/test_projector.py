@@ -65,6 +65,7 @@ def test_every_page_reads_from_the_back_of_the_room(browser, app_url, width, hei
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
+        page.wait_for_selector(".st-key-preset_L1 button", timeout=120_000)  # a fresh server's first run is slow
         click_key(page, "preset_L1")  # two layers and clipping: legends, several panels, a clip line
         page.locator(".st-key-step_count input").fill("60")
         click_key(page, "step")
@@ -87,6 +88,7 @@ def test_every_page_reads_from_the_back_of_the_room(browser, app_url, width, hei
 def test_learning_rate_50_without_clipping_raises_the_alarm_and_reset_recovers(browser, app_url):
     page = open_app(browser, app_url)
     try:
+        page.wait_for_selector(".st-key-preset_L0 button", timeout=120_000)
         click_key(page, "preset_L0")
         page.wait_for_timeout(500)
         for key, value in (("lr", "50"), ("clip", "0")):
