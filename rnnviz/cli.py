@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import Config, defaults_for
+from .config import Caution, Config, defaults_for
 from .datasets import dataset_names
 from .errors import InputError
 from .experiment import MODEL_SETTINGS, Experiment
@@ -74,9 +74,18 @@ def config_from_args(args) -> Config:
     if dataset == "text":
         values["text"] = _read_text_file(args.text_file)
     config, notices = Config.checked(base, **values)
-    if notices:
-        raise InputError(" ".join(notices))
+    _refuse_changes(notices)
     return config
+
+
+def _refuse_changes(notices: list[str]) -> None:
+    """Out of range is an error on the command line; a caution (a learning rate above 1) is only printed."""
+    for notice in notices:
+        if isinstance(notice, Caution):
+            print(f"note: {notice}", file=sys.stderr)
+    refused = [notice for notice in notices if not isinstance(notice, Caution)]
+    if refused:
+        raise InputError(" ".join(refused))
 
 
 def given_values(args) -> dict:
@@ -104,8 +113,7 @@ def loaded_experiment(args) -> Experiment:
         raise InputError(f"{', '.join(clashing)} cannot change when loading {args.load}: the file defines the "
                          "model. Leave those flags out, or train a new model without --load.")
     config, notices = Config.checked(experiment.config, **{f: v for f, v in given.items() if f not in MODEL_SETTINGS})
-    if notices:
-        raise InputError(" ".join(notices))
+    _refuse_changes(notices)
     experiment.update(config)
     return experiment
 

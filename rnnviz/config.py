@@ -154,12 +154,16 @@ def label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " "))
 
 
-def caution(name: str, value) -> str | None:
+class Caution(str):
+    """A notice that warns of an allowed value and changes nothing (the command line prints it, not refuses)."""
+
+
+def caution(name: str, value) -> Caution | None:
     """A warning for an allowed but risky value of setting `name` (a learning rate above 1), or None."""
     if name not in CAUTIONS or isinstance(value, (bool, str)):
         return None
     above, text = CAUTIONS[name]
-    return text.format(value=value) if value > above else None
+    return Caution(text.format(value=value)) if value > above else None
 
 
 CHOICES = {
