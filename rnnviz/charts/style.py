@@ -99,15 +99,29 @@ def styled(fig: go.Figure, title: str, uirevision: str, height: int = HEIGHT, **
     )
     settings.update(layout)
     fig.update_layout(**settings)
-    fig.update_xaxes(tickfont=dict(size=TICK_SIZE))
-    fig.update_yaxes(tickfont=dict(size=TICK_SIZE))
-    if any(getattr(trace, "coloraxis", None) for trace in fig.data):
-        fig.for_each_coloraxis(lambda axis: axis.update(colorbar=dict(tickfont=dict(size=TICK_SIZE))))
+    # One more update for every axis and colour bar (Plotly's per-axis update calls are slow: a chart is
+    # drawn every second while training).
+    axes = {name: {"tickfont": {"size": TICK_SIZE}} for name in _axis_names(fig)}
+    for name, ticks in _log_axis_ticks(fig).items():
+        axes[name].update(ticks)
+    if any(trace._props.get("coloraxis") for trace in fig.data):
+        axes["coloraxis"] = {"colorbar": {"tickfont": {"size": TICK_SIZE}}}
+    fig.update_layout(axes)
     for trace in fig.data:
-        if trace.type == "heatmap" and trace.showscale is not False and trace.coloraxis is None:
+        if trace.type == "heatmap" and trace._props.get("showscale") is not False and not trace._props.get("coloraxis"):
             trace.update(colorbar=dict(tickfont=dict(size=TICK_SIZE)))
-    _label_log_axes(fig)
     return fig
+
+
+def _axis_names(fig: go.Figure) -> list[str]:
+    """Every x and y axis of the figure ("xaxis", "yaxis2", ...): those set in its layout and those its traces use."""
+    names = {key for key in fig.layout._props if key.startswith(("xaxis", "yaxis"))}
+    for trace in fig.data:
+        for letter in "xy":
+            if letter in trace._props or f"{letter}axis" in trace._props or trace.type in ("scatter", "bar", "heatmap"):
+                ref = trace._props.get(f"{letter}axis") or letter
+                names.add(f"{letter}axis{ref[1:]}")
+    return sorted(names)
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -136,29 +150,29 @@ def decade_ticks(values) -> tuple[list[float], list[str]] | None:
     return [10.0 ** e for e in exponents], [power_text(e) for e in exponents]
 
 
-def _label_log_axes(fig: go.Figure) -> None:
-    """Label every log axis that has no ticks of its own at decades: Plotly's own labels print the
-    digits 2…9 between decades ("9 8 7 6 5 4 3"), a smear from the back of the room."""
-    for name in [key for key in fig.layout if key.startswith(("xaxis", "yaxis"))]:
-        axis = fig.layout[name]
-        if axis.type != "log" or axis.tickvals is not None:
+def _log_axis_ticks(fig: go.Figure) -> dict[str, dict]:
+    """Decade ticks (and the values' span) for every log axis that has no ticks of its own: Plotly's own
+    labels print the digits 2…9 between decades ("9 8 7 6 5 4 3"), a smear from the back of the room."""
+    result = {}
+    for name, axis in fig.layout._props.items():
+        if not name.startswith(("xaxis", "yaxis")) or axis.get("type") != "log" or axis.get("tickvals") is not None:
             continue
         letter, ref = name[0], name[0] + name[5:]  # "yaxis2" → "y2"
-        values = []
-        for trace in fig.data:
-            if (getattr(trace, f"{letter}axis", None) or letter) == ref and getattr(trace, letter, None) is not None:
-                values.append(np.ravel(np.asarray(trace[letter], dtype=float)))
-        for shape in fig.layout.shapes:
-            if shape[f"{letter}ref"] in (ref, f"{ref} domain") and shape[f"{letter}0"] is not None:
+        values = [np.ravel(np.asarray(trace._props[letter], dtype=float)) for trace in fig.data
+                  if (trace._props.get(f"{letter}axis") or letter) == ref and trace._props.get(letter) is not None]
+        for shape in fig.layout._props.get("shapes", ()):
+            if shape.get(f"{letter}ref") in (ref, f"{ref} domain") and shape.get(f"{letter}0") is not None:
                 values.append(np.array([shape[f"{letter}0"]], dtype=float))
         values = np.concatenate(values) if values else np.array([])
         ticks = decade_ticks(values)
-        if ticks:
-            axis.update(tickvals=ticks[0], ticktext=ticks[1], minor=dict(showgrid=False))
-            if axis.range is None:  # the values' own span, so the ticks chosen for it are the ones in view
-                logs = np.log10(values[np.isfinite(values) & (values > 0)])
-                pad = 0.05 * (logs.max() - logs.min()) + 0.1
-                axis.update(range=[float(logs.min() - pad), float(logs.max() + pad)])
+        if not ticks:
+            continue
+        result[name] = {"tickvals": ticks[0], "ticktext": ticks[1], "minor": {"showgrid": False}}
+        if axis.get("range") is None:  # the values' own span, so the ticks chosen for it are the ones in view
+            logs = np.log10(values[np.isfinite(values) & (values > 0)])
+            pad = 0.05 * (logs.max() - logs.min()) + 0.1
+            result[name]["range"] = [float(logs.min() - pad), float(logs.max() + pad)]
+    return result
 
 
 def note_figure(message: str, title: str, uirevision: str, height: int = HEIGHT) -> go.Figure:
