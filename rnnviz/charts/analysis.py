@@ -61,7 +61,7 @@ def connectivity_figure(result, uirevision: str = "connectivity") -> go.Figure:
     target = readable(result.target_label)
     what = {"probability": f"p({target})", "logit": f"the logit of {target}"}.get(result.quantity,
                                                                                    f"the value {target}")
-    title = f"Connectivity: what moves {what} at step {result.position + 1}"
+    title = f"Connectivity: what moves {what} · at step {result.position + 1}"
     x = np.arange(1, steps + 1)
     colours = [ACCENT if index == result.position else SMOOTH_COLOUR for index in range(steps)]
     fig = go.Figure()
@@ -71,7 +71,7 @@ def connectivity_figure(result, uirevision: str = "connectivity") -> go.Figure:
     fig.update_xaxes(title="input step (the symbol read there; orange: the chosen step)",
                      tickvals=list(x[::every]), ticktext=[readable(s) for s in result.labels][::every], tickangle=0)
     fig.update_yaxes(title="share of ‖∂output/∂x_t‖", tickformat=".0%", rangemode="tozero")
-    return styled(fig, title, uirevision, showlegend=False)
+    return styled(fig, title, uirevision, showlegend=False, title_chars=48)
 
 
 def connectivity_matrix_figure(matrix, labels: list[str], step: int | None = None,
