@@ -4,23 +4,30 @@ import streamlit as st
 
 from rnnviz import charts, lesson_views, views
 from rnnviz.charts import analysis as analysis_charts
-from ui import drawing, state
+from ui import drawing, replay, state
 
 WHICH = {"the last step's loss only, ∂L_T/∂h_t": "last", "the whole loss, ∂L/∂h_t": "total"}
 
 st.title("Gradients")
 st.caption("Backpropagation through time sends the error at each step back through every earlier step. "
            "These views show how much of it arrives.")
+snapshot = replay.replay_control(state.experiment())
 which = st.radio("Heatmap of", list(WHICH), index=state.index_of(list(WHICH), "grad_which"), key="grad_which",
                  horizontal=True)
+
+
+def until(experiment):
+    """The step the views replay up to: the chosen snapshot's, or all of training so far."""
+    return replay.shown_step(experiment, snapshot)
 
 
 def clipping_views(experiment):
     """The gradient norm of every step and what clipping does to it."""
     trainer = experiment.trainer
+    history = trainer.history[trainer.history["step"] <= until(experiment)]
     left, right = st.columns(2)
     with left:
-        drawing.chart(charts.grad_norm_figure(trainer.history, trainer.clip), "grad_chart",
+        drawing.chart(charts.grad_norm_figure(history, trainer.clip), "grad_chart",
                       "The effect of clipping: steps above the dashed threshold are scaled down onto it.")
     with right:
         st.markdown("**The formulas behind these numbers**")
@@ -30,7 +37,6 @@ def clipping_views(experiment):
                  r"\end{aligned}")
         st.caption("Going back k steps multiplies k such matrices: their size decides whether the gradient "
                    "vanishes (below 1) or explodes (above 1).")
-        history = trainer.history
         if history.empty:
             st.latex(r"g \leftarrow \theta\,\frac{g}{\lVert g\rVert} \quad \text{when } \lVert g\rVert > \theta")
             return
@@ -39,23 +45,30 @@ def clipping_views(experiment):
             scale = min(1.0, trainer.clip / (norm + 1e-6))
             st.latex(rf"\lVert g\rVert = {norm:.3g},\ \theta = {trainer.clip:g} \;\Rightarrow\; "
                      rf"g \leftarrow {scale:.3g}\,g")
-            st.caption(f"Clipping rescales g to θ·g/‖g‖ when ‖g‖ > θ: at step {trainer.step} it "
+            st.caption(f"Clipping rescales g to θ·g/‖g‖ when ‖g‖ > θ: at step {int(history['step'].iloc[-1])} it "
                        + ("shrank the update." if scale < 1 else "left it alone (‖g‖ ≤ θ)."))
         else:
-            st.latex(rf"\lVert g\rVert = {norm:.3g}\ \text{{at step {trainer.step}; clipping is off}}")
+            st.latex(rf"\lVert g\rVert = {norm:.3g}\ \text{{at step {int(history['step'].iloc[-1])}; clipping is off}}")
             st.caption("Set 'Clip gradient norm at' in the sidebar to cap ‖g‖ at θ.")
 
 
 def through_time_views(experiment):
     """Redrawn about once a second: gradients per time step, over training, and per weight."""
     trainer = experiment.trainer
-    latest = views.latest_gradients(experiment) or {}
+    step = until(experiment)
+    if trainer.warning and snapshot is None:
+        st.warning(trainer.warning)
+    if trainer.diverged:
+        st.caption("Training stopped: these views show every step up to the last one that could still be measured.")
+    latest = views.latest_gradients(experiment, step=step) or {}
+    logged = [entry for entry in trainer.gradient_log if entry["step"] <= step]
     left, right = st.columns(2)
     with left:
-        drawing.chart(charts.grad_heatmap_figure(trainer.gradient_log, which=WHICH[which]), "grad_heatmap_chart",
+        drawing.chart(charts.grad_heatmap_figure(logged, which=WHICH[which]), "grad_heatmap_chart",
                       "One row per logged batch, time steps across: watch whether the left side fades or lights up.")
     with right:
         spectral = lesson_views.spectral_history(experiment)
+        spectral = spectral[spectral["step"] <= step]
         drawing.chart(analysis_charts.spectral_figure(spectral, experiment.config.cell), "spectral_chart",
                       "Spectral radius ρ (solid) and largest singular value σ_max (dashed) of W_hh. Each step back "
                       "multiplies the gradient by W_hhᵀ·diag(tanh′), tanh′ ≤ 1: σ_max below 1 shrinks it every step "
@@ -67,7 +80,9 @@ def through_time_views(experiment):
                       "Log scale. Read the dashed line right to left: each step back multiplies by W_hhᵀ·diag(f′); "
                       "a steady fall is the vanishing gradient.")
     with right:
-        drawing.chart(charts.param_grad_figure(views.parameter_grad_norms(experiment), trainer.clip),
+        weights = (views.parameter_grad_norms(experiment) if snapshot is None
+                   else views.logged_weight_gradients(experiment, step))
+        drawing.chart(charts.param_grad_figure(weights, trainer.clip),
                       "param_grad_chart", "Which weights the latest batch pushes hardest.")
 
 

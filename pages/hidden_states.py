@@ -3,10 +3,9 @@
 import streamlit as st
 
 from rnnviz import charts, views
-from ui import drawing, state
+from ui import drawing, replay, state
 
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
-NOW = "now"
 INSIDE = {
     "rnn": "The pre-activation a_t before the nonlinearity: far from 0 (deep red or blue), tanh is flat, its "
            "slope tanh′ is near 0, and little gradient gets through that step.",
@@ -17,21 +16,19 @@ INSIDE = {
 }
 
 st.title("Hidden states")
-st.caption("Every hidden unit (rows) at every time step (columns) while the model reads a sequence. Drag the "
-           "slider to see the same sequence through the model as it was earlier in training.")
+st.caption("Every hidden unit (rows) at every time step (columns) while the model reads a sequence. Pick an "
+           "earlier training step to see the same sequence through the model as it was then.")
 experiment = state.experiment()
-left, middle, right = st.columns([2, 3, 1])
-source = left.radio("Read", list(SOURCES), index=state.index_of(list(SOURCES), "hidden_source"), key="hidden_source")
-# Forget choices the current model does not have (fewer snapshots, layers or units after a reset).
-choices = [*experiment.trainer.snapshot_steps(), NOW]
+snapshot = replay.replay_control(experiment)
+left, right = st.columns([5, 1])
+source = left.radio("Read", list(SOURCES), index=state.index_of(list(SOURCES), "hidden_source"), key="hidden_source",
+                    horizontal=True)
+# Forget choices the current model does not have (fewer layers or units after a reset).
 layers, units_all = experiment.model.num_layers, list(range(experiment.model.hidden_size))
-for key, fits in (("hidden_snapshot", lambda value: value in choices), ("hidden_layer", lambda value: value <= layers),
+for key, fits in (("hidden_layer", lambda value: value <= layers),
                   ("hidden_units", lambda value: set(value) <= set(units_all))):
     if key in st.session_state and not fits(st.session_state[key]):
         del st.session_state[key]
-snapshot = middle.select_slider("Model after training step", choices, key="hidden_snapshot",
-                                value=state.default("hidden_snapshot", NOW),
-                                help="Weights are saved often early in training and every so often later.")
 layer = 1
 if layers > 1:
     layer = right.number_input("Layer", min_value=1, max_value=layers, key="hidden_layer",
@@ -41,12 +38,12 @@ units = st.multiselect("Units to draw as lines", units_all, key="hidden_units",
 
 
 def live_views(experiment):
-    model = None if snapshot == NOW else experiment.trainer.model_at(snapshot)
+    model = replay.model_at(experiment, snapshot)
     traced = drawing.unless_refused(views.sequence_trace, experiment, SOURCES[source], model=model, max_steps=80)
     if traced is None:
         return
     result, labels, prefix_len = traced
-    step = experiment.step if snapshot == NOW else snapshot
+    step = replay.shown_step(experiment, snapshot)
     drawing.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
                                                bound=views.hidden_bound(experiment),
                                                title=f"Hidden state h_t after training step {step}"),

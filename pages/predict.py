@@ -5,7 +5,7 @@ import streamlit as st
 from rnnviz import charts, series_truth, views
 from rnnviz.charts.series_truth import series_truth_figure
 from rnnviz.config import LIMITS
-from ui import drawing, state, training
+from ui import drawing, replay, state, training
 
 st.title("Predict")
 st.caption("The model warms its hidden state up on the prefix, then feeds each prediction back in as the next "
@@ -15,6 +15,7 @@ experiment = state.experiment()
 # Training goes on here too; only the status line is live, so the samples hold still.
 drawing.live(lambda experiment: None)
 config = experiment.config
+snapshot = replay.replay_control(experiment)
 left, middle, right, last = st.columns([4, 2, 2, 2])
 with left:
     drawing.prefix_box(key="predict_prefix")
@@ -31,8 +32,11 @@ config = experiment.config
 ds = experiment.dataset
 with training.model_lock(experiment):
     predictions = drawing.unless_refused(views.samples, experiment, config.prefix, config.predict_len,
-                                         config.temperature, count=1 if config.temperature == 0 else int(samples)) or []
+                                         config.temperature, count=1 if config.temperature == 0 else int(samples),
+                                         model=replay.model_at(experiment, snapshot)) or []
 if predictions:
+    if snapshot is not None:
+        st.caption(f"The model as it was after training step {snapshot}.")
     if config.temperature == 0:
         st.caption("Greedy: every sample would be the same, so one is shown. Raise the temperature to sample.")
     for number, prediction in enumerate(predictions, start=1):

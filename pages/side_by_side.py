@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz import views
 from rnnviz.charts import compare
 from rnnviz.compare import DATA_SETTINGS
+from rnnviz.config import label as setting_label
 from rnnviz.errors import InputError
 from ui import drawing, side_by_side, state
 from ui.messages import show
@@ -13,7 +14,12 @@ from ui.messages import show
 st.title("Side by side")
 st.caption("The sidebar's settings, trained two or three times with one thing changed: the same data, the same "
            "batches in the same order, the same seed. Any difference in the curves is that one setting.")
-drawing.live(lambda experiment: None)  # the sidebar's own model, should its Train be pressed here
+# The sidebar's own model has its own status line (and trains should its Train be pressed here), named apart
+# from the side-by-side models' line below.
+who, status = st.columns(side_by_side.STATUS_COLUMNS, vertical_alignment="center")
+who.markdown("**The sidebar's model**")
+with status:
+    drawing.live(lambda experiment: None)
 going = side_by_side.comparison()
 side_by_side.compare_controls(going)
 if going is None:
@@ -30,9 +36,9 @@ if going.needs_rebuild(experiment.config) and going.step == 0 and not going.dive
 if going.needs_rebuild(experiment.config):
     st.info("The sidebar's settings changed since these models were built: press **Rebuild** to compare with them.")
 base = going.base
-st.caption(f"Data: **{base.dataset}** · hidden size {base.hidden_size} · {base.num_layers} layer(s) · "
-           f"{base.optimizer} lr {base.lr:g} · batch {base.batch_size} · seed {base.seed} · models: "
-           + ", ".join(f"**{label}**" for label in going.labels))
+shared = ("dataset", "hidden_size", "num_layers", "optimizer", "lr", "batch_size", "seed")
+st.caption(" · ".join(f"{setting_label(name)}: **{getattr(base, name)}**" for name in shared) + " · models: "
+           + ", ".join(f"**{model}**" for model in going.labels))
 same_data = all(getattr(experiment.config, name) == getattr(base, name) for name in DATA_SETTINGS)
 if same_data:
     drawing.prefix_box(key="compare_prefix")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz import carried, charts, views
 from rnnviz.errors import InputError
-from ui import drawing, state, training
+from ui import drawing, replay, state, training
 from ui.messages import show
 
 EQUATIONS = {
@@ -32,6 +32,7 @@ if st.session_state.get("unrolled_source") not in sources:
     st.session_state.pop("unrolled_source", None)
 source = st.radio("Run the model on", list(sources), index=state.index_of(list(sources), "unrolled_source"),
                   key="unrolled_source", horizontal=True)
+snapshot = replay.replay_control(experiment)
 try:
     start, start_label = None, ""
     with training.model_lock(experiment):
@@ -42,12 +43,14 @@ try:
             start_label = (f"h<sub>0</sub>: the last h<br>of batch {chain.batch - 1}" if chain.carried
                            else "h<sub>0</sub>=0: nothing<br>carried yet")
         else:
-            result, labels, _ = views.sequence_trace(experiment, sources[source], max_steps=views.MAX_UNROLLED)
+            result, labels, _ = views.sequence_trace(experiment, sources[source], max_steps=views.MAX_UNROLLED,
+                                                     model=replay.model_at(experiment, snapshot))
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
                                     cell=experiment.config.cell, bound=views.hidden_bound(experiment),
                                     carried_h=start, carried_label=start_label)
     caption = (f"The model as it is at training step {experiment.step}; it redraws when you change something "
-               "(training goes on meanwhile).")
+               "(training goes on meanwhile)." if snapshot is None or start is not None else
+               f"The model as it was after training step {snapshot} (training goes on meanwhile).")
     if start is not None:
         caption += (" Carried state: the chain starts from the h the previous batch ended with (the strip on the "
                     "left), not from zeros; gradients stop there (the state is detached).")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import uploads
-from .config import Config, defaults_for
+from .config import CAUTIONS, Config, caution, defaults_for
 from .datasets import dataset_names
 from .errors import InputError
 from .experiment import MODEL_SETTINGS, Experiment
@@ -82,7 +82,7 @@ def config_from_args(args) -> Config:
         raise InputError("The csv data is a column of a CSV file uploaded on the app's page Your data; the command "
                          f"line cannot read one. Choose another --dataset: {', '.join(dataset_names()[:5])}, ….")
     values = given_values(args)
-    config = Config.exactly(defaults_for(dataset), **values)
+    config = _caution(Config.exactly(defaults_for(dataset), **values))
     if dataset == "text":
         data = read_limited(text_file, uploads.MAX_UPLOAD_BYTES, "text file")
         text = uploads.text_from_upload(data, filename=Path(text_file).name)
@@ -90,6 +90,14 @@ def config_from_args(args) -> Config:
         if notices:
             raise InputError(" ".join(notices))
         config = made.replace(prefix=config.prefix) if "prefix" in values else made
+    return config
+
+
+def _caution(config: Config) -> Config:
+    """Print a caution for each allowed but risky setting (a learning rate above 1): it runs as asked."""
+    for name in CAUTIONS:
+        if warned := caution(name, getattr(config, name)):
+            print(f"note: {warned}", file=sys.stderr)
     return config
 
 
@@ -117,7 +125,8 @@ def loaded_experiment(args) -> Experiment:
     if clashing:
         raise InputError(f"{', '.join(clashing)} cannot change when loading {args.load}: the file defines the "
                          "model. Leave those flags out, or train a new model without --load.")
-    experiment.update(Config.exactly(experiment.config, **{f: v for f, v in given.items() if f not in MODEL_SETTINGS}))
+    experiment.update(_caution(Config.exactly(experiment.config,
+                                              **{f: v for f, v in given.items() if f not in MODEL_SETTINGS})))
     return experiment
 
 

@@ -55,7 +55,8 @@ class Config:
     # -- bounds ------------------------------------------------------------------------------
     @classmethod
     def checked(cls, base: Config | None = None, /, **values) -> tuple[Config, list[str]]:
-        """A Config from `base` with `values` applied, each clamped or dropped; plus notices."""
+        """A Config from `base` with `values` applied, each clamped or dropped; plus notices (and a caution
+        for an allowed but risky value, such as a learning rate above 1)."""
         # base is positional-only: a link's ?base= or ?cls= is then an unknown setting, not a crash.
         base = base or cls()
         config, notices = _applied(base, values, strict=False)
@@ -130,6 +131,8 @@ def _applied(base: Config, values: dict, strict: bool) -> tuple[Config, list[str
         accepted[name] = value
         if notice:
             notices.append(notice)
+        if not strict and (warned := caution(name, value)):  # allowed, but the learner should know
+            notices.append(warned)
     config = replace(base, **accepted)
     if config.cell != "rnn" and config.nonlinearity != "tanh":
         if strict:
@@ -146,7 +149,7 @@ LIMITS = {
     "num_layers": (int, 1, 4),
     "embedding_dim": (int, 0, 128),
     "forget_bias": (float, -5.0, 5.0),
-    "lr": (float, 1e-5, 1.0),
+    "lr": (float, 1e-5, 100.0),
     "batch_size": (int, 1, 256),
     "seq_len": (int, 1, 400),
     "clip": (float, 0.0, 100.0),
@@ -156,6 +159,41 @@ LIMITS = {
     "temperature": (float, 0.0, MAX_TEMPERATURE),
     "lag": (int, 1, 300),
 }
+# Each setting as a learner reads it: the one place a page, a notice or a table names a Config field.
+LABELS = {
+    "dataset": "Dataset", "text": "Your text", "series": "Your numbers", "cell": "Cell",
+    "nonlinearity": "Nonlinearity", "hidden_size": "Hidden size", "num_layers": "Layers",
+    "embedding_dim": "Embedding size", "forget_bias": "Forget-gate bias", "lr": "Learning rate",
+    "optimizer": "Optimizer", "batch_size": "Batch size", "seq_len": "Sequence length",
+    "clip": "Clip gradient norm at", "seed": "Seed", "device": "Device",
+    "carry_state": "Carry the hidden state between batches", "steps": "Steps", "prefix": "Prefix",
+    "predict_len": "Length", "temperature": "Temperature", "lag": "Lag (steps to remember)",
+}
+# Values allowed but worth a warning: name → (above this, what to expect). A learning rate above 1 is
+# how the exploding-gradient lesson is shown, so it is allowed, never silently.
+CAUTIONS = {
+    "lr": (1.0, "Learning rate {value:g} is above 1: every update is a giant step, so expect the loss and the "
+                "gradients to blow up (the exploding-gradient lesson). Clipping the gradient norm tames it."),
+}
+
+
+def label(name: str) -> str:
+    """A Config field's name as the learner reads it ("num_layers" → "Layers")."""
+    return LABELS.get(name, name.replace("_", " "))
+
+
+class Caution(str):
+    """A notice that warns of an allowed value and changes nothing (the command line prints it, not refuses)."""
+
+
+def caution(name: str, value) -> Caution | None:
+    """A warning for an allowed but risky value of setting `name` (a learning rate above 1), or None."""
+    if name not in CAUTIONS or isinstance(value, (bool, str)):
+        return None
+    above, text = CAUTIONS[name]
+    return Caution(text.format(value=value)) if value > above else None
+
+
 CHOICES = {
     "dataset": tuple(DATASETS),
     "cell": tuple(CELLS),

@@ -6,8 +6,9 @@ Every `trace_every` steps the trainer replays part of the batch with
 `rnnviz.trace` and logs ∂L/∂h_t per time step, so a view can show vanishing or
 exploding gradients appear over training. Snapshots of the weights let a view
 replay the model as it was at an earlier step. A loss or gradient that stops
-being finite ends training with a message, and the step that produced it is
-not applied.
+being finite, or a loss that blows up far above where training started, ends
+training with a message, and the step that produced it is not applied. Before
+that, a gradient norm that grows fast raises `warning`, which the views show.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seco
 MAX_SNAPSHOTS = 30
 # Snapshots of a large model are capped by bytes too, so one session cannot hold gigabytes.
 MAX_SNAPSHOT_BYTES = 64 * 2**20
+# A loss this many times the first step's has blown up: no sane run gets 100x worse than the untrained model.
+BLOW_UP_FACTOR = 100.0
+# The gradient norm growing this much within GROWTH_WINDOW steps, to above GROWTH_FLOOR, is the explosion
+# starting (a norm rising from 0.02 to 0.7 is a model leaving a flat start, not an explosion).
+GROWTH_FACTOR, GROWTH_WINDOW, GROWTH_FLOOR = 10.0, 5, 1.0
 
 
 _warmed = threading.Event()
@@ -94,6 +100,8 @@ class Trainer:
         self.gradient_log: list[dict] = []  # {"step", "grad_norms" [L, T], "grad_norms_last" [L, T]}
         self.snapshots: dict[int, dict] = {}
         self.diverged: str | None = None
+        self.warning: str | None = None  # the gradient norm is growing fast (see _watch_growth)
+        self.warning_step: int | None = None
         self.last_batch = None
         self.callbacks = []  # called as callback(trainer, row) after every step
         self._history_cache = None
@@ -132,11 +140,34 @@ class Trainer:
     def _loss(self, outputs, targets):
         return mean_loss(self.model, outputs, targets)
 
+    def _advice(self) -> str:
+        clipping = f"clip the gradient norm lower (now {self.clip:g})" if self.clip else "turn on gradient clipping"
+        return f"Lower the learning rate (now {self.lr:g}) or {clipping}, and start a new model."
+
     def _stop(self, what: str) -> None:
-        self.diverged = (
-            f"Training stopped at step {self.step + 1}: the {what} became NaN or infinite. "
-            f"Lower the learning rate (now {self.lr:g}) or turn on gradient clipping, and start a new model."
-        )
+        self.diverged = f"Training stopped at step {self.step + 1}: the {what}. {self._advice()}"
+
+    def _blew_up(self, loss_value: float) -> bool:
+        first = self.rows[0]["loss"] if self.rows else None
+        return first is not None and first > 0 and loss_value > BLOW_UP_FACTOR * first
+
+    def _watch_growth(self) -> None:
+        """Warn while the gradient norm has grown GROWTH_FACTOR-fold within the last GROWTH_WINDOW steps;
+        the warning stays up until the norm falls back near where the growth started. With clipping on,
+        every update is already capped at θ, so there is nothing to warn of."""
+        norms = [row["grad_norm"] for row in self.rows[-(GROWTH_WINDOW + 1):]]
+        if len(norms) < 2 or self.clip:
+            self.warning = self.warning_step = None
+            return
+        low, now = min(norms[:-1]), norms[-1]
+        if low > 0 and now >= GROWTH_FACTOR * low and now >= GROWTH_FLOOR:
+            if self.warning is None:
+                self.warning_step = self.step
+            self.warning = (f"The gradient norm grew from {low:.3g} to {now:.3g} in the last {len(norms) - 1} steps "
+                            f"(step {self.step}): the updates are growing fast and training may blow up. "
+                            + self._advice().replace(", and start a new model", ""))
+        elif self.warning is not None and now < 2 * min(norms):
+            self.warning = self.warning_step = None
 
     def train_steps(self, n: int, max_seconds: float | None = None) -> list[dict]:
         """Run up to n steps (fewer if `max_seconds` runs out or training diverges); return their rows."""
@@ -157,7 +188,11 @@ class Trainer:
             loss = self._loss(outputs, targets)
             loss_value = loss.item()
             if not math.isfinite(loss_value):
-                self._stop("loss")
+                self._stop("loss became NaN or infinite")
+                break
+            if self._blew_up(loss_value):
+                self._stop(f"loss blew up to {loss_value:.3g}, more than {BLOW_UP_FACTOR:g} times the "
+                           f"{self.rows[0]['loss']:.3g} it started at")
                 break
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -168,7 +203,7 @@ class Trainer:
                 grad_norm = float(get_total_norm([p.grad for p in params if p.grad is not None]))
                 clipped = grad_norm
             if not math.isfinite(grad_norm):
-                self._stop("gradient")
+                self._stop("gradient became NaN or infinite")
                 break
             optimizer.step()
             if self.carry_state:
@@ -182,6 +217,7 @@ class Trainer:
             row["seconds"] = self.seconds
             self.rows.append(row)
             rows.append(row)
+            self._watch_growth()
             for callback in self.callbacks:
                 callback(self, row)
             if deadline is not None and time.perf_counter() >= deadline:
@@ -192,6 +228,8 @@ class Trainer:
         """The views' measurements, at a cadence that keeps training near bare speed."""
         if self.trace_every and (self.step % self.trace_every == 0 or self.step == 1):
             self.log_gradients()
+            scale = row["grad_norm_clipped"] / row["grad_norm"] if row["grad_norm"] > 0 else 1.0
+            self.gradient_log[-1]["weights"] = self._weight_grad_norms(scale)
         if self.validate_every and self.step % self.validate_every == 0:
             row["val_loss"] = self.validation_loss()
         if _snapshot_milestone(self.step) or (self.snapshot_every and self.step % self.snapshot_every == 0):
@@ -211,6 +249,14 @@ class Trainer:
         self.gradient_log.append({"step": self.step, "grad_norms": result.grad_norms.numpy(),
                                   "grad_norms_last": result.grad_norms_last.numpy()})
         return result
+
+    @torch.no_grad()
+    def _weight_grad_norms(self, scale: float) -> list[dict]:
+        """‖∂L/∂W‖ of each weight in this step, before and after clipping (the grads are already clipped)."""
+        named = [(name, p) for name, p in self.model.named_parameters() if p.grad is not None]
+        after = torch.stack([p.grad.norm() for _, p in named]).tolist() if named else []
+        return [{"name": name, "before": norm / scale if scale > 0 else norm, "after": norm}
+                for (name, _), norm in zip(named, after)]
 
     @torch.no_grad()
     def validation_loss(self) -> float:

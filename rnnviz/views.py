@@ -44,9 +44,11 @@ def live_prediction(experiment, prefix: str | None = None, n: int | None = None,
     return experiment.predict(prefix, n=n, model=model, generator=torch.Generator().manual_seed(SAMPLING_SEED))
 
 
-def samples(experiment, prefix: str, n: int, temperature: float, count: int, seed: int = 0) -> list[Prediction]:
-    """`count` continuations of the prefix, each drawn with its own seed (all the same at temperature 0)."""
-    return [predict(experiment.model, experiment.dataset, prefix, n=n, temperature=temperature,
+def samples(experiment, prefix: str, n: int, temperature: float, count: int, seed: int = 0,
+            model=None) -> list[Prediction]:
+    """`count` continuations of the prefix, each drawn with its own seed (all the same at temperature 0), by
+    `model` (an earlier snapshot) or the current one."""
+    return [predict(model or experiment.model, experiment.dataset, prefix, n=n, temperature=temperature,
                     generator=torch.Generator().manual_seed(seed + k)) for k in range(count)]
 
 
@@ -101,9 +103,17 @@ def hidden_bound(experiment) -> float | None:
     return None if experiment.config.cell == "rnn" and experiment.config.nonlinearity == "relu" else 1.0
 
 
-def latest_gradients(experiment) -> dict | None:
-    log = experiment.trainer.gradient_log
-    return log[-1] if log else None
+def _finite(entry: dict) -> bool:
+    return all(bool(torch.isfinite(torch.as_tensor(entry[key])).all()) for key in ("grad_norms", "grad_norms_last"))
+
+
+def latest_gradients(experiment, step: int | None = None) -> dict | None:
+    """The latest logged batch whose gradients are all finite (at or before `step`, when given): after an
+    explosion the views show the last batch that could still be measured."""
+    for entry in reversed(experiment.trainer.gradient_log):
+        if (step is None or entry["step"] <= step) and _finite(entry):
+            return entry
+    return None
 
 
 def parameter_name(name: str) -> str:
@@ -124,6 +134,8 @@ def parameter_grad_norms(experiment) -> list[dict]:
     trainer = experiment.trainer
     if trainer.last_batch is None:
         return []
+    if trainer.diverged:
+        return logged_weight_gradients(experiment)
     inputs, targets, state = trainer.last_batch
     model = experiment.model
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
@@ -135,8 +147,19 @@ def parameter_grad_norms(experiment) -> list[dict]:
     total = math.sqrt(sum(n * n for n in norms))
     clip = trainer.clip
     scale = min(1.0, clip / (total + 1e-6)) if clip else 1.0
-    return [{"name": parameter_name(name), "before": norm, "after": norm * scale}
+    rows = [{"name": parameter_name(name), "before": norm, "after": norm * scale}
             for (name, _), norm in zip(named, norms)]
+    return rows if all(math.isfinite(row["before"]) for row in rows) else logged_weight_gradients(experiment)
+
+
+def logged_weight_gradients(experiment, step: int | None = None) -> list[dict]:
+    """Each weight's gradient as the trainer logged it at the latest finite logged batch (at or before `step`)."""
+    for entry in reversed(experiment.trainer.gradient_log):
+        weights = entry.get("weights")
+        if (step is None or entry["step"] <= step) and weights and all(
+                math.isfinite(w["before"]) and math.isfinite(w["after"]) for w in weights):
+            return [{**w, "name": parameter_name(w["name"])} for w in weights]
+    return []
 
 
 def visible_text(ds, text: str) -> str:
@@ -166,4 +189,6 @@ def status_text(experiment) -> str:
         if trainer.seconds > 0:
             parts.append(f"{trainer.step / trainer.seconds:.0f} steps/s")
     parts.append(f"on {experiment.device.type}")
+    if trainer.warning and not trainer.diverged:
+        parts.append("⚠ the gradient norm is growing fast: it may blow up (see Gradients)")
     return " · ".join(parts)

@@ -129,3 +129,14 @@ def test_load_never_unpickles(capsys, tmp_path):
     assert main(["train", "--load", str(path), "--steps", "1"]) == 2
     assert not marker.exists()
     assert "error:" in capsys.readouterr().err
+
+
+def test_the_explosion_lesson_runs_from_the_command_line(capsys):
+    """A learning rate above 1 is allowed (with a note), and the run stops with the app's advice."""
+    assert main(["train", "--dataset", "counting", "--lr", "50", "--steps", "20", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "note: Learning rate 50 is above 1" in captured.err
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert "blew up" in result["diverged"] and "Lower the learning rate (now 50)" in result["diverged"]
+    assert main(["train", "--lr", "500", "--steps", "1"]) == 2  # beyond 100 is still refused
+    assert "outside" in capsys.readouterr().err

@@ -10,11 +10,14 @@ from rnnviz import InputError
 from rnnviz.config import (
     CHOICES,
     DATASET_DEFAULTS,
+    LABELS,
     LIMITS,
     MAX_PREFIX,
     MAX_URL_TEXT,
     Config,
+    caution,
     defaults_for,
+    label,
 )
 from rnnviz.datasets import DATASETS
 
@@ -25,7 +28,7 @@ from rnnviz.datasets import DATASETS
     ("hidden_size", "1e30", 512, ["hidden_size", "512"]),
     ("num_layers", 9, 4, ["num_layers", "4"]),
     ("lr", 0, 1e-5, ["lr", "1e-05"]),
-    ("lr", "50", 1.0, ["lr", "1"]),
+    ("lr", "500", 100.0, ["lr", "100"]),
     ("seed", -1, 0, ["seed"]),
     ("batch_size", 100_000, 256, ["batch_size", "256"]),
     ("seq_len", 0, 1, ["seq_len"]),
@@ -36,7 +39,7 @@ from rnnviz.datasets import DATASETS
 def test_out_of_range_numbers_are_clamped_with_a_notice(name, raw, expected, words):
     config, notices = Config.checked(**{name: raw})
     assert getattr(config, name) == expected
-    assert len(notices) == 1
+    assert len(notices) == 1 + (caution(name, expected) is not None)
     for word in words:
         assert word in notices[0]
 
@@ -176,3 +179,20 @@ def test_every_dataset_has_defaults_and_a_link(dataset):
 def test_defaults_for_an_unknown_dataset_is_refused():
     with pytest.raises(InputError, match="'nope'.*counting"):
         defaults_for("nope")
+
+
+def test_a_learning_rate_up_to_100_is_allowed_with_a_warning_above_1():
+    config, notices = Config.checked(lr=50)
+    assert config.lr == 50.0
+    assert len(notices) == 1 and "above 1" in notices[0] and "50" in notices[0] and "blow up" in notices[0]
+    assert Config.checked(lr=1.0)[1] == [] and Config.checked(lr=0.5)[1] == []
+    config, notices = Config.checked(lr=1e9)
+    assert config.lr == 100.0 and any("outside" in n for n in notices) and any("above 1" in n for n in notices)
+    # Only the settings passed are checked: a config that already has lr 50 is not warned about twice.
+    assert Config.checked(config, predict_len=3)[1] == []
+
+
+def test_every_setting_has_a_human_label():
+    assert set(LABELS) == {f.name for f in fields(Config)}
+    assert label("num_layers") == "Layers" and label("lr") == "Learning rate"
+    assert all("_" not in text for text in LABELS.values())

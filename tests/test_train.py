@@ -296,3 +296,48 @@ def test_snapshots_of_a_large_model_are_capped_by_bytes():
         trainer._take_snapshot()
     assert len(trainer.snapshots) == trainer.max_snapshots
     assert 0 in trainer.snapshots and 3900 in trainer.snapshots
+
+
+def test_a_loss_that_blows_up_stops_training_with_advice():
+    """lr 50 with Adam: tanh saturates, so nothing overflows, but the loss jumps hundreds of times above its start."""
+    trainer = make_trainer(lr=50.0)
+    rows = trainer.train_steps(30)
+    assert trainer.diverged is not None and len(rows) < 30
+    assert "blew up" in trainer.diverged and "Lower the learning rate (now 50)" in trainer.diverged
+    assert "turn on gradient clipping" in trainer.diverged
+    assert all(r["loss"] <= 100 * rows[0]["loss"] for r in rows)
+    # The same model with a sane learning rate never trips it.
+    calm = make_trainer(lr=0.01)
+    calm.train_steps(60)
+    assert calm.diverged is None and calm.warning is None
+
+
+def test_a_fast_growing_gradient_norm_warns_before_anything_overflows():
+    trainer = make_trainer(lr=50.0, optimizer="sgd", hidden_size=32)
+    seen = []
+    trainer.callbacks.append(lambda t, row: seen.append((row["grad_norm"], t.warning)))
+    trainer.train_steps(30)
+    warned = [(norm, text) for norm, text in seen if text]
+    assert warned, [norm for norm, _ in seen]
+    norm, text = warned[0]
+    assert math.isfinite(norm) and "grew from" in text and "Lower the learning rate (now 50)" in text
+    assert trainer.warning_step is not None and trainer.warning_step <= trainer.step
+    # Clipping caps every update, so the same run with clipping on does not warn.
+    clipped = make_trainer(lr=50.0, optimizer="sgd", hidden_size=32, clip=1.0)
+    warnings = []
+    clipped.callbacks.append(lambda t, row: warnings.append(t.warning))
+    clipped.train_steps(len(seen))
+    assert warnings and not any(warnings)
+
+
+def test_logged_batches_keep_each_weights_gradient_before_and_after_clipping():
+    trainer = make_trainer(clip=0.05, trace_every=5)
+    trainer.train_steps(5)
+    entry = trainer.gradient_log[-1]
+    names = [row["name"] for row in entry["weights"]]
+    assert names == [name for name, _ in trainer.model.named_parameters()]
+    row = trainer.history.iloc[-1]
+    after = math.sqrt(sum(w["after"] ** 2 for w in entry["weights"]))
+    before = math.sqrt(sum(w["before"] ** 2 for w in entry["weights"]))
+    assert after == pytest.approx(row["grad_norm_clipped"], rel=1e-4)
+    assert before == pytest.approx(row["grad_norm"], rel=1e-4)

@@ -23,6 +23,7 @@ from .training import SLOW_INTERVAL, TICK_INTERVAL, TICK_SECONDS, model_lock, tr
 COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
 COMPARE_KIND, COMPARE_STEPS = "compare_kind", "compare_step_count"
 COMPARE_TARGET = "compare_target"  # the step a Step press trains to, tick by tick; absent while Train runs freely
+STATUS_COLUMNS = [1, 5]  # who the status line is about, and the line: one line per model, each named
 
 
 def comparison() -> Comparison | None:
@@ -131,7 +132,9 @@ def live_comparison(draw: Callable[[Comparison], None], trains: bool = True) -> 
         if trains:
             state = "Training" if compare_running() else "Paused"
             with st.container(key="compare_status"):
-                st.markdown(f"**{state} side by side** · step {going.step} · " + _compare_losses(going))
+                who, line = st.columns(STATUS_COLUMNS, vertical_alignment="center")
+                who.markdown("**These models**")
+                line.markdown(f"**{state}** · step {going.step} · " + _compare_losses(going))
         with contextlib.ExitStack() as locks:
             for model in going.experiments:
                 locks.enter_context(model_lock(model))

@@ -39,9 +39,11 @@ def spectral_figure(table: pd.DataFrame | None, cell: str = "rnn", uirevision: s
                         mode="lines+markers", line=dict(color=colour, width=2, dash="dash"), marker=dict(size=5),
                         hovertemplate="step %{x}: σ_max = %{y:.4f}<extra></extra>")
     fig.add_hline(y=1.0, line=dict(color="#444", dash="dot", width=2), annotation_text="1",
-                  annotation_position="top left")
-    last = rows[rows["step"] == rows["step"].max()]
-    title += f" · ρ {last['spectral_radius'].iloc[0]:.3g}, σ_max {last['largest_singular'].iloc[0]:.3g}"
+                  annotation_position="top left", annotation_yshift=4)
+    last = rows[rows["step"] == rows["step"].max()].sort_values("layer")
+    for row in last.itertuples():
+        where = f"layer {row.layer + 1}: " if len(layers) > 1 else ""
+        title += f" · {where}ρ {row.spectral_radius:.3g}, σ_max {row.largest_singular:.3g}"
     # Snapshots are dense early and sparse later: a log-like axis would hide step 0, so keep it linear.
     fig.update_xaxes(title="training step (saved snapshots)")
     fig.update_yaxes(title="size", rangemode="tozero")
@@ -59,7 +61,7 @@ def connectivity_figure(result, uirevision: str = "connectivity") -> go.Figure:
     target = readable(result.target_label)
     what = {"probability": f"p({target})", "logit": f"the logit of {target}"}.get(result.quantity,
                                                                                    f"the value {target}")
-    title = f"Connectivity: what moves {what} at step {result.position + 1}"
+    title = f"Connectivity: what moves {what} · at step {result.position + 1}"
     x = np.arange(1, steps + 1)
     colours = [ACCENT if index == result.position else SMOOTH_COLOUR for index in range(steps)]
     fig = go.Figure()
@@ -69,7 +71,7 @@ def connectivity_figure(result, uirevision: str = "connectivity") -> go.Figure:
     fig.update_xaxes(title="input step (the symbol read there; orange: the chosen step)",
                      tickvals=list(x[::every]), ticktext=[readable(s) for s in result.labels][::every], tickangle=0)
     fig.update_yaxes(title="share of ‖∂output/∂x_t‖", tickformat=".0%", rangemode="tozero")
-    return styled(fig, title, uirevision, showlegend=False)
+    return styled(fig, title, uirevision, showlegend=False, title_chars=48)
 
 
 def connectivity_matrix_figure(matrix, labels: list[str], step: int | None = None,
@@ -96,7 +98,7 @@ def connectivity_matrix_figure(matrix, labels: list[str], step: int | None = Non
         update(tickvals=list(axis[::every]), ticktext=tick_labels[::every], tickangle=0)
     fig.update_xaxes(title="input step")
     fig.update_yaxes(title="prediction at step", autorange="reversed")
-    return styled(fig, title, uirevision, height=max(360, min(620, 120 + 12 * steps)))
+    return styled(fig, title, uirevision, height=max(360, min(620, 120 + 12 * steps)), title_chars=24)
 
 
 def unit_symbols_figure(report, uirevision: str = "unit_symbols", max_symbols: int = 40) -> go.Figure:
@@ -121,7 +123,8 @@ def unit_symbols_figure(report, uirevision: str = "unit_symbols", max_symbols: i
                 hovertemplate="after %{y}: mean %{x:.3f} over %{customdata} inputs<extra></extra>", name="mean")
     fig.update_yaxes(autorange="reversed", type="category", title="input symbol")
     fig.update_xaxes(title=f"mean {state} of the unit", zeroline=True, zerolinewidth=2)
-    return styled(fig, title, uirevision, height=max(300, min(900, 80 + 26 * len(frame))), showlegend=False)
+    return styled(fig, title, uirevision, height=max(300, min(900, 80 + 26 * len(frame))), showlegend=False,
+                  title_chars=30)
 
 
 def contexts_frame(report) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import ACCENT, SMOOTH_COLOUR, as_array, layer_colour, note_figure, positive, styled
+from .style import ACCENT, SMOOTH_COLOUR, as_array, layer_colour, note_figure, positive, power_text, styled
 
 WHICH = {
     "total": "‖∂L/∂h_t‖ (all of the loss)",
@@ -63,6 +63,7 @@ def grad_heatmap_figure(gradient_log: list[dict], which: str = "last", max_rows:
     layers = tables[0].shape[0]
     width = max(t.shape[1] for t in tables)  # the sequence length may change during a run
     rows = [entry["step"] for entry in entries]
+    logs = []
     fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[f"layer {layer + 1}" for layer in range(layers)] if layers > 1 else None)
     for layer in range(layers):
@@ -71,6 +72,8 @@ def grad_heatmap_figure(gradient_log: list[dict], which: str = "last", max_rows:
             z[row, :table.shape[1]] = table[layer]
         with np.errstate(divide="ignore", invalid="ignore"):
             log_z = np.log10(positive(z))
+        log_z[~np.isfinite(log_z)] = np.nan  # an overflowed step is a gap, not the end of the colour scale
+        logs.append(log_z)
         fig.add_heatmap(x=np.arange(1, width + 1), y=[str(step) for step in rows], z=log_z, customdata=z,
                         coloraxis="coloraxis", name=f"layer {layer + 1}",
                         hovertemplate="step %{y}, t = %{x}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>",
@@ -78,8 +81,20 @@ def grad_heatmap_figure(gradient_log: list[dict], which: str = "last", max_rows:
         # Rows are the logged batches, evenly spaced however far apart their steps are.
         fig.update_yaxes(title="training step", type="category", row=layer + 1, col=1)
     fig.update_xaxes(title="time step t", row=layers, col=1)
-    fig.update_layout(coloraxis=dict(colorscale="Viridis", colorbar=dict(title="log₁₀")))
+    fig.update_layout(coloraxis=dict(colorscale="Viridis", colorbar=dict(title="‖∂L/∂h_t‖", **_decade_bar(logs))))
     return styled(fig, title, uirevision, height=max(360, 220 * layers))
+
+
+def _decade_bar(logs: list[np.ndarray]) -> dict:
+    """Colour bar ticks at whole decades of the gradient (every 2nd, 3rd, ... over a wide range), in its units."""
+    finite = np.concatenate([np.ravel(z) for z in logs]) if logs else np.array([])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return {}
+    low, high = int(np.floor(finite.min())), int(np.ceil(finite.max()))
+    stride = max(1, -(-(high - low) // 6))
+    exponents = list(range(low, high + 1, stride))
+    return dict(tickvals=exponents, ticktext=[power_text(e) for e in exponents])
 
 
 def param_grad_figure(rows: list[dict], clip: float | None = None, uirevision: str = "param_grad") -> go.Figure:

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import HIDDEN_SCALE, as_array, layer_colour, note_figure, styled
+from .style import HIDDEN_SCALE, TICK_SIZE, as_array, diverging_colour, layer_colour, note_figure, styled
 
 GATE_MEANING = {
     "input": "input gate i (0 = ignore the new candidate, 1 = write it)",
@@ -21,20 +21,24 @@ GATE_MEANING = {
 GATES_0_TO_1 = {"input", "forget", "output", "reset", "update"}
 
 
+TICK_CHARACTERS = 70  # characters of tick labels that fit along a half-width chart at 1280 px without touching
+
+
+def label_stride(labels) -> int:
+    """Label every n-th step so the labels never run into each other: a symbol per step fits 30 or so,
+    values such as "-0.31" about a dozen."""
+    widest = max((len(str(label)) for label in labels), default=1)
+    fit = max(4, TICK_CHARACTERS // (widest + 1))
+    return max(1, -(-len(labels) // fit))
+
+
 def _time_axis(fig, labels, rows: int) -> None:
     """Label time steps with the symbols read there (numbers on the axis, so repeats stay apart)."""
     steps = list(range(len(labels)))
-    every = max(1, len(labels) // 40)
+    every = label_stride(labels)
     for row in range(1, rows + 1):
         fig.update_xaxes(tickvals=steps[::every], ticktext=list(labels)[::every], tickangle=0, row=row, col=1)
     fig.update_xaxes(title="time step (the symbol read there)", row=rows, col=1)
-
-
-def _bound(values: np.ndarray, bound: float | None) -> float:
-    if bound is not None:
-        return bound
-    finite = np.abs(values[np.isfinite(values)])
-    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
 def hidden_heatmap_figure(hidden, labels: list[str], prefix_len: int | None = None, bound: float | None = 1.0,
@@ -49,21 +53,22 @@ def hidden_heatmap_figure(hidden, labels: list[str], prefix_len: int | None = No
     if values.size == 0:
         return note_figure("Nothing to show yet.", title, uirevision)
     layers, steps, units = values.shape
-    bound = _bound(values, bound)
+    shown, bound, ticks = diverging_colour(values, bound)
     fig = make_subplots(rows=layers, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[f"layer {layer + 1}" for layer in range(layers)] if layers > 1 else None)
     hover_labels = np.tile(np.array(list(labels), dtype=object), (units, 1))
     for layer in range(layers):
-        fig.add_heatmap(z=values[layer].T, x=np.arange(steps), y=np.arange(units), customdata=hover_labels,
-                        coloraxis="coloraxis", name=f"layer {layer + 1}",
-                        hovertemplate="t = %{x}, read %{customdata}<br>unit %{y}: h = %{z:.3f}<extra></extra>",
+        fig.add_heatmap(z=shown[layer].T, x=np.arange(steps), y=np.arange(units), customdata=hover_labels,
+                        text=np.vectorize(lambda v: f"{v:.4g}")(values[layer].T), coloraxis="coloraxis",
+                        name=f"layer {layer + 1}",
+                        hovertemplate="t = %{x}, read %{customdata}<br>unit %{y}: h = %{text}<extra></extra>",
                         row=layer + 1, col=1)
         fig.update_yaxes(title="unit", row=layer + 1, col=1)
         if prefix_len is not None and 0 < prefix_len < steps:
             fig.add_vline(x=prefix_len - 0.5, line=dict(color="#222", width=3, dash="dash"), row=layer + 1, col=1)
     _time_axis(fig, labels, layers)
     fig.update_layout(coloraxis=dict(colorscale=HIDDEN_SCALE, cmin=-bound, cmax=bound,
-                                     colorbar=dict(title="h")))
+                                     colorbar=dict(title="h", **ticks)))
     return styled(fig, title, uirevision, height=max(330, min(260, 40 + 2 * units) * layers + 110))
 
 
@@ -81,19 +86,26 @@ def gates_figure(gates: dict, labels: list[str], cell=None, title: str = "Inside
     names = list(panels)
     fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.05,
                         subplot_titles=[GATE_MEANING.get(name, name) for name in names])
+    panel_ticks = []
     for row, name in enumerate(names, start=1):
-        z = as_array(panels[name]).T
+        raw = as_array(panels[name]).T
         if name in GATES_0_TO_1:
-            scale, low, high = "Greens", 0.0, 1.0
+            z, scale, low, high, ticks = np.where(np.isfinite(raw), raw, np.nan), "Greens", 0.0, 1.0, {}
         else:
-            bound = _bound(z, 1.0 if name == "candidate" else None)
+            z, bound, ticks = diverging_colour(raw, 1.0 if name == "candidate" else None)
             scale, low, high = HIDDEN_SCALE, -bound, bound
+        panel_ticks.append(ticks)
         fig.add_heatmap(z=z, x=np.arange(z.shape[1]), y=np.arange(z.shape[0]), colorscale=scale, zmin=low,
-                        zmax=high, showscale=False, name=name,
-                        hovertemplate=f"{name}<br>t = %{{x}}, unit %{{y}}: %{{z:.3f}}<extra></extra>",
+                        zmax=high, name=name, text=np.vectorize(lambda v: f"{v:.4g}")(raw),
+                        hovertemplate=f"{name}<br>t = %{{x}}, unit %{{y}}: %{{text}}<extra></extra>",
                         row=row, col=1)
         fig.update_yaxes(title="unit", row=row, col=1)
     _time_axis(fig, labels, len(names))
+    # One colour bar per panel, beside it: the gates run 0 to 1, the others around 0.
+    for row, (trace, ticks) in enumerate(zip(fig.data, panel_ticks), start=1):
+        low, high = fig.layout[f"yaxis{row if row > 1 else ''}"].domain
+        trace.update(colorbar=dict(y=(low + high) / 2, len=(high - low) * 1.05, yanchor="middle", thickness=16,
+                                   tickfont=dict(size=TICK_SIZE), **ticks))
     return styled(fig, title, uirevision, height=130 + 190 * len(names))
 
 
@@ -115,7 +127,7 @@ def units_figure(hidden, units: list[int], labels: list[str], uirevision: str = 
                         customdata=list(labels),
                         hovertemplate=f"unit {unit}<br>t = %{{x}}, read %{{customdata}}: %{{y:.3f}}<extra></extra>")
     fig.add_hline(y=0, line=dict(color="#888", width=1))
-    every = max(1, len(labels) // 40)
-    fig.update_xaxes(tickvals=list(steps[::every]), ticktext=list(labels)[::every], title="time step")
+    every = label_stride(labels)
+    fig.update_xaxes(tickvals=list(steps[::every]), ticktext=list(labels)[::every], title="time step", tickangle=0)
     fig.update_yaxes(title="h")
     return styled(fig, title, uirevision)

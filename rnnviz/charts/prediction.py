@@ -10,8 +10,9 @@ from .style import ACCENT, SMOOTH_COLOUR, as_array, note_figure, readable, style
 RANK_COLOURS = ("#1f6fb4", "#5d9bd1", "#93bfe3", "#c3dbef", "#e3eef8")
 
 
-def candidates_figure(prediction, k: int = 5, max_steps: int = 24, uirevision: str = "candidates") -> go.Figure:
-    """For each generated step, the k most likely next symbols stacked by probability.
+def candidates_figure(prediction, k: int = 5, max_steps: int = 12, uirevision: str = "candidates") -> go.Figure:
+    """For each generated step, the k most likely next symbols stacked by probability (the first
+    `max_steps` steps: more bars than that squeeze below what a projector can show).
 
     What to see: a tall dark bar is a confident model; probability spread over many candidates is a
     model still guessing. The symbol it took is outlined (at temperature 0 always the most likely).
@@ -37,7 +38,7 @@ def candidates_figure(prediction, k: int = 5, max_steps: int = 24, uirevision: s
                     customdata=[readable(s) for s in symbols],
                     hovertemplate="%{customdata}: %{y:.1%}<extra>choice " + str(rank + 1) + "</extra>")
     if len(prediction.generated) > len(top):
-        title += f" (first {len(top)} of {len(prediction.generated)})"
+        title += f" · first {len(top)} of {len(prediction.generated)}"
     fig.update_xaxes(title="generated step: the symbol taken", type="category")
     fig.update_yaxes(title="probability", range=[0, 1], tickformat=".0%")
     # Labels that do not fit their segment are hidden rather than shrunk out of reach.

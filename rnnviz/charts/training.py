@@ -22,8 +22,9 @@ def loss_figure(history: pd.DataFrame, perplexity: bool = False, uirevision: str
 
     What to see: the smoothed line falling means the model is learning; where the data has a held-out
     part, its loss (dots) should fall too; if it turns up while the training loss keeps falling, the
-    model is memorising. For character data the right axis reads the same curve as perplexity,
-    e^loss: how many symbols the model is still choosing between.
+    model is memorising, and the title says so. A dotted line marks each change of learning rate. For
+    character data the right axis reads the same curve as perplexity, e^loss: how many symbols the
+    model is still choosing between. A loss that blew up is drawn on a log axis, so the start still shows.
     """
     title = "Loss"
     if history is None or history.empty:
@@ -42,7 +43,14 @@ def loss_figure(history: pd.DataFrame, perplexity: bool = False, uirevision: str
                         mode="lines+markers", line=dict(color=ACCENT, width=2), marker=dict(size=8))
     latest = float(trend.iloc[-1])
     title = f"Loss · smoothed {latest:.3g} at step {int(history['step'].iloc[-1])}"
-    if perplexity and np.isfinite(latest):
+    if overfitting(history):
+        title += " · held-out loss rising while training loss falls: memorising (overfitting)"
+    _mark_lr_changes(fig, history)
+    finite = history["loss"][np.isfinite(history["loss"])]
+    blown_up = not finite.empty and finite.min() > 0 and finite.max() / finite.min() >= BLOWN_UP
+    if blown_up:
+        fig.update_yaxes(type="log")
+    elif perplexity and np.isfinite(latest):
         # A log axis of e^loss over a linear axis of loss draws the same curve, so one line reads as both.
         low, high = _range(pd.concat([shown["loss"], shown["trend"], held_out["val_loss"]]))
         fig.add_scatter(x=shown["step"], y=np.exp(shown["trend"]), name="perplexity", yaxis="y2",
@@ -58,8 +66,39 @@ def loss_figure(history: pd.DataFrame, perplexity: bool = False, uirevision: str
         )
         title += f" · perplexity {np.exp(latest):.3g}"
     fig.update_xaxes(title="training step")
-    fig.update_layout(yaxis_title="loss")
-    return styled(fig, title, uirevision, margin=dict(l=70, r=90 if perplexity else 30, t=60, b=55))
+    fig.update_layout(yaxis_title="loss (log)" if blown_up else "loss")
+    right = 90 if perplexity and not blown_up else 30
+    return styled(fig, title, uirevision, margin=dict(l=70, r=right, t=60, b=55))
+
+
+BLOWN_UP = 100.0  # a loss spanning this factor is drawn on a log axis
+OVERFIT_RISE = 1.1  # held-out loss this far above its best, while the training loss still falls
+
+
+def overfitting(history: pd.DataFrame) -> bool:
+    """Whether the held-out loss has risen OVERFIT_RISE above its best while the smoothed training loss
+    kept falling since then: the model is memorising its training data rather than learning the pattern."""
+    held_out = history.dropna(subset=["val_loss"]) if "val_loss" in history else history.iloc[:0]
+    if len(held_out) < 3:
+        return False
+    best = held_out["val_loss"].idxmin()
+    if held_out["val_loss"].iloc[-1] < OVERFIT_RISE * held_out["val_loss"].loc[best] or best == held_out.index[-1]:
+        return False
+    trend = smoothed(history["loss"])
+    return bool(trend.iloc[-1] < trend.loc[best])
+
+
+def _mark_lr_changes(fig: go.Figure, history: pd.DataFrame) -> None:
+    """A dotted vertical line, labelled, at each step whose learning rate differs from the step before."""
+    if "lr" not in history:
+        return
+    rates = history["lr"].to_numpy()
+    changes = np.flatnonzero(rates[1:] != rates[:-1]) + 1
+    for index in changes[-6:]:  # a few are a lesson; dozens would be a fence
+        fig.add_vline(x=float(history["step"].iloc[index]) - 0.5, line=dict(color="#666", dash="dot", width=2))
+        fig.add_annotation(x=float(history["step"].iloc[index]), xref="x", y=1.0, yref="paper", showarrow=False,
+                           text=f"lr {rates[index - 1]:g} → {rates[index]:g}", xanchor="left", yanchor="top",
+                           bgcolor="rgba(255, 255, 255, 0.8)", font=dict(color="#444", size=14))
 
 
 def _range(values: pd.Series) -> tuple[float, float]:

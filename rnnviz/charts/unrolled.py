@@ -202,8 +202,8 @@ def unrolled_figure(hidden, inputs: list[str], outputs: list[str], cell: str = "
                                    args=[[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
                                                   "transition": {"duration": 0}}]),
                           ])],
-        sliders=[dict(active=0, x=0.22, len=0.78, y=-0.02, yanchor="top", pad=dict(t=10),
-                      currentvalue=dict(prefix="time step t = ", font=dict(size=FONT_SIZE)),
+        sliders=[dict(active=0, x=0.0, len=1.0, y=-0.1, yanchor="top", pad=dict(t=10),
+                      currentvalue=dict(prefix="time step t = ", font=dict(size=FONT_SIZE), xanchor="right"),
                       steps=[dict(label=str(t + 1), method="animate",
                                   args=[[str(t)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
                                                    "transition": {"duration": 0}}]) for t in range(steps)])],
@@ -211,5 +211,7 @@ def unrolled_figure(hidden, inputs: list[str], outputs: list[str], cell: str = "
     title = f"{name} unrolled over {steps} steps"
     if values.shape[2] > units:
         title += f" · strips show the first {units} of {hidden_size} units"
-    return styled(fig, title, uirevision, height=340 + 210 * layers,
-                  margin=dict(l=20, r=20, t=60, b=110))
+    # The ▶ Play / Pause buttons sit on a row of their own above the slider, whose "time step t =" reads on
+    # the right: side by side they covered each other in a half-width chart.
+    return styled(fig, title, uirevision, height=390 + 210 * layers,
+                  margin=dict(l=20, r=20, t=60, b=160))
