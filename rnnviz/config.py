@@ -209,7 +209,6 @@ SERIES_PATTERN = re.compile(r"[0-9eE+\-.,;\s]*")
 # What the work budget (rnnviz.budget) takes back, in this order, when a combination costs too much.
 WORK_FIELDS = ("batch_size", "seq_len", "lag", "predict_len", "prefix")
 SHAPE_FIELDS = ("cell", "nonlinearity", "hidden_size", "num_layers", "embedding_dim")
-LABELS = {"seq_len": "sequence length", "num_layers": "layers", "predict_len": "prediction length"}
 
 
 def _within_budget(config: Config, base: Config, notices: list[str]) -> tuple[Config, list[str]]:
@@ -221,7 +220,7 @@ def _within_budget(config: Config, base: Config, notices: list[str]) -> tuple[Co
         return config, notices
     for fallback in _fallbacks(config, base, defaults):
         if over_budget(fallback, defaults) is None:
-            kept = [f"{LABELS.get(name, name.replace('_', ' '))} {_to_text(getattr(fallback, name))[:20]}"
+            kept = [f"{label(name).lower()} {_to_text(getattr(fallback, name))[:20]}"
                     for name in WORK_FIELDS + SHAPE_FIELDS
                     if name not in ("nonlinearity", "prefix") and getattr(fallback, name) != getattr(config, name)]
             return fallback, notices + [f"{refusal} Using {', '.join(kept) or 'the earlier prefix'} instead."]

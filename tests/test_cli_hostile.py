@@ -107,7 +107,7 @@ def test_the_text_dataset_without_a_text_file_says_what_is_missing(capsys):
 
 @pytest.mark.parametrize(("argv", "words"), [
     (["--batch-size", "0"], "batch_size 0 is outside 1–256: it must be a whole number from 1 to 256."),
-    (["--lr", "5"], "lr 5 is outside 1e-05–1: it must be a number from 1e-05 to 1."),
+    (["--lr", "500"], "lr 500 is outside 1e-05–100: it must be a number from 1e-05 to 100."),
     (["--prefix", "2" * 300], "The prefix has 300 characters; at most 200 are allowed."),
     (["--cell", "lstm", "--nonlinearity", "relu"], "Only the plain RNN cell takes relu"),
     (["--dataset", "sine", "--prefix", "1e308"], "'1e308' is too far outside the data's range"),
