@@ -109,7 +109,7 @@ def test_export_the_model_and_its_files_then_load_it_back(open_page, tmp_path):
     click_key(page, "step")
     wait_for_text(page, ".st-key-train_status", r"step 60\b", timeout=60)
     trained = continuation(page)
-    go_to_data = page.locator('[data-testid="stSidebarNav"] a', has_text="Your data").first
+    go_to_data = page.locator('.st-key-page_links a', has_text="Your data").first
     go_to_data.click()
     page.get_by_role("tab", name="Export and import").click()
     files = {}
@@ -141,7 +141,7 @@ def test_a_refused_upload_explains_and_keeps_the_model(open_page, tmp_path):
     page.locator(".st-key-step_count input").fill("5")
     click_key(page, "step")
     wait_for_text(page, ".st-key-train_status", r"step 5\b", timeout=60)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Your data").first.click()
+    page.locator('.st-key-page_links a', has_text="Your data").first.click()
     page.get_by_role("tab", name="Your numbers (CSV)").click()
     bad = tmp_path / "gaps.csv"
     bad.write_text("day,v\nmon,1.5\ntue,\n" + "".join(f"d{i},1\n" for i in range(3, 40)))  # v: the only numbers
