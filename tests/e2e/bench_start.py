@@ -1,12 +1,11 @@
 """Start-up benchmark (not a test): run `.venv/bin/python -m tests.e2e.bench_start [rounds]`.
 
-`--before DIR` also times another rnnviz checkout (say `git archive` of an older commit) in the same turns.
-
 From launching `streamlit run` on a fresh server (Chromium already open, a new browser context each time) to
 the first button on screen and to the first chart on screen, for rnnviz, for a bare Streamlit page
 (bare_app.py) and for a page that imports torch and draws one Plotly chart (torch_app.py), measured in
 turns in one run. Also rnnviz's first usable Train button. Targets: rnnviz's first button <= 1.3x the bare
-page's; its first chart <= 1.1x the torch page's.
+page's; its first chart <= 1.1x the torch page's. `--before DIR` also times another rnnviz checkout
+(say `git archive` of an older commit, with a .venv link) in the same turns.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import subprocess
 import sys
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from .browser import ROOT, free_port, launch_chromium, wait_healthy
@@ -57,8 +57,11 @@ def one_start(browser, where, script: str) -> dict:
         page.goto(url)
         wanted = "['button', 'chart', 'train']" if script == "app.py" else \
             ("['button', 'chart']" if "torch" in script else "['button']")
-        page.wait_for_function(f"() => {wanted}.every(n => n in (window.__first || {{}}))", timeout=180_000,
-                               polling=100)
+        try:
+            page.wait_for_function(f"() => {wanted}.every(n => n in (window.__first || {{}}))", timeout=120_000,
+                                   polling=100)
+        except PlaywrightTimeout:
+            print(f"{where}/{script}: not all of {wanted} showed in 120 s", file=sys.stderr)
         first = page.evaluate("() => window.__first")
         return {name: round(opened + ms / 1000, 2) for name, ms in first.items()}
     finally:
@@ -81,7 +84,7 @@ def main(rounds: int = 3, before: str | None = None) -> dict:
                 runs[name].append(one_start(browser, where, script))
         browser.close()
     median = {name: {what: round(statistics.median(r[what] for r in results if what in r), 2)
-                     for what in results[0]} for name, results in runs.items()}
+                     for what in sorted({what for r in results for what in r})} for name, results in runs.items()}
     figures = {
         "median_s": median,
         "first_button_vs_bare": round(median["rnnviz"]["button"] / median["bare"]["button"], 2),
