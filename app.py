@@ -9,12 +9,10 @@ Until the model's code (PyTorch) is loaded, and the tab has said whether it come
 
 import streamlit as st
 
-from ui import loading, reconnect
-from ui.chart_library import load_chart_library
+from ui import loading
 
 st.set_page_config(layout="wide", page_title="rnnviz", page_icon="🔁")
-load_chart_library()  # first: the browser loads Plotly while the server loads torch
-loading.start()  # once per process, in the background
+loading.start()  # once per process: torch and the model's code load in the background from here
 
 PAGES = [
     st.Page("pages/train.py", title="Train", default=True),
@@ -29,10 +27,19 @@ PAGES = [
     st.Page("pages/inside_model.py", title="Inside the model"),
 ]
 page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (ui.page_links)
-secret = reconnect.tab_secret()
+fresh_server = not loading.ready()
+if fresh_server:  # the controls first, before even Plotly is imported
+    loading.first_sidebar(PAGES)
 
-if not (loading.ready() and reconnect.known(secret)):
-    loading.first_frame(page, PAGES)
+from ui import reconnect  # noqa: E402
+from ui.chart_library import load_chart_library  # noqa: E402 - imports Plotly (about 0.5 s)
+
+load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
+secret = reconnect.tab_secret()
+if fresh_server or not reconnect.known(secret):
+    if not fresh_server:
+        loading.first_sidebar(PAGES)
+    loading.first_page(page)
     loading.wait()
     if reconnect.known(secret):
         st.rerun()

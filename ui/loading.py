@@ -74,9 +74,8 @@ def page_text(path: str) -> str:
         return ""
 
 
-def first_frame(page, pages) -> None:
-    """The sidebar's training controls (not yet usable), the page links, and the page's title and text,
-    with a note that the model is loading: the same places the full app draws them in."""
+def first_sidebar(pages) -> None:
+    """The sidebar's training controls (usable once the model is loaded) and the page links."""
     with st.sidebar:
         st.markdown("#### Training")
         left, right = st.columns(2)
@@ -87,6 +86,10 @@ def first_frame(page, pages) -> None:
         right.button("Step", disabled=True, width="stretch")
         page_links(pages)
         st.caption("Lessons and settings appear with the model.")
+
+
+def first_page(page) -> None:
+    """The page's title and text, with a note that the model is loading, where the full page draws them."""
     st.container()  # where the full app shows its notices
     st.title(page.title)
     text = page_text(str(getattr(page, "_page", "")))
