@@ -16,18 +16,21 @@ from .loading import served
 
 KEY = "tab_identity"
 OFFER, SECRET, REPLACE = "tab_offer", "tab_secret", "tab_replace"
+REPORTED, ASKED = "tab_reported", "tab_asked"
 HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{KEY}){{display:none}}</style>"
 STORAGE_KEY = "rnnviz-tab"
 # The tab's secret: the one stored, else the one offered (then stored); with `replace`, the offered one.
+# It is sent (a trigger: a rerun each time) on every drawing until the server says it has it (`seen`):
+# a report lost between two runs is sent again, since `asked` changes the data, and so draws it again.
 JS = f"""
-export default function ({{ data, setStateValue }}) {{
+export default function ({{ data, setTriggerValue }}) {{
   let held = null;
   try {{ held = window.sessionStorage.getItem("{STORAGE_KEY}"); }} catch (e) {{}}
   if (data && data.offer && (!held || data.replace)) {{
     try {{ window.sessionStorage.setItem("{STORAGE_KEY}", data.offer); }} catch (e) {{}}
     held = data.offer;
   }}
-  if (held) {{ setStateValue("secret", held); }}
+  if (held && data && !data.seen) {{ setTriggerValue("secret", held); }}
 }}
 """
 _tab = st.components.v2.component("rnnviz_tab", js=JS)
@@ -36,13 +39,19 @@ _tab = st.components.v2.component("rnnviz_tab", js=JS)
 def tab_secret() -> str | None:
     """Mount the component (hidden); the secret this tab holds, None until the browser has said."""
     offer = st.session_state.setdefault(OFFER, new_secret())
-    replace = bool(st.session_state.get(REPLACE))
+    seen = st.session_state.get(REPORTED) is not None
+    if not seen:
+        st.session_state[ASKED] = st.session_state.get(ASKED, 0) + 1
     with st.container(key=KEY):
         st.html(HIDE)
         result = _tab(key=f"{KEY}_component", data={"offer": st.session_state.get(SECRET) or offer,
-                                                    "replace": replace},
-                      default={"secret": None}, on_secret_change=lambda: None, height=0)
-    return getattr(result, "secret", None)
+                                                    "replace": bool(st.session_state.get(REPLACE)),
+                                                    "seen": seen, "asked": st.session_state.get(ASKED, 0)},
+                      on_secret_change=lambda: None, height=0)
+    reported = getattr(result, "secret", None)
+    if reported and not seen:
+        st.session_state[REPORTED] = reported
+    return st.session_state.get(REPORTED)
 
 
 def known(reported: str | None) -> bool:
@@ -53,14 +62,16 @@ def known(reported: str | None) -> bool:
 def settle(reported: str | None) -> None:
     """On the session's first full run: take over the model of the tab's earlier session, if it is gone,
     or own a new secret. Needs the model's code loaded."""
-    from . import keeper, state  # torch: loaded by now (ui.loading)
+    from . import keeper, side_by_side, state  # torch: loaded by now (ui.loading)
 
     if not served():
         return
     if SECRET not in st.session_state:
         _take_secret(reported, keeper, state)
-    # what a reload brings back besides the model
-    carried = (state.LESSON, state.RUNNING, state.CLASSROOM)
+    # What a reload brings back besides the model: the lesson, training or not, the focused view, and the
+    # side-by-side models (made by this session, so held with it: ui.keeper.move hands them over too).
+    carried = (state.LESSON, state.RUNNING, state.CLASSROOM, side_by_side.COMPARE, side_by_side.COMPARE_RUNNING,
+               side_by_side.COMPARE_KIND)
     TABS.remember(st.session_state[SECRET], {k: st.session_state[k] for k in carried if k in st.session_state})
 
 
@@ -87,8 +98,13 @@ def _take_secret(reported: str | None, keeper, state) -> None:
 def _restore(experiment, carried: dict, state) -> None:
     st.session_state[state.EXPERIMENT] = experiment
     st.session_state[state.LINK_READ] = True  # the address bar holds this model's settings: do not rebuild
+    from .side_by_side import COMPARE_KIND
+
     for name, value in carried.items():
-        st.session_state[name] = value
+        if name == COMPARE_KIND:
+            state.write(name, value)  # a widget's value set from code (see state.default)
+        else:
+            st.session_state[name] = value
     state.seed_widgets(experiment.config, force=True)
     steps = f"after {experiment.step} training steps" if experiment.step else "untrained"
     state.say(f"Welcome back: this tab's model is here as you left it, {steps}.")
