@@ -39,18 +39,21 @@ _tab = st.components.v2.component("rnnviz_tab", js=JS)
 def tab_secret() -> str | None:
     """Mount the component (hidden); the secret this tab holds, None until the browser has said."""
     offer = st.session_state.setdefault(OFFER, new_secret())
+    component = f"{KEY}_component"
+    # A report arrives as a trigger of this run, readable before the mount: then this run's data says `seen`,
+    # and the component does not send it again.
+    arrived = (st.session_state.get(component) or {}).get("secret")
+    if arrived and st.session_state.get(REPORTED) is None:
+        st.session_state[REPORTED] = arrived
     seen = st.session_state.get(REPORTED) is not None
     if not seen:
         st.session_state[ASKED] = st.session_state.get(ASKED, 0) + 1
     with st.container(key=KEY):
         st.html(HIDE)
-        result = _tab(key=f"{KEY}_component", data={"offer": st.session_state.get(SECRET) or offer,
-                                                    "replace": bool(st.session_state.get(REPLACE)),
-                                                    "seen": seen, "asked": st.session_state.get(ASKED, 0)},
-                      on_secret_change=lambda: None, height=0)
-    reported = getattr(result, "secret", None)
-    if reported and not seen:
-        st.session_state[REPORTED] = reported
+        _tab(key=component, data={"offer": st.session_state.get(SECRET) or offer,
+                                  "replace": bool(st.session_state.get(REPLACE)), "seen": seen,
+                                  "asked": st.session_state.get(ASKED, 0)},
+             on_secret_change=lambda: None, height=0)
     return st.session_state.get(REPORTED)
 
 

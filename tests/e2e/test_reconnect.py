@@ -60,7 +60,7 @@ def test_a_reload_brings_back_the_trained_model(trained):
     assert wait_for_step(page, lambda s: s >= 0) == step
     assert continuation(page) == text
     assert "Welcome back" in page.locator('[data-testid="stMainBlockContainer"]').inner_text()
-    assert page.locator('.st-key-preset_L0 [data-testid="stBaseButton-primary"]').count() == 1  # the lesson too
+    assert page.locator('.st-key-preset_L0 [data-testid="stBaseButton-primary"]').count() >= 1  # the lesson too
     screenshot(page, "reload_same_model")
     page.reload()  # and again: the tab still owns it
     page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
