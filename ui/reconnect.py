@@ -99,10 +99,10 @@ def _take_secret(reported: str | None, keeper, state) -> None:
 
 
 def _restore(experiment, carried: dict, state) -> None:
-    st.session_state[state.EXPERIMENT] = experiment
-    st.session_state[state.LINK_READ] = True  # the address bar holds this model's settings: do not rebuild
     from .side_by_side import COMPARE_KIND
 
+    st.session_state[state.EXPERIMENT] = experiment
+    st.session_state[state.LINK_READ] = True  # the address bar holds this model's settings: do not rebuild
     for name, value in carried.items():
         if name == COMPARE_KIND:
             state.write(name, value)  # a widget's value set from code (see state.default)
