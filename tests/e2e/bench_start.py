@@ -32,7 +32,9 @@ WATCH = """(() => {
     seen('button', document.querySelector('[data-testid="stButton"] button'));
     seen('train', document.querySelector('.st-key-train_toggle button:not([disabled])'));
     const charts = [...document.querySelectorAll('[data-testid="stAppViewContainer"] .js-plotly-plot')];
-    seen('chart', charts.some(c => c.offsetParent !== null && c.querySelector('.main-svg')));
+    // not rnnviz's hidden, empty chart (ui.chart_library), which may show for a moment before its style applies
+    seen('chart', charts.some(c => c.offsetParent !== null && c.querySelector('.main-svg')
+                                   && !c.closest('.st-key-chart_library')));
     requestAnimationFrame(look);
   };
   requestAnimationFrame(look);
