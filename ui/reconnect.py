@@ -20,8 +20,8 @@ REPORTED, ASKED = "tab_reported", "tab_asked"
 HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{KEY}){{display:none}}</style>"
 STORAGE_KEY = "rnnviz-tab"
 # The tab's secret: the one stored, else the one offered (then stored); with `replace`, the offered one.
-# It is sent (a trigger: a rerun each time) on every drawing until the server says it has it (`seen`):
-# a report lost between two runs is sent again, since `asked` changes the data, and so draws it again.
+# It is sent (a trigger: a rerun each time), and again every 2 s, until the server says it has it (`seen`):
+# a report lost while a run ends would otherwise leave the tab on the first frame.
 JS = f"""
 export default function ({{ data, setTriggerValue }}) {{
   let held = null;
@@ -30,7 +30,11 @@ export default function ({{ data, setTriggerValue }}) {{
     try {{ window.sessionStorage.setItem("{STORAGE_KEY}", data.offer); }} catch (e) {{}}
     held = data.offer;
   }}
-  if (held && data && !data.seen) {{ setTriggerValue("secret", held); }}
+  clearInterval(window.__rnnvizTabRetry);
+  if (held && data && !data.seen) {{
+    setTriggerValue("secret", held);
+    window.__rnnvizTabRetry = setInterval(() => setTriggerValue("secret", held), 2000);
+  }}
 }}
 """
 _tab = st.components.v2.component("rnnviz_tab", js=JS)
