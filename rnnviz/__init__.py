@@ -3,13 +3,45 @@
 The library has no Streamlit in it (the app's Streamlit side is the `ui` package
 beside it), so everything the app shows can be computed, tested and scripted
 without a browser.
+
+The names below are loaded on first use (PEP 562): importing the package, or a
+light part of it, does not import PyTorch (about 2-3 s), so the app can draw its
+first frame while torch loads.
 """
 
-from .datasets import load_dataset
-from .errors import InputError
-from .model import SeqModel
-from .predict import Prediction, predict
-from .trace import Trace, trace
-from .train import Trainer
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+
+# public name → the submodule that defines it
+_HOMES = {"load_dataset": "datasets", "InputError": "errors", "SeqModel": "model", "Prediction": "predict",
+          "predict": "predict", "Trace": "trace", "trace": "trace", "Trainer": "train"}
 
 __all__ = ["load_dataset", "SeqModel", "Trainer", "trace", "Trace", "predict", "Prediction", "InputError"]
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(ModuleType):
+    """`rnnviz.trace` and `rnnviz.predict` are the functions, as they were when this file imported them at once:
+    the import system, on loading the submodule of the same name, would otherwise bind the module there."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, ModuleType) and _HOMES.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

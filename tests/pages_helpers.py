@@ -113,7 +113,5 @@ def train_button(at):
 
 
 def address_bar(at) -> dict:
-    """The settings the address bar carries: its parameters without this tab's marker (ui.reconnect)."""
-    from ui.reconnect import MARKER
-
-    return {key: value for key, value in at.query_params.items() if key != MARKER}
+    """The settings the address bar carries (nothing else: the tab's secret never goes in it)."""
+    return dict(at.query_params.items())

@@ -5,10 +5,14 @@ a module, each importing only those above it in this list.
 
 - chart_library: a hidden chart sent before torch is imported, so the browser loads Plotly meanwhile
   (imports neither torch nor the rest of this package).
+- page_links, loading: the first frame (controls, page links, the page's title and text) drawn while a
+  background thread imports torch; reconnect: the tab's secret (sessionStorage) that brings a reloaded
+  tab's model back. None of the three imports torch at the top (reconnect reaches keeper and state, below,
+  only once the model's code is loaded).
 - training: bounded ticks, `train_tick` the one place the app trains, under the model's lock (`model_lock`)
   and, on a shared server, with one of the process's few training turns (`TURNS`).
 - keeper: each session's Experiment held in `SESSIONS`; a background keeper marks connected sessions as seen
-  and lets the others' models go after the time-to-live.
+  and lets the others' models go after the time-to-live; `move` hands a model to the tab's next session.
 - messages: a message to the learner drawn as the text it is (escaped: never read as markdown or HTML).
 - state: the session's own Experiment (built once, never on a rerun), the running flag, messages, widget values.
 - sharing: the URL carries the settings (rnnviz.hosting): a link opened is applied on the session's first

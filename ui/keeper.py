@@ -18,6 +18,7 @@ from streamlit import runtime
 from rnnviz.experiment import Experiment
 from rnnviz.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
 from rnnviz.limits import SESSIONS
+from rnnviz.tabs import TABS
 
 from .training import model_lock
 
@@ -39,19 +40,34 @@ def model_of(key) -> Experiment | None:
     return SESSIONS.get(key)
 
 
+def move(old_key, new_key) -> Experiment | None:
+    """Hand session `old_key`'s model, and every model it made, to session `new_key` (a reload of its tab):
+    None when the keeper already let it go."""
+    experiment = SESSIONS.get(old_key)
+    if experiment is None or was_let_go(experiment):
+        return None
+    SESSIONS.put(new_key, experiment)
+    SESSIONS.release(old_key)
+    made = [reference() for reference in _held.pop(old_key, [])]
+    hold(new_key, [experiment] + [other for other in made if other is not None and other is not experiment])
+    return experiment
+
+
 def hold(key, experiments) -> None:
     """Remember (weakly) that session `key` made `experiments`, so the keeper lets them go with the session."""
     alive = [ref for ref in _held.get(key, []) if ref() is not None]
     _held[key] = alive + [weakref.ref(made) for made in experiments]
 
 
-def _is_connected(key) -> bool:
+def is_connected(key) -> bool:
+    """Whether session `key`'s browser tab is connected now."""
     return runtime.exists() and runtime.get_instance().is_active_session(key[0])
 
 
-def keep_round(is_connected: Callable = _is_connected) -> list:
+def keep_round(is_connected: Callable = is_connected) -> list:
     """One round of the keeper: connected sessions are seen; those unseen for the TTL are swept and let go."""
     gone = keep_sessions(SESSIONS, is_connected)
+    TABS.forget(gone)  # a reload after this gets a new model
     for key in gone:
         for reference in _held.pop(key, []):
             held = reference()

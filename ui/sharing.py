@@ -14,7 +14,6 @@ from rnnviz.experiment import Experiment
 from rnnviz.hosting import left_out, link_settings, same_model, share_query, share_url
 from rnnviz.lessons import LESSONS
 
-from . import reconnect
 from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
 from .training import timed_run
 
@@ -24,7 +23,6 @@ def open_link() -> None:
     if LINK_READ in st.session_state:
         return
     st.session_state[LINK_READ] = True
-    reconnect.arrived()  # a tab back from a server that stopped: say so, then rebuild from its settings
     config, focused, notices = link_settings(st.query_params.to_dict())
     st.session_state[CLASSROOM] = focused
     if config is not None:
@@ -61,7 +59,7 @@ def _readable_prefix(opened: Experiment) -> list[str]:
 def sync_link() -> None:
     """Keep the address bar, and the share box, on the settings of the model now in use."""
     config = experiment().config
-    wanted = reconnect.with_marker(share_query(config, classroom()))
+    wanted = share_query(config, classroom())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
     slot = st.session_state.get(SHARE_SLOT)

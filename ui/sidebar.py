@@ -1,4 +1,4 @@
-"""The sidebar every page shares: lessons, Train/Pause, Step, Reset, the settings and the share link.
+"""The sidebar every page shares: Train/Pause, Step, Reset, the page links, lessons, share link and settings.
 
 Every widget value passes through `Config.checked`, so a bad value becomes a notice, not a traceback.
 Settings that define the model wait for a reset (or apply at once while nothing is trained yet);
@@ -21,6 +21,7 @@ from rnnviz.limits import configure_torch_threads
 
 from .keeper import start_keeper
 from .messages import show
+from .page_links import page_links
 from .sharing import open_link, sync_link
 from .state import (
     CELL_CHOICES,
@@ -46,9 +47,10 @@ from .training import STEP_SECONDS, leave_line, train_now
 NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
 
 
-def controls() -> None:
-    """The shared sidebar (lessons, Train/Pause, Step, Reset, settings, share link) and the notices above every
-    page. The focused view (?classroom=1) keeps only Train/Pause, Step and Reset."""
+def controls(pages=()) -> None:
+    """The shared sidebar and the notices above every page. Training controls come first, so Train shows
+    without scrolling on a 1280x720 projector; then the page links, lessons, share link and settings.
+    The focused view (?classroom=1) keeps only Train/Pause, Step, Reset and the page links."""
     configure_torch_threads()
     start_keeper()
     open_link()
@@ -56,12 +58,6 @@ def controls() -> None:
     seed_widgets(exp.config)
     focused = classroom()
     with st.sidebar:
-        if not focused:
-            st.markdown("#### Lessons")
-            for key, lesson in LESSONS.items():
-                st.button(lesson.title, key=f"preset_{key}", on_click=_apply_preset, args=(key,),
-                          help=lesson.look_for, width="stretch",
-                          type="primary" if st.session_state.get(LESSON) == key else "secondary")
         st.markdown("#### Training")
         left, right = st.columns(2)
         action_button(left, "train_toggle", "Pause" if is_running() else "Train", _toggle, (not is_running(),),
@@ -74,7 +70,13 @@ def controls() -> None:
         if focused:
             st.caption("A focused view: the link you opened set the model up. Train, pause, step, or Reset to "
                        "start again from scratch.")
-        else:
+        page_links(pages)
+        if not focused:
+            st.markdown("#### Lessons")
+            for key, lesson in LESSONS.items():
+                st.button(lesson.title, key=f"preset_{key}", on_click=_apply_preset, args=(key,),
+                          help=lesson.look_for, width="stretch",
+                          type="primary" if st.session_state.get(LESSON) == key else "secondary")
             with st.expander("Copy share link", expanded=False, icon=":material/link:"):
                 st.session_state[SHARE_SLOT] = st.empty()
             _settings(exp)

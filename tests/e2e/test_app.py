@@ -38,7 +38,7 @@ def click_key(page, key: str) -> None:
 
 
 def go_to(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
+    page.locator('.st-key-page_links a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
     page.wait_for_timeout(300)
     page.wait_for_selector(CHART, timeout=60_000)
 

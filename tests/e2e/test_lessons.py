@@ -24,7 +24,7 @@ DRAWN = CHART + " .main-svg"
 
 
 def go_to(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
+    page.locator('.st-key-page_links a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
     page.wait_for_timeout(300)
 
 

@@ -42,11 +42,6 @@ def wait_for_value(page, key: str, value: str, timeout: float = 30.0) -> None:
     raise AssertionError(f"{key} never showed {value!r}; it shows {box.input_value() if box.count() else None!r}")
 
 
-def settings_url(page) -> str:
-    """The address bar without the tab's own marker (ui/reconnect.py): what a share link carries."""
-    return re.sub(r"[?&]tab=[0-9a-f]+$", "", page.url)
-
-
 def status_step(page) -> int:
     return int(re.search(r"step\s+(\d+)", page.locator(".st-key-train_status").inner_text()).group(1))
 
@@ -59,7 +54,7 @@ def test_a_share_link_sets_the_controls_and_its_model_learns_the_lesson(open_pag
     wait_for_text(page, ".st-key-continuation", r"^\s*good", timeout=30)  # the container may arrive before its text
     assert status_step(page) == 0
     # The lesson's own settings: the address bar keeps the short form (only what differs from the defaults).
-    assert settings_url(page).endswith("/?dataset=sentences") and re.search(r"&tab=[0-9a-f]+$", page.url)
+    assert page.url.endswith("/?dataset=sentences")  # and nothing else: the tab's secret never goes in it
     click_key(page, "train_toggle")
     wait_for_text(page, ".st-key-continuation", L2_ANSWER, timeout=60)
     screenshot(page, "sharing_link_learned")
@@ -75,12 +70,12 @@ def test_the_address_bar_follows_the_settings_and_the_share_box_shows_it(open_pa
     page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary', has_text="Copy share link").click()
     links = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
     links.first.wait_for(timeout=30_000)
-    assert links.nth(0).inner_text().strip() == settings_url(page)
-    assert links.nth(1).inner_text().strip() == settings_url(page) + "&classroom=1"
+    assert links.nth(0).inner_text().strip() == page.url
+    assert links.nth(1).inner_text().strip() == page.url + "&classroom=1"
     page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]', has_text="Copy share link").screenshot(
         path=str(screenshot(page, "sharing_share_box").with_name("sharing_share_box_only.png")))
     # The link opens the same settings in a new session.
-    other = open_page(settings_url(page).split("/?", 1)[1])
+    other = open_page(page.url.split("/?", 1)[1])
     wait_for_value(other, "lr", "0.05")
 
 
@@ -114,7 +109,7 @@ def test_export_the_model_and_its_files_then_load_it_back(open_page, tmp_path):
     click_key(page, "step")
     wait_for_text(page, ".st-key-train_status", r"step 60\b", timeout=60)
     trained = continuation(page)
-    go_to_data = page.locator('[data-testid="stSidebarNav"] a', has_text="Your data").first
+    go_to_data = page.locator('.st-key-page_links a', has_text="Your data").first
     go_to_data.click()
     page.get_by_role("tab", name="Export and import").click()
     files = {}
@@ -146,7 +141,7 @@ def test_a_refused_upload_explains_and_keeps_the_model(open_page, tmp_path):
     page.locator(".st-key-step_count input").fill("5")
     click_key(page, "step")
     wait_for_text(page, ".st-key-train_status", r"step 5\b", timeout=60)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Your data").first.click()
+    page.locator('.st-key-page_links a', has_text="Your data").first.click()
     page.get_by_role("tab", name="Your numbers (CSV)").click()
     bad = tmp_path / "gaps.csv"
     bad.write_text("day,v\nmon,1.5\ntue,\n" + "".join(f"d{i},1\n" for i in range(3, 40)))  # v: the only numbers

@@ -1,0 +1,99 @@
+"""The first frame: the sidebar's controls and the page's title and text while PyTorch loads.
+
+Importing torch and the model's code takes about 3 s on a fresh server. The first session's first run starts
+that import in a background thread (`start`) and draws this frame at once, in the places the full page will
+use, so the learner reads the page while the model loads; then it reruns as the full app. Later sessions
+find everything loaded. This module must not import torch, nor anything that does.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import threading
+from pathlib import Path
+
+import streamlit as st
+from streamlit import config, runtime
+
+from .page_links import page_links
+
+# What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code.
+MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views", "rnnviz.train")
+WAIT_SECONDS = 120.0  # a run waits at most this long for the import before it reruns anyway
+
+_started = threading.Lock()
+_done = threading.Event()
+_thread: threading.Thread | None = None
+
+
+def _import_all() -> None:
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+    except Exception as error:  # noqa: BLE001 - the full run imports again and shows the real error
+        print(f"rnnviz: loading the model's code failed: {error!r}", flush=True)
+    finally:
+        _done.set()
+
+
+def served() -> bool:
+    """Whether a browser is on the other end: False in AppTest, which runs neither components nor timers
+    (and has a Runtime too, in Streamlit 1.67)."""
+    return runtime.exists() and not config.get_option("global.appTest")  # AppTest patches `config` only
+
+
+def start() -> None:
+    """Once per process: import the model's code in a background thread (AppTest: at once, in this thread)."""
+    global _thread
+    if _done.is_set() or not _started.acquire(blocking=False):
+        return
+    if not served():
+        _import_all()
+        return
+    _thread = threading.Thread(target=_import_all, name="rnnviz-import", daemon=True)
+    _thread.start()
+
+
+def ready() -> bool:
+    """Whether the model's code is loaded (or failed to load: then the full run shows why)."""
+    return _done.is_set()
+
+
+def wait() -> None:
+    _done.wait(WAIT_SECONDS)
+
+
+@functools.cache
+def page_text(path: str) -> str:
+    """A page file's docstring: what the page shows, in a sentence or two, read without running the page."""
+    try:
+        return ast.get_docstring(ast.parse(Path(path).read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError, ValueError):
+        return ""
+
+
+def first_sidebar(pages) -> None:
+    """The sidebar's training controls (usable once the model is loaded) and the page links."""
+    with st.sidebar:
+        st.markdown("#### Training")
+        left, right = st.columns(2)
+        left.button("Train", type="primary", disabled=True, width="stretch")
+        right.button("Reset", disabled=True, width="stretch")
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.number_input("Steps", value=None, disabled=True)
+        right.button("Step", disabled=True, width="stretch")
+        page_links(pages)
+        st.caption("Lessons and settings appear with the model.")
+
+
+def first_page(page) -> None:
+    """The page's title and text, with a note that the model is loading, where the full page draws them."""
+    st.container()  # where the full app shows its notices
+    st.title(page.title)
+    text = page_text(str(getattr(page, "_page", "")))
+    if text:
+        st.markdown(text)
+    st.info("Loading the model: the controls and views fill in within a few seconds.",
+            icon=":material/hourglass_top:")
