@@ -157,13 +157,24 @@ def milestone_table(experiment, current: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["after step", "continuation"])
 
 
-def status_text(experiment) -> str:
-    """One line on where training stands: step, latest loss, speed, device."""
-    trainer = experiment.trainer
-    parts = [f"step {trainer.step}"]
-    if trainer.rows:
-        parts.append(f"loss {trainer.rows[-1]['loss']:.4g}")
-        if trainer.seconds > 0:
-            parts.append(f"{trainer.step / trainer.seconds:.0f} steps/s")
-    parts.append(f"on {experiment.device.type}")
+def milestones_frame(ds, milestones, step: int, current: str | None = None, last: int = 3) -> pd.DataFrame:
+    """The continuation before training, at the `last` latest weight snapshots, and now, from the
+    (step, continuation) pairs a training worker published (rnnviz.live.Published.milestones)."""
+    shown = list(milestones[:1]) + list(milestones[1:][-last:])
+    rows = [{"after step": "0 (before)" if at == 0 else str(at), "continuation": visible_text(ds, text)}
+            for at, text in shown]
+    if current is not None and step not in {at for at, _ in milestones}:
+        rows.append({"after step": f"{step} (now)", "continuation": visible_text(ds, current)})
+    return pd.DataFrame(rows, columns=["after step", "continuation"])
+
+
+def status_text(shown, device: str) -> str:
+    """One line on where training stands, from what the training worker published (rnnviz.live.Published):
+    step, latest loss, steps per wall-clock second (waits for a turn and drawing included), device."""
+    parts = [f"step {shown.step}"]
+    if shown.loss is not None:
+        parts.append(f"loss {shown.loss:.4g}")
+    if shown.steps_per_second is not None and shown.state in ("training", "waiting"):
+        parts.append(f"{shown.steps_per_second:.0f} steps/s")
+    parts.append(f"on {device}")
     return " · ".join(parts)

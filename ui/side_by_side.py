@@ -18,7 +18,7 @@ from rnnviz.compare import Comparison
 from rnnviz.errors import InputError
 
 from .keeper import hold
-from .state import RUNNING, default, experiment, index_of, is_running, say, session_key
+from .state import default, experiment, index_of, is_running, pause, say, session_key
 from .training import SLOW_INTERVAL, STEP_SECONDS, TICK_INTERVAL, TICK_SECONDS, model_lock, train_tick
 
 COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
@@ -59,7 +59,7 @@ def _compare_toggle() -> None:
         return
     st.session_state[COMPARE_RUNNING] = not compare_running()
     if compare_running():
-        st.session_state[RUNNING] = False  # one thing trains at a time
+        pause()  # one thing trains at a time
 
 
 def compare_tick(going: Comparison, max_seconds: float = TICK_SECONDS) -> int:
