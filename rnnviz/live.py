@@ -26,7 +26,7 @@ from .limits import TURNS, TrainingTurns
 from .views import MAX_UNROLLED, live_prediction, prediction_labels
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
-WAIT_SECONDS = 0.1  # how long one ask for a turn waits before the worker looks at its flags again
+WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
 RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
 VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
 STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
@@ -136,8 +136,9 @@ class LiveTraining:
         self._publish("waiting" if self.turns.place(self.owner) > 0 else "training", views=False)
         return True
 
-    def pause(self, wait: bool = False) -> None:
-        """Stop training after the slice under way (within SLICE_SECONDS); with `wait`, until it has stopped."""
+    def pause(self, wait: bool = True) -> None:
+        """Stop training after the slice under way (within SLICE_SECONDS), and (with `wait`) wait for it, so
+        the step count holds still and the place in line is given up when this returns."""
         with self._flags:
             self._wanted = False
             self._flags.notify_all()
@@ -194,12 +195,13 @@ class LiveTraining:
                     if self._holding:
                         self.turns.release(self.owner)
                         self._holding = False
+                    self._leave_line()  # an ask for a turn under way when the pause came put it back in line
                     self._thread = None  # under the flags' lock: a start() from now on makes a new thread
                     return
             if self.keep_going is not None and time.monotonic() - checked > 1.0:
                 checked = time.monotonic()
                 if not self.keep_going():
-                    self.pause()
+                    self.pause(wait=False)
                     continue
             granted = self._holding or self.turns.try_turn(self.owner, timeout=WAIT_SECONDS)
             self._holding = False
