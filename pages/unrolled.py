@@ -3,7 +3,6 @@
 import streamlit as st
 
 from rnnviz import charts, views
-from rnnviz.errors import InputError
 from ui import drawing, state, training
 
 EQUATIONS = {
@@ -15,27 +14,30 @@ EQUATIONS = {
            r" h_t = (1-z)\odot n + z \odot h_{t-1}\end{aligned}",
 }
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
+ANIMATION_INTERVAL = 2.0  # seconds between the animation's new numbers while training: time to watch a step
 
 st.title("Unrolled recurrence")
 st.caption("Left, the network as it is built: one cell per layer and a loop that feeds h back in. Right, the same "
            "cell unrolled over time. Press ▶ Play or drag the slider: at each step x_t enters, h_{t−1} flows in "
            "from the left, h_t appears as a colour strip, and y_t shows the most likely next symbols.")
-# Training goes on here too; only the status line is live, so the animation is not interrupted.
-drawing.live(lambda experiment: None)
+drawing.live(lambda experiment: None)  # the status line
 source = st.radio("Run the model on", list(SOURCES), index=state.index_of(list(SOURCES), "unrolled_source"),
                   key="unrolled_source", horizontal=True)
-experiment = state.experiment()
-try:
+
+
+def animation(experiment):
+    """Follows the model while it trains: the chart stays mounted and takes the new numbers in place."""
     with training.model_lock(experiment):
         result, labels, _ = views.sequence_trace(experiment, SOURCES[source], max_steps=views.MAX_UNROLLED)
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
                                     cell=experiment.config.cell, bound=views.hidden_bound(experiment))
-    drawing.chart(figure, "unrolled_chart",
-                  f"The model as it is at training step {experiment.step}; it redraws when you change something "
-                  "(training goes on meanwhile).")
-except InputError as error:
-    st.warning(str(error))
+    st.caption(f"The model as it is at training step {experiment.step}; while it trains, the numbers follow it "
+               "every few seconds.")
+    drawing.live_chart(figure, "unrolled_chart")
 
+
+drawing.live_board(lambda experiment, shown: drawing.unless_refused(animation, experiment), ANIMATION_INTERVAL)
+experiment = state.experiment()
 st.markdown("**What every copy of the cell computes**")
 cell = experiment.config.cell
 equation = EQUATIONS[cell]

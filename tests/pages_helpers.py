@@ -55,7 +55,8 @@ def page_charts(at) -> list:
 def live_charts(at) -> dict[str, dict]:
     """The page's live charts (ui.live_chart, kept mounted while training): key → the figure they were sent."""
     return {chart.proto.id.rsplit("-", 1)[-1].removesuffix("_live"): json.loads(json.loads(chart.proto.json)["figure"])
-            for chart in at.get("bidi_component") if chart.proto.component_name == "rnnviz.live_chart"}
+            for chart in at.get("bidi_component") if chart.proto.component_name == "rnnviz.live_chart"
+            and not chart.proto.id.endswith(f"-{LIBRARY_KEY}_live")}
 
 
 def chart_keys(at) -> list[str]:
