@@ -8,8 +8,9 @@ from rnnviz.charts import live
 from ui import drawing
 from ui.training import CHART_INTERVAL, STATUS_INTERVAL
 
-CHART_HEIGHT, STRIP_HEIGHT = 290, 270
+CHART_HEIGHT, STRIP_HEIGHT = 265, 235  # with the text above, one 1600×1000 screen (a projector) holds it all
 
+drawing.one_screen()
 st.title("Train")
 drawing.lesson_note()
 
@@ -26,8 +27,8 @@ def text_views(experiment, shown):
             drawing.written_text(*views.split_text(experiment.dataset, shown.prediction), key="continuation")
     with right:
         current = shown.prediction.continuation if shown.prediction is not None else None
-        drawing.text_table(views.milestones_frame(experiment.dataset, shown.milestones, shown.step, current),
-                           key="milestones")
+        drawing.text_table(views.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
+                                                  last=2), key="milestones")
 
 
 def chart_views(experiment, shown):

@@ -69,6 +69,7 @@ class Published:
     gradient_log: tuple = ()
     prefix: str = ""
     prediction: object = None  # rnnviz.predict.Prediction of the prefix, or None with `refusal`
+    views_step: int = 0  # the training step the prediction, strip and milestones were made at
     refusal: str | None = None  # why the prefix cannot be continued
     strip: Strip | None = None
     milestones: tuple = ()  # (step, continuation) at each weight snapshot
@@ -257,7 +258,7 @@ class LiveTraining:
             self._view_cost = self._views_at - started
         else:
             extra = {name: getattr(previous, name) for name in ("prefix", "prediction", "refusal", "strip",
-                                                                "milestones")}
+                                                                "milestones", "views_step")}
         training = state in ("training", "waiting")
         rate = self._rate_now(trainer.step) if training else previous.steps_per_second
         self._version += 1
@@ -273,15 +274,16 @@ class LiveTraining:
         experiment = self.experiment
         prefix = experiment.config.prefix
         with model_lock(experiment):
+            at_step = experiment.step
             try:
                 prediction = live_prediction(experiment)
                 milestones = tuple(experiment.milestones())
             except InputError as error:
                 return {"prefix": prefix, "prediction": None, "refusal": str(error), "strip": None,
-                        "milestones": ()}
+                        "milestones": (), "views_step": at_step}
             strip = strip_of(experiment, prediction)
         return {"prefix": prefix, "prediction": prediction, "refusal": None, "strip": strip,
-                "milestones": milestones}
+                "milestones": milestones, "views_step": at_step}
 
 
 @torch.no_grad()

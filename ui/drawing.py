@@ -30,6 +30,15 @@ PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 Result = TypeVar("Result")
 
 
+ONE_SCREEN = ("<style>[data-testid=stMainBlockContainer]{padding-top:2.2rem}"
+              "[data-testid=stMainBlockContainer] h1{padding-top:0;padding-bottom:0.3rem}</style>")
+
+
+def one_screen() -> None:
+    """Less room above the page's title, so every live view fits one projector screen."""
+    st.html(ONE_SCREEN)
+
+
 def lesson_note() -> None:
     """The current lesson's 'what to look for', while the settings are still the lesson's."""
     key = st.session_state.get(LESSON)

@@ -32,13 +32,19 @@ def worker(experiment: Experiment) -> live.LiveTraining:
     server it pauses by itself once its tab has been gone a moment."""
     if experiment.live is None:
         context = get_script_run_ctx()
-        session_id = context.session_id if context is not None and runtime.exists() else None
+        session_id = context.session_id if context is not None else None
         watched = None
-        if session_id is not None:
+        if session_id is not None and _connected(session_id):  # a browser's session (not AppTest's)
             def watched() -> bool:
-                return runtime.exists() and runtime.get_instance().is_active_session(session_id)
+                return _connected(session_id)
         live.live_training(experiment, turns=TURNS, keep_going=watched)
     return experiment.live
+
+
+def _connected(session_id: str) -> bool:
+    """Whether a browser is connected to the session, under a real server (AppTest's runtime is a stand-in)."""
+    return runtime.exists() and type(runtime.get_instance()) is runtime.Runtime and \
+        runtime.get_instance().is_active_session(session_id)
 
 
 def turn_owner(experiment: Experiment):

@@ -39,8 +39,9 @@ def _figure(data: list, title: str, uirevision: str, height: int = HEIGHT, **lay
     """A figure dict with the shared look (as rnnviz.charts.style.styled gives a graph object)."""
     settings = dict(
         title=dict(text=title, font=dict(size=TITLE_SIZE), x=0.01, xanchor="left"),
-        font=dict(size=FONT_SIZE), height=height, margin=dict(l=70, r=30, t=60, b=55), uirevision=uirevision,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        font=dict(size=FONT_SIZE), height=height, margin=dict(l=70, r=20, t=45, b=50), uirevision=uirevision,
+        # inside the plot: in a third of a projector's width a legend beside the title would cover it
+        legend=dict(yanchor="top", y=0.99, xanchor="right", x=0.99, bgcolor="rgba(255,255,255,0.75)"),
         hoverlabel=dict(font_size=FONT_SIZE), plot_bgcolor="#ffffff",
         xaxis=dict(gridcolor="#e5e5e5"), yaxis=dict(gridcolor="#e5e5e5"))
     for axis in ("xaxis", "yaxis"):
