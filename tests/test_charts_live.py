@@ -81,7 +81,7 @@ def test_strip_repeats_one_cell_with_h_t_above_and_y_t_on_top():
     boxes = [shape for shape in figure["layout"]["shapes"] if shape["type"] == "rect"]
     assert len(boxes) == 6 and len({round(box["x1"] - box["x0"], 6) for box in boxes}) == 1  # the same cell, six times
     assert boxes[2]["fillcolor"] != boxes[3]["fillcolor"]  # reading the prefix, then writing
-    texts = [note["text"] for note in figure["layout"]["annotations"]]
+    texts = [text for trace in figure["data"] if trace.get("mode") == "text" for text in trace["text"]]
     assert texts.count("GRU") == 6 and "<b>8 50%</b>" in texts and "x<sub>0</sub> 2" in texts
     heatmap = figure["data"][0]
     assert len(heatmap["z"]) == 16 and len(heatmap["z"][0]) == 6  # 16 units shown, one column per step

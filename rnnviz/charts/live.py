@@ -183,27 +183,42 @@ def live_strip_figure(hidden, inputs: list[str], outputs: list[str], prefix_len:
     bound = _bound(top, bound)
     name = CELL_NAMES.get(cell, cell.upper())
     middle = (CELL_LOW + CELL_HIGH) / 2
-    arrow = dict(xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
-                 arrowcolor=CELL_LINE, text="")
-    shapes, notes = [], []
-    for t in range(steps):
-        generated = prefix_len is not None and t >= prefix_len
-        shapes.append(dict(type="rect", x0=t - 0.36, x1=t + 0.36, y0=CELL_LOW, y1=CELL_HIGH,
-                           line=dict(color=CELL_LINE, width=3), fillcolor=GENERATED_FILL if generated else CELL_FILL))
-        notes += [dict(x=t, y=middle, text=name, showarrow=False, font=dict(size=FONT_SIZE - 2, color=CELL_LINE)),
-                  dict(x=t, y=CELL_LOW - 0.4, text=f"x<sub>{t}</sub> {readable(inputs[t])}", showarrow=False,
-                       yanchor="top"),
-                  dict(x=t, y=units - 0.2, text=f"<b>{outputs[t]}</b>", showarrow=False, yanchor="bottom"),
-                  dict(x=t, y=-0.6, ax=t, ay=CELL_HIGH + 0.05, **arrow)]  # h_t rises into its column
-        if t + 1 < steps:  # and goes on into the next copy of the cell
-            notes.append(dict(x=t + 0.62, y=middle, ax=t + 0.38, ay=middle, **arrow))
+    columns = list(range(steps))
+    # Texts and arrows as a few traces, not one annotation each: several redraws a second stay cheap.
+    writing = [prefix_len is not None and t >= prefix_len for t in columns]
+    shapes = [dict(type="rect", x0=t - 0.36, x1=t + 0.36, y0=CELL_LOW, y1=CELL_HIGH,
+                   line=dict(color=CELL_LINE, width=3), fillcolor=GENERATED_FILL if writing[t] else CELL_FILL)
+              for t in columns]
     if prefix_len is not None and 0 < prefix_len < steps:
         shapes.append(dict(type="line", x0=prefix_len - 0.5, x1=prefix_len - 0.5, y0=0, y1=1, yref="paper",
                            line=dict(color="#444", dash="dash", width=2)))
-    data = [dict(type="heatmap", z=np.round(top[:, :units].T, 3).tolist(), x=list(range(steps)),
-                 y=list(range(units)), zmin=-bound, zmax=bound, colorscale=HIDDEN_SCALE, showscale=False, xgap=10,
-                 ygap=1, hovertemplate="step %{x}, unit %{y}: h = %{z:.3f}<extra></extra>")]
+    arrows_x, arrows_y, heads_x, heads_y, heads = [], [], [], [], []
+    for t in columns:  # h_t rises into its column, and goes on into the next copy of the cell
+        arrows_x += [t, t, None]
+        arrows_y += [CELL_HIGH, -0.7, None]
+        heads_x.append(t)
+        heads_y.append(-0.7)
+        heads.append("triangle-up")
+        if t + 1 < steps:
+            arrows_x += [t + 0.36, t + 0.6, None]
+            arrows_y += [middle, middle, None]
+            heads_x.append(t + 0.6)
+            heads_y.append(middle)
+            heads.append("triangle-right")
+    text = dict(type="scatter", mode="text", hoverinfo="skip", cliponaxis=False)
+    data = [dict(type="heatmap", z=np.round(top[:, :units].T, 3).tolist(), x=columns, y=list(range(units)),
+                 zmin=-bound, zmax=bound, colorscale=HIDDEN_SCALE, showscale=False, xgap=10, ygap=1,
+                 hovertemplate="step %{x}, unit %{y}: h = %{z:.3f}<extra></extra>"),
+            dict(type="scatter", mode="lines", x=arrows_x, y=arrows_y, line=dict(color=CELL_LINE, width=2),
+                 hoverinfo="skip"),
+            dict(type="scatter", mode="markers", x=heads_x, y=heads_y, hoverinfo="skip",
+                 marker=dict(symbol=heads, size=10, color=CELL_LINE)),
+            dict(text, x=columns, y=[middle] * steps, text=[name] * steps,
+                 textfont=dict(size=FONT_SIZE - 2, color=CELL_LINE)),
+            dict(text, x=columns, y=[CELL_LOW - 1.1] * steps,
+                 text=[f"x<sub>{t}</sub> {readable(inputs[t])}" for t in columns]),
+            dict(text, x=columns, y=[units + 0.9] * steps, text=[f"<b>{outputs[t]}</b>" for t in columns])]
     caption = f"{title}: the same {name} cell at every step, h<sub>t</sub> above it, y<sub>t</sub> on top"
-    return _figure(data, caption, uirevision, height, shapes=shapes, annotations=notes, showlegend=False,
+    return _figure(data, caption, uirevision, height, shapes=shapes, showlegend=False,
                    margin=dict(l=10, r=10, t=45, b=5), xaxis=dict(visible=False, range=[-0.6, steps - 0.4]),
                    yaxis=dict(visible=False, range=[CELL_LOW - 2.2, units + 2.2]))
