@@ -8,7 +8,7 @@ from rnnviz.charts import live
 from ui import drawing
 from ui.training import CHART_INTERVAL, STATUS_INTERVAL
 
-CHART_HEIGHT, STRIP_HEIGHT = 265, 235  # with the text above, one 1600×1000 screen (a projector) holds it all
+CHART_HEIGHT, STRIP_HEIGHT = 240, 218  # with the text above, one 1600×1000 screen (a projector) holds it all
 
 drawing.one_screen()
 st.title("Train")
@@ -28,7 +28,7 @@ def text_views(experiment, shown):
     with right:
         current = shown.prediction.continuation if shown.prediction is not None else None
         drawing.text_table(views.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
-                                                  last=2), key="milestones")
+                                                  last=1), key="milestones")
 
 
 def chart_views(experiment, shown):

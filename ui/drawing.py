@@ -30,12 +30,12 @@ PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 Result = TypeVar("Result")
 
 
-ONE_SCREEN = ("<style>[data-testid=stMainBlockContainer]{padding-top:2.2rem}"
-              "[data-testid=stMainBlockContainer] h1{padding-top:0;padding-bottom:0.3rem}</style>")
+ONE_SCREEN = ("<style>[data-testid=stMainBlockContainer]{padding-top:3.8rem}"
+              "[data-testid=stMainBlockContainer] h1{padding-top:0;padding-bottom:0.2rem;font-size:2.3rem}</style>")
 
 
 def one_screen() -> None:
-    """Less room above the page's title, so every live view fits one projector screen."""
+    """Less room above the page's title (just the header's), so every live view fits one projector screen."""
     st.html(ONE_SCREEN)
 
 

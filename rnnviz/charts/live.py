@@ -186,7 +186,7 @@ def live_strip_figure(hidden, inputs: list[str], outputs: list[str], prefix_len:
     columns = list(range(steps))
     # Texts and arrows as a few traces, not one annotation each: several redraws a second stay cheap.
     writing = [prefix_len is not None and t >= prefix_len for t in columns]
-    shapes = [dict(type="rect", x0=t - 0.36, x1=t + 0.36, y0=CELL_LOW, y1=CELL_HIGH,
+    shapes = [dict(type="rect", x0=t - 0.36, x1=t + 0.36, y0=CELL_LOW, y1=CELL_HIGH, layer="below",
                    line=dict(color=CELL_LINE, width=3), fillcolor=GENERATED_FILL if writing[t] else CELL_FILL)
               for t in columns]
     if prefix_len is not None and 0 < prefix_len < steps:
@@ -215,10 +215,10 @@ def live_strip_figure(hidden, inputs: list[str], outputs: list[str], prefix_len:
                  marker=dict(symbol=heads, size=10, color=CELL_LINE)),
             dict(text, x=columns, y=[middle] * steps, text=[name] * steps,
                  textfont=dict(size=FONT_SIZE - 2, color=CELL_LINE)),
-            dict(text, x=columns, y=[CELL_LOW - 1.1] * steps,
+            dict(text, x=columns, y=[CELL_LOW - 1.5] * steps,
                  text=[f"x<sub>{t}</sub> {readable(inputs[t])}" for t in columns]),
             dict(text, x=columns, y=[units + 0.9] * steps, text=[f"<b>{outputs[t]}</b>" for t in columns])]
     caption = f"{title}: the same {name} cell at every step, h<sub>t</sub> above it, y<sub>t</sub> on top"
     return _figure(data, caption, uirevision, height, shapes=shapes, showlegend=False,
                    margin=dict(l=10, r=10, t=45, b=5), xaxis=dict(visible=False, range=[-0.6, steps - 0.4]),
-                   yaxis=dict(visible=False, range=[CELL_LOW - 2.2, units + 2.2]))
+                   yaxis=dict(visible=False, range=[CELL_LOW - 2.6, units + 2.0]))
