@@ -40,8 +40,10 @@ def chart_views(experiment, shown):
         drawing.live_chart(live.live_loss_figure(shown.rows, perplexity=ds.is_tokens, height=CHART_HEIGHT),
                            "loss_chart")
     with gradient:
+        last = shown.rows[-1] if shown.rows else None
         drawing.live_chart(live.live_step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
-                                                      step=latest.get("step"), height=CHART_HEIGHT),
+                                                      step=latest.get("step"), height=CHART_HEIGHT,
+                                                      clipping=last and (last["grad_norm"], last["grad_norm_clipped"])),
                            "step_grad_chart")
     prediction, strip = shown.prediction, shown.strip
     if prediction is None or strip is None:

@@ -58,6 +58,9 @@ def test_step_gradients_one_line_per_layer_and_loss_on_a_log_axis():
     assert names == ["layer 1: all", "layer 1: L_T only", "layer 2: all", "layer 2: L_T only"]
     assert figure["data"][2]["y"] == [2e-3, None, 2e-1]  # a zero has no place on a log axis
     assert figure["layout"]["yaxis"]["type"] == "log" and "step 25" in figure["layout"]["title"]["text"]
+    assert "clipped" not in figure["layout"]["title"]["text"]
+    clipped = live.live_step_grad_figure(total, clipping=(3.2, 1.0))
+    assert "‖g‖ 3.2 clipped to 1" in clipped["layout"]["title"]["text"]
     assert "Press Train" in live.live_step_grad_figure(None)["layout"]["annotations"][0]["text"]
     valid(figure)
 

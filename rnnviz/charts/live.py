@@ -99,12 +99,13 @@ def live_loss_figure(rows, perplexity: bool = False, height: int = HEIGHT, uirev
 
 
 def live_step_grad_figure(grad_norms, grad_norms_last=None, step: int | None = None, height: int = HEIGHT,
-                          uirevision: str = "step_grad") -> dict:
+                          clipping: tuple[float, float] | None = None, uirevision: str = "step_grad") -> dict:
     """‖∂L/∂h_t‖ at each time step t of the latest logged batch, one colour per layer, on a log scale.
 
     What to see: the solid line is the whole loss's gradient, the dashed one the last step's loss only.
     Read the dashed line from right to left: falling by orders of magnitude, the error at the end barely
-    reaches the early steps (vanishing gradients); climbing, it explodes.
+    reaches the early steps (vanishing gradients); climbing, it explodes. `clipping`: the latest step's whole
+    gradient norm before and after clipping, shown in the title when clipping changed it.
     """
     title = "Gradient at each time step"
     if grad_norms is None:
@@ -123,6 +124,8 @@ def live_step_grad_figure(grad_norms, grad_norms_last=None, step: int | None = N
                              line=dict(color=colour, width=2.5, dash="dash")))
     if step is not None:
         title += f" · step {step}"
+    if clipping is not None and clipping[1] < clipping[0] * 0.999:
+        title += f" · ‖g‖ {clipping[0]:.3g} clipped to {clipping[1]:.3g}"
     return _figure(data, title, uirevision, height, xaxis=dict(title="time step t"),
                    yaxis=dict(title="‖∂L/∂h_t‖", type="log", exponentformat="power"))
 
