@@ -158,7 +158,8 @@ class LiveTraining:
 
     def steps(self, count: int, max_seconds: float = STEP_SECONDS) -> int:
         """Train `count` steps now, in this thread (the Step button), slice by slice with turns; returns the
-        steps done. Training in the background pauses first."""
+        steps done. Training in the background holds still meanwhile and goes on afterwards."""
+        was_training = self._wanted
         self.pause(wait=True)
         done, deadline = 0, time.perf_counter() + max_seconds
         while done < count and not self._stopped and (left := deadline - time.perf_counter()) > 0:
@@ -172,6 +173,8 @@ class LiveTraining:
             done += len(rows)
         self._leave_line()
         self.refresh()
+        if was_training:
+            self.start()
         return done
 
     def update(self, config) -> None:
