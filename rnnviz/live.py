@@ -18,12 +18,9 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-import torch
-
-from .charts.style import readable
 from .errors import InputError
 from .limits import TURNS, TrainingTurns
-from .views import MAX_UNROLLED, live_prediction, prediction_labels
+from .views import Strip, live_prediction, strip_of
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
@@ -47,17 +44,6 @@ def model_lock(experiment) -> threading.RLock:
 
 
 @dataclass(frozen=True)
-class Strip:
-    """The recurrence on the prefix, for the live unrolled strip: h_t of the top layer, what x_t read and
-    what y_t says most likely comes next, step by step."""
-
-    hidden: object  # tensor [num_layers, T, H]
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    prefix_len: int | None
-
-
-@dataclass(frozen=True)
 class Published:
     """What the views draw, as the worker last saw it. Never changed after it is made."""
 
@@ -71,7 +57,7 @@ class Published:
     prediction: object = None  # rnnviz.predict.Prediction of the prefix, or None with `refusal`
     views_step: int = 0  # the training step the prediction, strip and milestones were made at
     refusal: str | None = None  # why the prefix cannot be continued
-    strip: Strip | None = None
+    strip: Strip | None = None  # the recurrence on the prefix, for the live unrolled strip
     milestones: tuple = ()  # (step, continuation) at each weight snapshot
     steps_per_second: float | None = None  # over wall-clock time, waits and drawing included
     place: int = -1  # place in the line for a turn (0: training now)
@@ -287,23 +273,6 @@ class LiveTraining:
             strip = strip_of(experiment, prediction)
         return {"prefix": prefix, "prediction": prediction, "refusal": None, "strip": strip,
                 "milestones": milestones, "views_step": at_step}
-
-
-@torch.no_grad()
-def strip_of(experiment, prediction, max_steps: int = MAX_UNROLLED) -> Strip:
-    """The first `max_steps` steps of the prefix and its continuation as the recurrence sees them: h_t of
-    every layer, x_t, and y_t's most likely next symbol (or the value it predicts)."""
-    ds, model = experiment.dataset, experiment.model
-    hidden = prediction.hidden[:, :max_steps]
-    outputs = model.head(hidden[-1].to(model.device)).float().cpu()
-    if ds.is_tokens:
-        probs, ids = torch.softmax(outputs, dim=-1).max(dim=-1)
-        said = [f"{readable(ds.symbols[int(i)])} {float(p):.0%}" for p, i in zip(probs, ids)]
-    else:
-        said = [f"{value:.2f}" for value in ds.from_model(outputs[:, 0])]
-    inputs = prediction_labels(ds, prediction)[:max_steps]
-    return Strip(hidden=hidden, inputs=tuple(inputs), outputs=tuple(said),
-                 prefix_len=min(len(prediction.prefix), hidden.shape[1]))
 
 
 _attach_lock = threading.Lock()
