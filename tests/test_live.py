@@ -49,7 +49,7 @@ def test_train_runs_beside_the_caller_and_pause_holds_the_step_still(turns):
     experiment = small()
     worker = live_training(experiment, turns)
     assert worker.start() and worker.running
-    wait_for(lambda: worker.published.step >= 30)
+    wait_for(lambda: worker.published.step >= 30 and worker.published.steps_per_second is not None)
     shown = worker.published
     assert shown.state == "training" and shown.steps_per_second > 0
     assert [row["step"] for row in shown.rows] == list(range(1, shown.step + 1))
