@@ -1,80 +1,64 @@
-"""Train: press Train and watch the loss, the gradients, the hidden state and the prediction change together."""
+"""Train: press Train and watch the continuation, the loss, the gradients, the hidden state and the unrolled
+recurrence change together, on one screen."""
 
 import streamlit as st
 
-from rnnviz import charts, views
-from rnnviz.errors import InputError
+from rnnviz import views
+from rnnviz.charts import live
 from ui import drawing
 from ui.messages import show
+from ui.training import CHART_INTERVAL, STATUS_INTERVAL
 
+CHART_HEIGHT, STRIP_HEIGHT = 240, 218  # with the text above, one 1600×1000 screen (a projector) holds it all
+
+drawing.one_screen()
 st.title("Train")
 drawing.lesson_note()
-drawing.prefix_box()
 
 
-def prediction_of(experiment, say: bool = False):
-    try:
-        return views.live_prediction(experiment)
-    except InputError as error:
-        if say:
-            show("warning", error)
-        return None
-
-
-def prediction_views(experiment):
-    """Redrawn with every training tick (text only, so the browser keeps up): the continuation, then and now."""
-    prediction = prediction_of(experiment, say=True)
-    if prediction is None:
-        return
+def text_views(experiment, shown):
+    """Redrawn about ten times a second while training: the status, the prefix and its continuation, then and now."""
+    drawing.status(experiment, shown)
     left, right = st.columns([3, 2])
     with left:
-        drawing.written_text(*views.split_text(experiment.dataset, prediction), key="continuation")
-        st.caption("The prefix (underlined) and what the model writes after it, updated as it trains.")
+        drawing.prefix_box()
+        if shown.refusal:
+            show("warning", shown.refusal)
+        elif shown.prediction is not None:
+            drawing.written_text(*views.split_text(experiment.dataset, shown.prediction), key="continuation")
     with right:
-        st.markdown("**Before and after: the continuation as training went on**")
-        drawing.text_table(views.milestone_table(experiment, current=prediction.continuation), key="milestones")
+        current = shown.prediction.continuation if shown.prediction is not None else None
+        drawing.text_table(views.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
+                                                  last=1), key="milestones")
 
 
-def chart_views(experiment):
-    """Redrawn about once a second: Streamlit 1.67 rebuilds a Plotly chart whenever its data changes, which
-    is too costly for the browser at every tick."""
+def chart_views(experiment, shown):
+    """Redrawn a few times a second while training, each chart kept in place with only its data changed."""
     ds = experiment.dataset
-    prediction = prediction_of(experiment)
-    left, right = st.columns(2)
-    if prediction is not None:
-        with left:
-            drawing.continuation_chart(prediction, ds, "candidates_chart",
-                                       "The most likely next symbols at each generated step; the one taken is "
-                                       "outlined.",
-                                       "The prefix (blue) and the values the model continues it with (orange).")
-        with right:
-            drawing.chart(charts.hidden_heatmap_figure(prediction.hidden, views.prediction_labels(ds, prediction),
-                                                       prefix_len=len(prediction.prefix),
-                                                       bound=views.hidden_bound(experiment),
-                                                       title="Hidden state: reading the prefix, then writing"),
-                          "hidden_chart",
-                          "Each row is a hidden unit, each column a step. Units that keep their colour carry memory.")
-    history = experiment.trainer.history
-    left, right = st.columns(2)
-    with left:
-        drawing.chart(charts.loss_figure(history, perplexity=ds.is_tokens), "loss_chart",
-                      "A falling smoothed line means the model is learning; dots are data it never trains on.")
-    with right:
-        drawing.chart(charts.grad_norm_figure(history, experiment.trainer.clip), "grad_chart",
-                      "Spikes are exploding gradients; clipping scales every step above θ down onto the line.")
-    latest = views.latest_gradients(experiment) or {}
-    left, right = st.columns(2)
-    with left:
-        drawing.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
-                                              step=latest.get("step")),
-                      "step_grad_chart",
-                      "Dashed: how much the last step's error reaches each earlier step. Falling to the left "
-                      "is the vanishing gradient.")
-    with right:
-        drawing.chart(charts.grad_heatmap_figure(experiment.trainer.gradient_log), "grad_heatmap_chart",
-                      "One row per logged batch: colour fading to the left means the gradient vanishes on its "
-                      "way back in time.")
+    latest = shown.latest_gradients or {}
+    loss, gradient, hidden = st.columns(3)
+    with loss:
+        drawing.live_chart(live.live_loss_figure(shown.rows, perplexity=ds.is_tokens, height=CHART_HEIGHT),
+                           "loss_chart")
+    with gradient:
+        last = shown.rows[-1] if shown.rows else None
+        drawing.live_chart(live.live_step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
+                                                      step=latest.get("step"), height=CHART_HEIGHT,
+                                                      clipping=last and (last["grad_norm"], last["grad_norm_clipped"])),
+                           "step_grad_chart")
+    prediction, strip = shown.prediction, shown.strip
+    if prediction is None or strip is None:
+        return
+    with hidden:
+        drawing.live_chart(live.live_hidden_figure(prediction.hidden, views.prediction_labels(ds, prediction),
+                                                   prefix_len=len(prediction.prefix),
+                                                   bound=views.hidden_bound(experiment), height=CHART_HEIGHT,
+                                                   title="Hidden state, reading then writing"), "hidden_chart")
+    drawing.live_chart(live.live_strip_figure(strip.hidden, list(strip.inputs), list(strip.outputs),
+                                              prefix_len=strip.prefix_len, cell=experiment.config.cell,
+                                              bound=views.hidden_bound(experiment), height=STRIP_HEIGHT),
+                       "strip_chart")
 
 
-drawing.live(prediction_views)
-drawing.live(chart_views, trains=False)
+drawing.live_board(text_views, STATUS_INTERVAL, shows_status=True)
+drawing.live_board(chart_views, CHART_INTERVAL)

@@ -3,9 +3,7 @@
 import streamlit as st
 
 from rnnviz import carried, charts, views
-from rnnviz.errors import InputError
 from ui import drawing, replay, state, training
-from ui.messages import show
 
 EQUATIONS = {
     "rnn": r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}), \qquad y_t = W_{hy}\,h_t + b_y",
@@ -17,13 +15,13 @@ EQUATIONS = {
 }
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
 CARRIED = "the next training batch, from the carried state"
+ANIMATION_INTERVAL = 2.0  # seconds between the animation's new numbers while training: time to watch a step
 
 st.title("Unrolled recurrence")
 st.caption("Left, the network as it is built: one cell per layer and a loop that feeds h back in. Right, the same "
            "cell unrolled over time. Press ▶ Play or drag the slider: at each step x_t enters, h_{t−1} flows in "
            "from the left, h_t appears as a colour strip, and y_t shows the most likely next symbols.")
-# Training goes on here too; only the status line is live, so the animation is not interrupted.
-drawing.live(lambda experiment: None)
+drawing.live(lambda experiment: None)  # the status line
 experiment = state.experiment()
 sources = dict(SOURCES)
 if experiment.config.carry_state and not experiment.dataset.fixed_length:
@@ -33,7 +31,11 @@ if st.session_state.get("unrolled_source") not in sources:
 source = st.radio("Run the model on", list(sources), index=state.index_of(list(sources), "unrolled_source"),
                   key="unrolled_source", horizontal=True)
 snapshot = replay.replay_control(experiment)
-try:
+
+
+def animation(experiment):
+    """Follows the model while it trains (unless replaying a snapshot): the chart stays mounted and takes the
+    new numbers in place."""
     start, start_label = None, ""
     with training.model_lock(experiment):
         if sources[source] == "carried":
@@ -48,16 +50,18 @@ try:
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
                                     cell=experiment.config.cell, bound=views.hidden_bound(experiment),
                                     carried_h=start, carried_label=start_label)
-    caption = (f"The model as it is at training step {experiment.step}; it redraws when you change something "
-               "(training goes on meanwhile)." if snapshot is None or start is not None else
+    caption = (f"The model as it is at training step {experiment.step}; while it trains, the numbers follow it "
+               "every few seconds." if snapshot is None or start is not None else
                f"The model as it was after training step {snapshot} (training goes on meanwhile).")
     if start is not None:
         caption += (" Carried state: the chain starts from the h the previous batch ended with (the strip on the "
                     "left), not from zeros; gradients stop there (the state is detached).")
-    drawing.chart(figure, "unrolled_chart", caption)
-except InputError as error:
-    show("warning", error)
+    st.caption(caption)
+    drawing.live_chart(figure, "unrolled_chart")
 
+
+drawing.live_board(lambda experiment, shown: drawing.unless_refused(animation, experiment), ANIMATION_INTERVAL)
+experiment = state.experiment()
 st.markdown("**What every copy of the cell computes**")
 cell = experiment.config.cell
 equation = EQUATIONS[cell]

@@ -64,6 +64,7 @@ class Experiment:
                                batch_size=config.batch_size, seq_len=self._seq_len(config),
                                clip=config.clip or None, seed=config.seed, carry_state=config.carry_state)
         self._milestones: dict = {}
+        self.live = None  # the app's background trainer (rnnviz.live.LiveTraining), made on first use
         ALIVE.add(self)
 
     def _seq_len(self, config: Config) -> int:

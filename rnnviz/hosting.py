@@ -95,6 +95,8 @@ def let_go(experiment) -> None:
     Whatever still refers to the Experiment (a closed tab's last script run) then holds a shell of a few
     kilobytes. Only for swept sessions: the model cannot train or predict afterwards.
     """
+    if getattr(experiment, "live", None) is not None:
+        experiment.live.stop()  # its background training ends before its next slice
     trainer = experiment.trainer
     for store in (trainer.rows, trainer.gradient_log, trainer.snapshots):
         store.clear()

@@ -7,6 +7,7 @@ everything a page shows can be checked in a unit test.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
@@ -42,6 +43,34 @@ def split_text(ds, prediction: Prediction) -> tuple[str, str]:
 def live_prediction(experiment, prefix: str | None = None, n: int | None = None, model=None) -> Prediction:
     """The continuation shown while training; sampled with a fixed seed so it only moves when the model does."""
     return experiment.predict(prefix, n=n, model=model, generator=torch.Generator().manual_seed(SAMPLING_SEED))
+
+
+@dataclass(frozen=True)
+class Strip:
+    """The recurrence on the prefix, for the live unrolled strip: h_t of the top layer, what x_t read and
+    what y_t says most likely comes next, step by step."""
+
+    hidden: object  # tensor [num_layers, T, H]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    prefix_len: int | None
+
+
+@torch.no_grad()
+def strip_of(experiment, prediction, max_steps: int = MAX_UNROLLED) -> Strip:
+    """The first `max_steps` steps of the prefix and its continuation as the recurrence sees them: h_t of
+    every layer, x_t, and y_t's most likely next symbol (or the value it predicts)."""
+    ds, model = experiment.dataset, experiment.model
+    hidden = prediction.hidden[:, :max_steps]
+    outputs = model.head(hidden[-1].to(model.device)).float().cpu()
+    if ds.is_tokens:
+        probs, ids = torch.softmax(outputs, dim=-1).max(dim=-1)
+        said = [f"{readable(ds.symbols[int(i)])} {float(p):.0%}" for p, i in zip(probs, ids)]
+    else:
+        said = [f"{value:.2f}" for value in ds.from_model(outputs[:, 0])]
+    inputs = prediction_labels(ds, prediction)[:max_steps]
+    return Strip(hidden=hidden, inputs=tuple(inputs), outputs=tuple(said),
+                 prefix_len=min(len(prediction.prefix), hidden.shape[1]))
 
 
 def samples(experiment, prefix: str, n: int, temperature: float, count: int, seed: int = 0,
@@ -180,15 +209,26 @@ def milestone_table(experiment, current: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["after step", "continuation"])
 
 
-def status_text(experiment) -> str:
-    """One line on where training stands: step, latest loss, speed, device."""
-    trainer = experiment.trainer
-    parts = [f"step {trainer.step}"]
-    if trainer.rows:
-        parts.append(f"loss {trainer.rows[-1]['loss']:.4g}")
-        if trainer.seconds > 0:
-            parts.append(f"{trainer.step / trainer.seconds:.0f} steps/s")
-    parts.append(f"on {experiment.device.type}")
-    if trainer.warning and not trainer.diverged:
+def milestones_frame(ds, milestones, step: int, current: str | None = None, last: int = 3) -> pd.DataFrame:
+    """The continuation before training, at the `last` latest weight snapshots, and now, from the
+    (step, continuation) pairs a training worker published (rnnviz.live.Published.milestones)."""
+    shown = list(milestones[:1]) + list(milestones[1:][-last:])
+    rows = [{"after step": "0 (before)" if at == 0 else str(at), "continuation": visible_text(ds, text)}
+            for at, text in shown]
+    if current is not None and step not in {at for at, _ in milestones}:
+        rows.append({"after step": f"{step} (now)", "continuation": visible_text(ds, current)})
+    return pd.DataFrame(rows, columns=["after step", "continuation"])
+
+
+def status_text(shown, device: str) -> str:
+    """One line on where training stands, from what the training worker published (rnnviz.live.Published):
+    step, latest loss, steps per wall-clock second (waits for a turn and drawing included), device."""
+    parts = [f"step {shown.step}"]
+    if shown.loss is not None:
+        parts.append(f"loss {shown.loss:.4g}")
+    if shown.steps_per_second is not None and shown.state in ("training", "waiting"):
+        parts.append(f"{shown.steps_per_second:.0f} steps/s")
+    parts.append(f"on {device}")
+    if shown.warning and not shown.diverged:
         parts.append("⚠ the gradient norm is growing fast: it may blow up (see Gradients)")
     return " · ".join(parts)

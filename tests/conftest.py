@@ -5,13 +5,20 @@ import torch
 from pages_helpers import NavigationOnly, open_app
 from streamlit.testing.v1 import app_test
 
-from rnnviz import SeqModel, load_dataset
+from rnnviz import SeqModel, live, load_dataset
 from rnnviz.limits import SessionRegistry, TrainingTurns
 from ui import keeper, training
 
 # Small models run as fast on one thread, and two threads on this 2-core machine slow to a crawl
 # whenever anything else is busy (measured: 10 ms a step alone, over 1 s a step contended).
 torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def no_training_left_behind():
+    """A test that pressed Train leaves no worker training into the next test."""
+    yield
+    live.stop_all()
 
 
 def weights_of(model) -> dict[str, torch.Tensor]:

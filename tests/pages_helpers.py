@@ -3,7 +3,9 @@
 The fixtures built on these (`app`, `server_navigation`, `fresh_server`) are in conftest.py.
 """
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,8 +64,16 @@ def page_charts(at) -> list:
     return [chart for chart in at.get("plotly_chart") if not chart.proto.id.endswith(f"-{LIBRARY_KEY}_chart")]
 
 
+def live_charts(at) -> dict[str, dict]:
+    """The page's live charts (ui.live_chart, kept mounted while training): key → the figure they were sent."""
+    return {chart.proto.id.rsplit("-", 1)[-1].removesuffix("_live"): json.loads(json.loads(chart.proto.json)["figure"])
+            for chart in at.get("bidi_component") if chart.proto.component_name == "rnnviz.live_chart"
+            and not chart.proto.id.endswith(f"-{LIBRARY_KEY}_live")}
+
+
 def chart_keys(at) -> list[str]:
-    return [chart.proto.id.rsplit("-", 1)[-1] for chart in page_charts(at)]
+    """The keys of the page's charts: those sent whole (st.plotly_chart), then the live ones."""
+    return [chart.proto.id.rsplit("-", 1)[-1] for chart in page_charts(at)] + list(live_charts(at))
 
 
 def block_text(at, key: str) -> str:
@@ -99,6 +109,20 @@ def lesson_on_every_page(at, key: str, pages) -> Iterator[str]:
         assert not at.exception, (key, page, [e.value for e in at.exception])
         assert not at.error, (key, page, [e.value for e in at.error])
         yield page
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Wait until `condition()` holds (work done by a training worker, in its own thread)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        time.sleep(0.02)
+
+
+def running(at) -> bool:
+    """Whether the session's model is training (its worker says, rnnviz.live)."""
+    live = experiment(at).live
+    return live is not None and live.running
 
 
 def action_button(at, name: str):

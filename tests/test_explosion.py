@@ -11,6 +11,7 @@ import pytest
 from rnnviz import charts, train, views
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
+from rnnviz.live import Published
 
 
 @pytest.fixture(scope="module")
@@ -55,4 +56,8 @@ def test_charts_of_the_wreck_keep_readable_colour_bars(exploded):
         assert not any(text.endswith(("T", "P", "E")) for text in texts), texts  # no "500T"
     heatmap = charts.grad_heatmap_figure(exploded.trainer.gradient_log, which="total")
     assert heatmap.layout.coloraxis.colorbar.ticktext
-    assert "the gradient norm is growing fast" not in views.status_text(exploded)  # stopped: the alarm says it
+    stopped = Published(version=1, state="diverged", step=exploded.step, diverged=exploded.trainer.diverged,
+                        warning="growing")
+    assert "the gradient norm is growing fast" not in views.status_text(stopped, "cpu")  # stopped: the alarm says it
+    growing = Published(version=1, state="training", step=exploded.step, warning="growing")
+    assert "the gradient norm is growing fast" in views.status_text(growing, "cpu")

@@ -1,10 +1,13 @@
 """The app's pages in Streamlit's AppTest: they render, the controls steer one experiment, nothing raises.
 
-AppTest never fires a fragment's run_every, so live training is tested through `train_tick`
-(called directly) and the Step button; the real ticking is covered by the browser tests.
+AppTest never fires a fragment's run_every: Train starts the model's worker (rnnviz.live), which trains in its
+own thread, so these tests wait for it; Step trains at once; tests/test_live.py tests the worker itself, and
+the browser tests the live redrawing.
 """
 
+import json
 import math
+import time
 
 import pytest
 from pages_helpers import (
@@ -13,9 +16,12 @@ from pages_helpers import (
     chart_keys,
     experiment,
     lesson_on_every_page,
+    live_charts,
     page_charts,
+    running,
     step,
     train_button,
+    wait_for,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -25,8 +31,7 @@ from rnnviz.lessons import LESSONS
 from ui.state import CELL_CHOICES
 from ui.training import model_lock, train_now, train_tick
 
-PAGES = {"pages/train.py": ["candidates_chart", "hidden_chart", "loss_chart", "grad_chart", "step_grad_chart",
-                            "grad_heatmap_chart"],
+PAGES = {"pages/train.py": ["loss_chart", "step_grad_chart", "hidden_chart", "strip_chart"],
          "pages/unrolled.py": ["unrolled_chart"],
          "pages/hidden_states.py": ["hidden_chart", "units_chart", "gates_chart"],
          "pages/gradients.py": ["grad_heatmap_chart", "spectral_chart", "step_grad_chart", "param_grad_chart",
@@ -42,7 +47,8 @@ def test_every_page_renders_its_charts(app, page):
     assert not app.error
     assert chart_keys(app) == PAGES[page]
     assert train_button(app).label == "Train"  # the shared sidebar is there on every page
-    assert page_charts(app)[0].proto.spec  # a real figure went out
+    sent = [chart.proto.spec for chart in page_charts(app)] + list(live_charts(app).values())
+    assert sent[0]  # a real figure went out
 
 
 def test_pages_share_the_one_experiment_and_keep_it(app):
@@ -111,17 +117,22 @@ def test_reset_builds_a_fresh_model(app):
     assert experiment(app).trainer.history.empty
 
 
-def test_train_toggles_and_a_running_page_trains_as_it_draws(app):
+def test_train_toggles_and_the_model_trains_beside_the_page(app):
     train_button(app).click().run()
-    assert app.session_state["running"] and train_button(app).label == "Pause"
-    assert experiment(app).step > 0  # the live fragment trained one tick after drawing
+    assert running(app) and train_button(app).label == "Pause"
+    wait_for(lambda: experiment(app).step > 0)  # the worker trains while nothing draws
     steps = experiment(app).step
     app.text_input(key="prefix").input("5").run()  # typing does not stop or reset training
-    assert app.session_state["running"] and experiment(app).step > steps
+    assert experiment(app).live.published.prefix == "5"  # its continuation is published at once
+    wait_for(lambda: experiment(app).step > steps)
+    assert running(app)
     train_button(app).click().run()
-    assert not app.session_state["running"] and train_button(app).label == "Train"
-
-
+    assert not running(app) and train_button(app).label == "Train"
+    assert experiment(app).live.published.state == "paused"
+    experiment(app).live.pause(wait=True)  # the slice under way has ended
+    stopped_at = experiment(app).step
+    time.sleep(0.2)
+    assert experiment(app).step == stopped_at
 
 def _press_twice_then_an_older_button():
     """Run by AppTest: Train pressed on the first button and the same press seen again (by a timed rerun),
@@ -137,11 +148,12 @@ def _press_twice_then_an_older_button():
 
     press(0, True)
     press(0, True)  # the same press, seen by a second run: nothing more
-    st.session_state["after_first"] = (st.session_state["running"], st.session_state["presses"]["train_toggle"])
+    st.session_state["after_first"] = (state.is_running(), st.session_state["presses"]["train_toggle"])
     press(1, False)  # Pause, on the button drawn after the first press
     press(1, True)  # that button's press again, with the arguments of the button drawn after it
     press(0, True)  # a press of the first button
-    st.session_state["after_all"] = (st.session_state["running"], st.session_state["presses"]["train_toggle"])
+    st.session_state["after_all"] = (state.is_running(), st.session_state["presses"]["train_toggle"])
+    state.pause()
 
 
 def test_a_train_or_pause_press_acts_once_and_older_buttons_do_nothing(fresh_server):
@@ -233,7 +245,7 @@ def test_predict_page_samples_at_a_temperature(app):
 
 def test_train_tick_is_bounded_and_stops_on_divergence():
     model = Experiment(defaults_for("counting").replace(hidden_size=16, batch_size=8))
-    rows = train_tick(model, steps=3)
+    rows = train_tick(model, steps=3, max_seconds=60)  # bounded by the count here, not by a busy machine
     assert [row["step"] for row in rows] == [1, 2, 3]
     assert train_now(model, 4) == 4 and model.step == 7
     model.model.head.bias.data.fill_(math.nan)
@@ -271,14 +283,16 @@ def test_unrolled_view_runs_on_a_training_sample(app):
     app.switch_page("pages/unrolled.py").run()
     app.radio(key="unrolled_source").set_value("a training sample").run()
     assert not app.exception
-    (spec,) = [chart.proto.spec for chart in page_charts(app)]
-    assert '"frames"' in spec and "unrolled over 12 steps" in spec
+    figure = live_charts(app)["unrolled_chart"]  # kept mounted: it follows the model while it trains
+    assert figure["frames"] and "unrolled over 12 steps" in json.dumps(figure)
 
 
-def test_training_that_diverges_stops_the_live_ticks(app):
+def test_training_that_diverges_stops_the_worker_and_says_why(app):
     experiment(app).model.head.bias.data.fill_(math.nan)
     train_button(app).click().run()
+    wait_for(lambda: experiment(app).live.published.state == "diverged")
+    app.run()  # the page drawn next (in the browser, the status fragment asks for it)
     assert not app.exception
-    assert not app.session_state["running"] and train_button(app).label == "Train"
+    assert not running(app) and train_button(app).label == "Train" and train_button(app).disabled
     assert any("turn on gradient clipping" in alert_text(error) for error in app.error)
-    assert "Paused" in block_text(app, "train_status")
+    assert "Stopped" in block_text(app, "train_status")

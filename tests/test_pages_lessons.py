@@ -18,6 +18,7 @@ from pages_helpers import (
     lesson_on_every_page,
     open_app,
     page_charts,
+    running,
     step,
     train_button,
 )
@@ -207,9 +208,9 @@ def test_side_by_side_train_pause_and_the_sidebar_take_turns(app):
     assert app.session_state["compare_running"] and going.step > 0  # the fragment trained one tick
     assert app.button(key="compare_toggle").label == "Pause"
     train_button(app).click().run()  # the sidebar's Train takes over
-    assert app.session_state["running"] and not app.session_state["compare_running"]
+    assert running(app) and not app.session_state["compare_running"]
     app.button(key="compare_toggle").click().run()
-    assert app.session_state["compare_running"] and not app.session_state["running"]
+    assert app.session_state["compare_running"] and not running(app)
     app.button(key="compare_toggle").click().run()
     assert not app.session_state["compare_running"]
 

@@ -1,13 +1,25 @@
 """Share links in the app, through Streamlit's AppTest: a link carries every setting, the focused view, a shared
 server's turns at training and sessions let go, and whatever a link or the prefix box carries, no traceback.
 
-AppTest never fires a fragment's run_every; the live tick is run by the run after pressing Train.
+AppTest never fires a fragment's run_every; Train starts the model's worker (rnnviz.live), which trains in its
+own thread, and the tests wait for it.
 """
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pages_helpers import address_bar, alert_text, block_text, experiment, open_app, step, texts, train_button
+from pages_helpers import (
+    address_bar,
+    alert_text,
+    block_text,
+    experiment,
+    open_app,
+    running,
+    step,
+    texts,
+    train_button,
+    wait_for,
+)
 
 from rnnviz.config import Config, defaults_for
 from rnnviz.hosting import share_query, was_let_go
@@ -130,12 +142,13 @@ def test_a_session_waits_for_a_turn_and_trains_when_one_is_free():
     at = open_app()
     assert training.TURNS.try_turn("another session")
     train_button(at).click().run()
-    assert experiment(at).step == 0 and at.session_state["running"]
+    assert experiment(at).step == 0 and running(at)
     status = block_text(at, "train_status")
     assert "Waiting for a turn" in status and "1 of 1 sessions" in status and "number 1 in line" in status
     training.TURNS.release("another session")
-    at.run()  # the next tick
-    assert experiment(at).step > 0 and "Training" in block_text(at, "train_status")
+    wait_for(lambda: experiment(at).live.published.step > 0)  # the worker's turn came, and it trained
+    at.run()  # the status's next redraw
+    assert "Training" in block_text(at, "train_status")
     train_button(at).click().run()  # pause: the session leaves the line
     assert training.TURNS.place(training.turn_owner(experiment(at))) == -1 and training.TURNS.active == 0
 

@@ -8,6 +8,7 @@ import torch
 from rnnviz import views
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
+from rnnviz.live import Published
 from rnnviz.trace import mean_loss
 
 
@@ -138,7 +139,19 @@ def test_hidden_bound_is_open_for_relu_only():
 
 
 def test_status_text_says_where_training_stands():
-    experiment = small()
-    assert views.status_text(experiment) == f"step 0 · on {experiment.device.type}"
-    experiment.train(2)
-    assert views.status_text(experiment).startswith(f"step 2 · loss {experiment.trainer.rows[-1]['loss']:.4g}")
+    paused = Published(version=1, state="paused", step=0)
+    assert views.status_text(paused, "cpu") == "step 0 · on cpu"
+    rows = ({"loss": 2.5},)
+    training = Published(version=2, state="training", step=40, rows=rows, steps_per_second=37.6)
+    assert views.status_text(training, "cpu") == "step 40 · loss 2.5 · 38 steps/s · on cpu"
+    # steps per wall-clock second only while training: a paused model has no speed
+    assert views.status_text(Published(version=3, state="paused", step=40, rows=rows, steps_per_second=37.6),
+                             "cuda") == "step 40 · loss 2.5 · on cuda"
+
+
+def test_milestones_frame_shows_before_the_latest_snapshots_and_now():
+    counting = small().dataset
+    milestones = ((0, "1 1"), (10, "5 6"), (20, "5 6 7"), (50, "5 6 7 8"))
+    frame = views.milestones_frame(counting, milestones, 64, current="5 6 7 8 9", last=2)
+    assert frame["after step"].tolist() == ["0 (before)", "20", "50", "64 (now)"]
+    assert views.milestones_frame(counting, milestones, 50, current="5 6 7 8")["after step"].tolist()[-1] == "50"

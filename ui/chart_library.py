@@ -2,13 +2,16 @@
 
 On a fresh start the first page waits on two slow things in turn: the server importing torch
 (about 2 s here), then the browser fetching and compiling Plotly's JavaScript, which Streamlit
-loads only when the first chart arrives (about 3 s on a 2-core machine with no GPU). Sending one
-empty, hidden chart before torch is imported lets the two overlap. This module must not import
+loads only when the first chart arrives (about 3 s on a 2-core machine with no GPU). Sending an
+empty, hidden chart before torch is imported lets the two overlap; the live charts' own plotly.js
+(ui.live_chart) is started the same way. This module must not import
 torch or anything that does.
 """
 
 import plotly.graph_objects as go
 import streamlit as st
+
+from .live_chart import live_chart
 
 KEY = "chart_library"
 # The keyed container sits in a layout wrapper; hiding the wrapper leaves no gap above the page.
@@ -16,7 +19,9 @@ HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{KEY}){{display:none
 
 
 def load_chart_library() -> None:
-    """An empty chart the learner never sees, drawn first on every page (so it is never re-mounted)."""
+    """Two empty charts the learner never sees, drawn first on every page (so they are never re-mounted): one
+    for Streamlit's own Plotly, one for the live charts' (ui.live_chart)."""
     with st.container(key=KEY):
         st.html(HIDE)
         st.plotly_chart(go.Figure(), key=f"{KEY}_chart")
+        live_chart({"data": [], "layout": {"height": 10}}, f"{KEY}_live")

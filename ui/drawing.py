@@ -1,8 +1,9 @@
-"""What the pages draw with: one chart per view, texts shown exactly, the prefix box, and `live`.
+"""What the pages draw with: one chart per view, texts shown exactly, the prefix box, and the live fragments.
 
-`live(draw)` wraps a page's live views in a fragment that re-runs every TICK_INTERVAL seconds while
-training, draws, then calls `train_tick`, the one place the app trains; `live(draw, trains=False)`
-redraws the charts about once a second.
+Training runs beside the page (ui.training.worker); the fragments here only draw. `live(draw)` shows the
+training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
+page's views about once a second; `live_board(draw, interval)` draws from what the worker last published
+(the Train page), and `live_chart` keeps a chart mounted while its data changes.
 """
 
 from __future__ import annotations
@@ -18,15 +19,25 @@ from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.views import status_text
+from rnnviz.live import Published
 
+from . import live_chart as mounted
 from .messages import show
 from .sharing import sync_link
-from .state import LESSON, PRESSES_DRAWN, RUNNING, default, experiment, is_running, presses, say, write
-from .training import SLOW_INTERVAL, TICK_INTERVAL, model_lock, timed_run, train_tick, waiting_text
+from .state import LESSON, PRESSES_DRAWN, default, experiment, is_running, presses, say, write
+from .training import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, status_line, timed_run, worker
 
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 Result = TypeVar("Result")
+
+
+ONE_SCREEN = ("<style>[data-testid=stMainBlockContainer]{padding-top:3.8rem}"
+              "[data-testid=stMainBlockContainer] h1{padding-top:0;padding-bottom:0.2rem;font-size:2.3rem}</style>")
+
+
+def one_screen() -> None:
+    """Less room above the page's title (just the header's), so every live view fits one projector screen."""
+    st.html(ONE_SCREEN)
 
 
 def lesson_note() -> None:
@@ -58,7 +69,7 @@ def apply_prefix(text: str, error_key: str) -> None:
         st.session_state[error_key] = f"{error} Still showing the continuation of {exp.config.prefix!r}."
         return
     st.session_state.pop(error_key, None)
-    exp.update(config)
+    worker(exp).update(config)  # the continuation of the new prefix is published at once
     for notice in notices:
         say(notice, "warning")
 
@@ -67,7 +78,7 @@ def apply_settings(**values) -> None:
     """Apply settings that keep the model (length, temperature, …) from a page's widgets."""
     exp = experiment()
     config, notices = Config.checked(exp.config, **values)
-    exp.update(config)
+    worker(exp).update(config)
     for notice in notices:
         say(notice, "warning")
     sync_link()
@@ -110,37 +121,63 @@ def continuation_chart(prediction, dataset, key: str, symbols_caption: str, seri
         chart(charts.series_figure(prediction), key, series_caption)
 
 
+def live_chart(figure, key: str, caption: str | None = None) -> None:
+    """A live view: its caption, then the chart, kept mounted under `key` while its data changes."""
+    if caption:
+        st.caption(caption)
+    with st.container(key=key):
+        mounted.live_chart(figure, f"{key}_live")
+
+
+def status(experiment: Experiment, shown: Published) -> None:
+    """The training status line (step, loss, steps per wall-clock second, or the place in line)."""
+    with st.container(key="train_status"):
+        st.markdown(status_line(shown, experiment.device.type))
+
+
+def follow_the_worker() -> None:
+    """In a fragment's own run: draw the whole page again when the sidebar must change with it.
+
+    The model stopped training (paused, diverged) while the page showed it training; or this run was the
+    first to see a press of a sidebar button (ui.sidebar.action_button), so the sidebar must show the new
+    button; or a widget in the fragment changed something the page's other views show while paused.
+    """
+    if timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses()):
+        st.rerun(scope="app")
+
+
+def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False) -> None:
+    """Draw `draw(experiment, published)` in a fragment that redraws every `interval` seconds while training,
+    from what the worker last published: it never waits for training. With `shows_status`, the fragment also
+    follows the worker (see `follow_the_worker`); a page has one such fragment."""
+
+    @st.fragment(run_every=interval if is_running() else None)
+    def board() -> None:
+        if shows_status:
+            follow_the_worker()
+        exp = experiment()
+        draw(exp, worker(exp).published)
+
+    board()
+
+
 def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
     """Draw `draw(experiment)` in a fragment that redraws on its own while training runs.
 
-    With `trains`, the fragment also trains: every TICK_INTERVAL it draws, then runs one tick (drawing
-    first, so a typed prefix shows its continuation at once). Without it, the fragment only redraws,
-    every SLOW_INTERVAL: for the charts, since Streamlit 1.67 rebuilds a Plotly chart from scratch
-    whenever its data changes (its element id hashes the figure), and several rebuilds a tick would
-    keep the browser busy. A page has one training fragment.
+    With `trains`, the fragment shows the training status every STATUS_INTERVAL (training itself runs beside
+    the page). Without it, the fragment redraws `draw` every SLOW_INTERVAL, under the model's lock: for the
+    pages whose views trace the live model and are sent whole (st.plotly_chart).
     """
-    interval = TICK_INTERVAL if trains else SLOW_INTERVAL
+    interval = STATUS_INTERVAL if trains else SLOW_INTERVAL
 
     @st.fragment(run_every=interval if is_running() else None)
     def live_views() -> None:
+        if trains:
+            follow_the_worker()
         exp = experiment()
-        status = st.container(key="train_status") if trains else None  # filled after the tick
+        if trains:
+            status(exp, worker(exp).published)
         with model_lock(exp):
             draw(exp)
-        if trains and timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses()):
-            # A tick timed before the pause: the browser may then lose what the pause's full run drew
-            # outside this fragment (a Streamlit race, seen with many sessions). Or this run was the first
-            # to see a press of a sidebar button (ui.sidebar.action_button): the sidebar must show the new
-            # button. Draw the page again.
-            st.rerun(scope="app")
-        waiting = False
-        if trains and is_running():
-            waiting = train_tick(exp) is None
-            if exp.trainer.diverged:
-                st.session_state[RUNNING] = False
-                st.rerun()
-        if status is not None:
-            status.markdown(waiting_text(exp) if waiting else
-                            f"**{'Training' if is_running() else 'Paused'}** · {status_text(exp)}")
 
     live_views()

@@ -17,7 +17,7 @@ from rnnviz.compare import Comparison
 from rnnviz.errors import InputError
 
 from .keeper import hold
-from .state import RUNNING, default, experiment, index_of, is_running, say, session_key
+from .state import default, experiment, index_of, is_running, pause, say, session_key
 from .training import SLOW_INTERVAL, TICK_INTERVAL, TICK_SECONDS, model_lock, train_tick
 
 COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
@@ -61,7 +61,7 @@ def _compare_toggle() -> None:
     st.session_state[COMPARE_RUNNING] = not compare_running()
     st.session_state.pop(COMPARE_TARGET, None)  # Pause also ends a Step press half-way; Train runs on freely
     if compare_running():
-        st.session_state[RUNNING] = False  # one thing trains at a time
+        pause()  # one thing trains at a time
 
 
 def compare_tick(going: Comparison, max_seconds: float = TICK_SECONDS) -> int:
@@ -84,7 +84,7 @@ def _compare_step() -> None:
         return
     st.session_state[COMPARE_TARGET] = going.step + int(st.session_state.get(COMPARE_STEPS, 10))
     st.session_state[COMPARE_RUNNING] = True
-    st.session_state[RUNNING] = False  # one thing trains at a time
+    pause()  # one thing trains at a time
 
 
 def compare_controls(going: Comparison | None) -> None:

@@ -28,7 +28,6 @@ from .state import (
     LESSON,
     MESSAGES,
     PRESSES_DRAWN,
-    RUNNING,
     SHARE_SLOT,
     WIDGET_FIELDS,
     classroom,
@@ -42,7 +41,7 @@ from .state import (
     seed_widgets,
     write,
 )
-from .training import STEP_SECONDS, leave_line, train_now
+from .training import STEP_SECONDS, train_now, worker
 
 NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
 
@@ -92,7 +91,7 @@ def controls(pages=()) -> None:
             _pending(changed)
         elif config != exp.config:
             try:
-                exp.update(config)
+                worker(exp).update(config)  # between two slices of training: the worker owns the model
             except InputError as error:
                 notices.append(str(error))
         _messages(notices, experiment())
@@ -224,9 +223,10 @@ def _toggle(train: bool) -> None:
     exp = experiment()
     if exp.trainer.diverged:
         return
-    st.session_state[RUNNING] = train
-    if not train:
-        leave_line(exp)
+    if train:
+        worker(exp).start()
+    else:
+        worker(exp).pause()
 
 
 def _step() -> None:

@@ -2,6 +2,7 @@
 
 The one owner of st.session_state's shared keys. One Experiment per session, built on first use and never on
 a rerun; it is registered with the server (ui.keeper), so a new model always comes in through `install`.
+Whether it trains is its worker's to say (ui.training.worker), not a flag here.
 Widget values pass between code and the browser through `write` and `default` (see `default` for why).
 """
 
@@ -21,9 +22,9 @@ from rnnviz.lessons import LESSONS
 
 from . import keeper
 from .messages import show
-from .training import leave_line
+from .training import worker
 
-EXPERIMENT, RUNNING, LESSON, MESSAGES, WRITTEN = "experiment", "running", "lesson", "messages", "widgets_written"
+EXPERIMENT, LESSON, MESSAGES, WRITTEN = "experiment", "lesson", "messages", "widgets_written"
 SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT = "session_key", "link_read", "classroom", "share_slot"
 PRESSES, PRESSES_DRAWN = "presses", "presses_drawn"  # presses so far of each action button; what the sidebar drew
 CELL_CHOICES = {"RNN (tanh)": ("rnn", "tanh"), "RNN (relu)": ("rnn", "relu"), "LSTM": ("lstm", "tanh"),
@@ -88,12 +89,11 @@ def register(new: Experiment) -> None:
 
 
 def install(new: Experiment, message: str, refill_widgets: bool) -> None:
-    """Make `new` the session's model, paused, with `message` for the next page; the old one leaves the line."""
+    """Make `new` the session's model, paused, with `message` for the next page; the old one stops training."""
     old = st.session_state.get(EXPERIMENT)
     register(new)
-    if old is not None:
-        leave_line(old)
-    st.session_state[RUNNING] = False
+    if old is not None and old is not new and old.live is not None:
+        old.live.stop()
     for key in [k for k in st.session_state if str(k).endswith("_prefix_error")]:
         del st.session_state[key]
     if refill_widgets:  # only from a callback: widgets drawn in this run cannot be set any more
@@ -115,7 +115,13 @@ def classroom() -> bool:
 
 
 def is_running() -> bool:
-    return bool(st.session_state.get(RUNNING, False))
+    """Whether the session's model is training (or waiting for a turn to): its worker says."""
+    return worker(experiment()).running
+
+
+def pause() -> None:
+    """Pause the session's model (it stops within one slice of training)."""
+    worker(experiment()).pause()
 
 
 def presses() -> dict[str, int]:

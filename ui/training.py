@@ -1,94 +1,83 @@
-"""Training in bounded ticks, the one way the app trains: under the model's lock and with a training turn.
+"""How the app trains: each session's model beside the page, in its worker (rnnviz.live), with training turns.
 
-A tick trains as many steps as fit in TICK_SECONDS, so a page keeps drawing while its model learns. On a
-shared server a tick trains only with one of the process's few turns (`TURNS`, rnnviz.limits); a session
-that finds them all taken waits in line instead of slowing everyone. Nothing here reads st.session_state.
+`worker(experiment)` is the model's background trainer, made once and kept on the Experiment; Train/Pause,
+Step, Reset and new settings act through it, and the pages draw what it publishes. On a shared server a
+worker trains only with one of the process's few turns (`TURNS`, rnnviz.limits), waiting in line otherwise.
+`train_tick` remains for the side-by-side models, which train in their page's fragment.
+Nothing here reads st.session_state.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
-
+from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from rnnviz import live
 from rnnviz.experiment import Experiment
 from rnnviz.limits import TURNS
+from rnnviz.live import STEP_SECONDS, Published, model_lock  # noqa: F401 - the app's one name for each
 from rnnviz.views import status_text
 
-# One tick's training budget: with drawing, a tick fits in the interval. Measured in Chromium (bench_app):
-# 0.12 s every 0.2 s gave 3.6 status redraws a second, 0.15 s every 0.25 s 2.8-3.2, 0.1 s every 0.15 s 2.2-3.4.
+STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
+CHART_INTERVAL = 0.25  # how often the live charts get new data while training
+SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
+# The side-by-side models still train in their fragment: one tick's budget and how often it runs.
 TICK_SECONDS = 0.12
 TICK_STEPS = 100_000  # a tick is bounded by its time, not by this count
 TICK_INTERVAL = 0.2
-SLOW_INTERVAL = 1.0  # how often the slower views redraw while training
-STEP_SECONDS = 20.0  # the Step button never holds the session longer than this
-
-_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
 
 
-def model_lock(experiment: Experiment) -> threading.RLock:
-    """The lock to hold while training or tracing `experiment`'s model.
+def worker(experiment: Experiment) -> live.LiveTraining:
+    """`experiment`'s background trainer (made on first use), under this server's training turns. Under a real
+    server it pauses by itself once its tab has been gone a moment."""
+    if experiment.live is None:
+        context = get_script_run_ctx()
+        session_id = context.session_id if context is not None else None
+        watched = None
+        if session_id is not None and _connected(session_id):  # a browser's session (not AppTest's)
+            def watched() -> bool:
+                return _connected(session_id)
+        live.live_training(experiment, turns=TURNS, keep_going=watched)
+    return experiment.live
 
-    Streamlit starts a new script run at once when the page reruns ("fast reruns") while the old run's
-    thread finishes its current work, so two threads of one session can reach the same model. Training
-    while another thread backpropagates through it would corrupt both.
-    """
-    with _locks_guard:
-        return _locks.setdefault(experiment, threading.RLock())
+
+def _connected(session_id: str) -> bool:
+    """Whether a browser is connected to the session, under a real server (AppTest's runtime is a stand-in)."""
+    return runtime.exists() and type(runtime.get_instance()) is runtime.Runtime and \
+        runtime.get_instance().is_active_session(session_id)
 
 
-def turn_owner(experiment: Experiment) -> tuple[str, int]:
-    """Who asks TURNS for a training turn: the Experiment (one per session; a reset starts a new place in line)."""
-    return ("experiment", id(experiment))
+def turn_owner(experiment: Experiment):
+    """Who asks TURNS for a training turn: the Experiment's worker (a reset starts a new place in line)."""
+    return worker(experiment).owner
+
+
+def train_now(experiment: Experiment, steps: int, max_seconds: float = STEP_SECONDS) -> int:
+    """Train `steps` steps at once through the model's worker (the Step button); returns the steps done."""
+    return worker(experiment).steps(steps, max_seconds)
 
 
 def train_tick(experiment: Experiment, steps: int = TICK_STEPS, max_seconds: float = TICK_SECONDS,
                wait: float = 0.0) -> list[dict] | None:
-    """One bounded chunk of training (as many steps as fit in `max_seconds`): the one place the app trains.
-
-    It trains only with a training turn (limits.TURNS), waiting at most `wait` seconds for one; None
-    means every turn was taken, and the session keeps its place in line for the next tick.
-    """
-    with model_lock(experiment), TURNS.turn(turn_owner(experiment), timeout=wait) as granted:
+    """One bounded chunk of training in the caller's thread (the side-by-side models); None: no turn was free."""
+    with model_lock(experiment), TURNS.turn(("experiment", id(experiment)), timeout=wait) as granted:
         if not granted:
             return None
         return experiment.train(steps, max_seconds=max_seconds)
 
 
-def train_now(experiment: Experiment, steps: int, max_seconds: float = STEP_SECONDS) -> int:
-    """Train `steps` steps at once, tick by tick (waiting for turns), for at most `max_seconds`; returns the
-    steps done."""
-    done, deadline = 0, time.perf_counter() + max_seconds
-    while done < steps and (left := deadline - time.perf_counter()) > 0:
-        rows = train_tick(experiment, steps - done, min(TICK_SECONDS, max(left, 0.01)), wait=left)
-        if rows is None:
-            continue  # no turn came in time: the loop's deadline ends it
-        if not rows:
-            break
-        done += len(rows)
-    return done
-
-
-def leave_line(experiment: Experiment) -> None:
-    """Give up a waiting place in line (on pause or reset); a turn being used ends with its tick."""
-    owner = turn_owner(experiment)
-    if TURNS.place(owner) > 0:
-        TURNS.release(owner)
-
-
 def timed_run() -> bool:
-    """Whether this run is a fragment's own rerun (the live fragments have no widgets: only timers rerun them)."""
+    """Whether this run is a fragment's own rerun (a timer's, or a widget's inside the fragment)."""
     context = get_script_run_ctx()
     return bool(context is not None and context.fragment_ids_this_run)
 
 
-def waiting_text(experiment: Experiment) -> str:
-    """The status while every training turn is taken: a turn comes by itself, in order of asking."""
-    place = TURNS.place(turn_owner(experiment))
-    line = f"you are number {place} in line" if place > 0 else "you are next in line"
-    return (f"**:material/hourglass_top: Waiting for a turn** · {TURNS.active} of {TURNS.max_concurrent} sessions "
-            f"on this server are training now; {line}, and training goes on by itself when a turn is free · "
-            f"{status_text(experiment)}")
+def status_line(shown: Published, device: str) -> str:
+    """The status as the learner reads it: training, waiting for a turn (with the place in line), or paused."""
+    if shown.state == "waiting":
+        line = f"you are number {shown.place} in line" if shown.place > 0 else "you are next in line"
+        return (f"**:material/hourglass_top: Waiting for a turn** · {shown.turns_active} of {shown.turns_max} "
+                f"sessions on this server are training now; {line}, and training goes on by itself when a turn "
+                f"is free · {status_text(shown, device)}")
+    label = {"training": "Training", "diverged": "Stopped"}.get(shown.state, "Paused")
+    return f"**{label}** · {status_text(shown, device)}"

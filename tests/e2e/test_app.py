@@ -34,7 +34,7 @@ def wait_for_text(page, selector: str, pattern: str, timeout: float = 60.0) -> s
 
 
 def click_key(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").first.click()
+    page.locator(f".st-key-{key} button").first.click(timeout=90_000)  # a first page can be slow on a busy machine
 
 
 def go_to(page, title: str) -> None:
@@ -105,3 +105,62 @@ def test_typing_a_prefix_while_training_keeps_training(page):
     assert page.locator(".st-key-train_toggle button").inner_text().strip() == "Pause"
     screenshot(page, "train_new_prefix")
     click_key(page, "train_toggle")
+
+
+def shown_step(page) -> int:
+    return int(re.search(r"step\s+(\d+)", page.locator(".st-key-train_status").inner_text()).group(1))
+
+
+def start_training(page) -> None:
+    click_key(page, "preset_L0")
+    page.wait_for_timeout(1000)
+    click_key(page, "train_toggle")
+    wait_for_text(page, ".st-key-train_status", r"Training .*step\s+[1-9]\d* .*steps/s", timeout=60)
+
+
+LIVE_LOSS = ".st-key-loss_chart .rnnviz-live-chart"
+
+
+def test_a_live_chart_stays_the_same_node_while_training(page):
+    page.wait_for_selector(LIVE_LOSS + " .main-svg", timeout=120_000)
+    start_training(page)
+    page.evaluate(f"() => {{ window.__loss = document.querySelector('{LIVE_LOSS}');"
+                  "window.__updates = Number(window.__loss.dataset.updates); }")
+    page.wait_for_timeout(3000)
+    same, updates = page.evaluate(f"() => [document.querySelector('{LIVE_LOSS}') === window.__loss,"
+                                  "Number(window.__loss.dataset.updates) - window.__updates]")
+    assert same, "the loss chart was mounted afresh while training"
+    assert updates >= 2, f"the loss chart took new data only {updates} times in 3 s"
+    click_key(page, "train_toggle")
+
+
+def test_zoom_on_the_loss_chart_survives_training(page):
+    page.wait_for_selector(LIVE_LOSS + " .main-svg", timeout=120_000)
+    start_training(page)
+    wait_for_text(page, ".st-key-train_status", r"step\s+([3-9]\d|\d{3,})", timeout=60)
+    area = page.locator(LIVE_LOSS + " .nsewdrag").first.bounding_box()
+    y = area["y"] + area["height"] / 2
+    page.mouse.move(area["x"] + area["width"] * 0.2, y)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * 0.5, y, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    x_range = f"() => document.querySelector('{LIVE_LOSS}')._fullLayout.xaxis.range.map(v => +v.toFixed(3))"
+    zoomed = page.evaluate(x_range)
+    before = shown_step(page)
+    page.wait_for_timeout(5000)
+    assert shown_step(page) > before, "training did not go on"
+    assert page.evaluate(x_range) == zoomed, "the learner's zoom was lost when the chart took new data"
+    click_key(page, "train_toggle")
+
+
+def test_pause_stops_the_step_count_within_half_a_second(page):
+    start_training(page)
+    page.wait_for_timeout(1000)
+    click_key(page, "train_toggle")
+    page.wait_for_timeout(500)
+    stopped = shown_step(page)
+    page.wait_for_timeout(2000)
+    assert shown_step(page) == stopped, "the step count still rose half a second after Pause"
+    assert "Paused" in page.locator(".st-key-train_status").inner_text()
+    assert page.locator(".st-key-train_toggle button").inner_text().strip() == "Train"

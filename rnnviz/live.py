@@ -1,0 +1,295 @@
+"""Training beside the page: one background worker per Experiment, and what it publishes for the views.
+
+While the learner's model trains, a worker thread trains it in short slices (SLICE_SECONDS), each with one
+of the process's training turns (rnnviz.limits.TURNS, a fair line) and under the model's lock, and after
+each slice publishes a `Published`: an immutable record of what the views draw (step, history, gradients,
+the continuation of the prefix, the unrolled strip, status, steps per wall-clock second). Views only read
+the latest one, so drawing never waits for training. Everything that changes the model (pause, a number
+of steps, new settings) goes through the worker, which is the model's one owner while it trains.
+No Streamlit here: the app's glue is ui/live.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from .errors import InputError
+from .limits import TURNS, TrainingTurns
+from .views import Strip, live_prediction, strip_of
+
+SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
+WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
+RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
+VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
+STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
+
+_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+WORKERS: weakref.WeakSet = weakref.WeakSet()  # every worker in the process, so a test or a shutdown can stop all
+
+
+def model_lock(experiment) -> threading.RLock:
+    """The lock to hold while training, tracing or changing `experiment`'s model: one owner at a time.
+
+    The worker holds it for one slice; a page that traces the live model (or a script run that Streamlit
+    started while the last one still finishes) takes it too, so no two threads touch the weights at once.
+    """
+    with _locks_guard:
+        return _locks.setdefault(experiment, threading.RLock())
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the views draw, as the worker last saw it. Never changed after it is made."""
+
+    version: int
+    state: str  # "paused", "training", "waiting" (for a turn) or "diverged"
+    step: int
+    rows: tuple = ()  # the history rows so far (dicts: step, loss, grad_norm, ...)
+    latest_gradients: dict | None = None
+    gradient_log: tuple = ()
+    prefix: str = ""
+    prediction: object = None  # rnnviz.predict.Prediction of the prefix, or None with `refusal`
+    views_step: int = 0  # the training step the prediction, strip and milestones were made at
+    refusal: str | None = None  # why the prefix cannot be continued
+    strip: Strip | None = None  # the recurrence on the prefix, for the live unrolled strip
+    milestones: tuple = ()  # (step, continuation) at each weight snapshot
+    steps_per_second: float | None = None  # over wall-clock time, waits and drawing included
+    place: int = -1  # place in the line for a turn (0: training now)
+    turns_active: int = 0
+    turns_max: int = 1
+    diverged: str | None = None
+    warning: str | None = None  # the gradient norm is growing fast (Trainer.warning)
+    clip: float | None = None
+    published_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def loss(self) -> float | None:
+        return self.rows[-1]["loss"] if self.rows else None
+
+
+class LiveTraining:
+    """The background trainer of one Experiment. `start`/`pause` steer it; `steps` trains a number of steps
+    now; `update` applies new settings; `published` is what the views read."""
+
+    def __init__(self, experiment, turns: TrainingTurns | None = None,
+                 keep_going: Callable[[], bool] | None = None):
+        self.experiment = experiment
+        self.turns = turns if turns is not None else TURNS
+        self.keep_going = keep_going  # asked now and then while training: False pauses (its tab is gone)
+        self.owner: Hashable = ("experiment", id(experiment))
+        self._flags = threading.Condition()
+        self._wanted = False  # the learner pressed Train
+        self._stopped = False  # let go: never trains again
+        self._thread: threading.Thread | None = None
+        self._holding = False  # start() took the first turn for the thread
+        self._rate: deque = deque()  # (time, step) while training
+        self._version = 0
+        self._publishing = threading.Lock()  # the worker and a page's callback may publish at once
+        self._view_cost = 0.0
+        self._views_at = 0.0
+        self.published: Published = Published(version=0, state="paused", step=experiment.step)
+        WORKERS.add(self)
+        self.refresh()
+
+    # -- steering ----------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether the learner's Train is on (training, or waiting for a turn)."""
+        return self._wanted
+
+    def start(self) -> bool:
+        """Train in the background until paused; False if it cannot (diverged, or let go).
+
+        The first turn is asked for here, so the page drawn next already shows whether it trains or waits.
+        """
+        with self._flags:
+            if self._stopped or self.experiment.trainer.diverged or self._wanted:
+                return self._wanted
+            self._wanted = True
+            self._rate.clear()
+            if self._thread is None:  # a thread still going (paused a moment ago) carries on by itself
+                try:
+                    self._holding = self.turns.try_turn(self.owner)
+                except RuntimeError:  # a press of Step in another run holds this session's turn
+                    self._holding = False
+                self._thread = threading.Thread(target=self._run, name="rnnviz-live-training", daemon=True)
+                self._thread.start()
+            self._flags.notify_all()
+        self._publish("waiting" if self.turns.place(self.owner) > 0 else "training", views=False)
+        return True
+
+    def pause(self, wait: bool = True) -> None:
+        """Stop training after the slice under way (within SLICE_SECONDS), and (with `wait`) wait for it, so
+        the step count holds still and the place in line is given up when this returns."""
+        with self._flags:
+            self._wanted = False
+            self._flags.notify_all()
+            thread = self._thread
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+        self._leave_line()
+        self._publish("paused", views=False)
+
+    def stop(self) -> None:
+        """Never train again (the session was let go). Does not wait: the caller may hold the model's lock."""
+        with self._flags:
+            self._stopped, self._wanted = True, False
+            self._flags.notify_all()
+        self._publish("paused", views=False)
+
+    def steps(self, count: int, max_seconds: float = STEP_SECONDS) -> int:
+        """Train `count` steps now, in this thread (the Step button), slice by slice with turns; returns the
+        steps done. Training in the background holds still meanwhile and goes on afterwards."""
+        was_training = self._wanted
+        self.pause(wait=True)
+        done, deadline = 0, time.perf_counter() + max_seconds
+        while done < count and not self._stopped and (left := deadline - time.perf_counter()) > 0:
+            with self.turns.turn(self.owner, timeout=left) as granted:
+                if not granted:
+                    continue
+                with model_lock(self.experiment):
+                    rows = self.experiment.train(count - done, max_seconds=min(SLICE_SECONDS * 4, left))
+            if not rows:
+                break
+            done += len(rows)
+        self._leave_line()
+        self.refresh()
+        if was_training:
+            self.start()
+        return done
+
+    def update(self, config) -> None:
+        """Apply settings that keep the model (learning rate, clipping, prefix, ...) between two slices."""
+        with model_lock(self.experiment):
+            self.experiment.update(config)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Publish afresh now, views included (after a change made while paused, or a new prefix)."""
+        state = self.published.state if self._wanted else "paused"
+        if self.experiment.trainer.diverged:
+            state = "diverged"
+        self._publish(state, views=True)
+
+    # -- the worker ----------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        checked = time.monotonic()
+        while True:
+            with self._flags:
+                if not self._wanted or self._stopped:
+                    if self._holding:
+                        self.turns.release(self.owner)
+                        self._holding = False
+                    self._leave_line()  # an ask for a turn under way when the pause came put it back in line
+                    self._thread = None  # under the flags' lock: a start() from now on makes a new thread
+                    return
+            if self.keep_going is not None and time.monotonic() - checked > 1.0:
+                checked = time.monotonic()
+                if not self.keep_going():
+                    self.pause(wait=False)
+                    continue
+            granted = self._holding or self.turns.try_turn(self.owner, timeout=WAIT_SECONDS)
+            self._holding = False
+            if not granted:
+                self._publish("waiting", views=False)
+                continue
+            try:
+                with model_lock(self.experiment):
+                    if self._stopped or not self._wanted:
+                        continue
+                    self.experiment.train(1_000_000, max_seconds=SLICE_SECONDS)
+            finally:
+                self.turns.release(self.owner)
+            if self.experiment.trainer.diverged:
+                with self._flags:
+                    self._wanted = False
+                self._publish("diverged", views=True)
+                continue
+            now = time.monotonic()
+            self._publish("training", views=now - self._views_at >= max(0.1, self._view_cost / VIEW_SHARE))
+
+    def _leave_line(self) -> None:
+        """Give up a waiting place in line (a turn in use ends with its slice)."""
+        if self.turns.place(self.owner) > 0:
+            self.turns.release(self.owner)
+
+    # -- publishing ------------------------------------------------------------------------------------------
+    def _rate_now(self, step: int) -> float | None:
+        now = time.monotonic()
+        self._rate.append((now, step))
+        while len(self._rate) > 2 and now - self._rate[0][0] > RATE_WINDOW:
+            self._rate.popleft()
+        first_time, first_step = self._rate[0]
+        return (step - first_step) / (now - first_time) if now - first_time > 0.2 else None
+
+    def _publish(self, state: str, views: bool) -> None:
+        with self._publishing:
+            if self._stopped:  # let go: keep nothing of the model alive through what was published
+                self.published = Published(version=self._version + 1, state="paused", step=0)
+                return
+            self._publish_now(state, views)
+
+    def _publish_now(self, state: str, views: bool) -> None:
+        trainer = self.experiment.trainer
+        if state in ("training", "waiting") and not self._wanted:
+            state = "paused"  # a slice that ended after a pause
+        previous = self.published
+        extra = {}
+        if views:
+            started = time.monotonic()
+            extra = self._views()
+            self._views_at = time.monotonic()
+            self._view_cost = self._views_at - started
+        else:
+            extra = {name: getattr(previous, name) for name in ("prefix", "prediction", "refusal", "strip",
+                                                                "milestones", "views_step")}
+        training = state in ("training", "waiting")
+        rate = self._rate_now(trainer.step) if training else previous.steps_per_second
+        self._version += 1
+        self.published = Published(
+            version=self._version, state=state, step=trainer.step, rows=tuple(trainer.rows),
+            latest_gradients=trainer.gradient_log[-1] if trainer.gradient_log else None,
+            gradient_log=tuple(trainer.gradient_log), steps_per_second=rate,
+            place=self.turns.place(self.owner) if training else -1, turns_active=self.turns.active,
+            turns_max=self.turns.max_concurrent, diverged=trainer.diverged, warning=trainer.warning,
+            clip=trainer.clip, **extra)
+
+    def _views(self) -> dict:
+        """The continuation of the prefix, the strip and the milestones, computed under the model's lock."""
+        experiment = self.experiment
+        prefix = experiment.config.prefix
+        with model_lock(experiment):
+            at_step = experiment.step
+            try:
+                prediction = live_prediction(experiment)
+                milestones = tuple(experiment.milestones())
+            except InputError as error:
+                return {"prefix": prefix, "prediction": None, "refusal": str(error), "strip": None,
+                        "milestones": (), "views_step": at_step}
+            strip = strip_of(experiment, prediction)
+        return {"prefix": prefix, "prediction": prediction, "refusal": None, "strip": strip,
+                "milestones": milestones, "views_step": at_step}
+
+
+_attach_lock = threading.Lock()
+
+
+def live_training(experiment, turns: TrainingTurns | None = None,
+                  keep_going: Callable[[], bool] | None = None) -> LiveTraining:
+    """`experiment`'s worker, made on first use and kept on the Experiment (`experiment.live`)."""
+    with _attach_lock:
+        if experiment.live is None:
+            experiment.live = LiveTraining(experiment, turns, keep_going)
+        return experiment.live
+
+
+def stop_all() -> None:
+    """Stop every worker in the process (tests; a server shutting down)."""
+    for worker in list(WORKERS):
+        worker.stop()
