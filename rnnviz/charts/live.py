@@ -13,7 +13,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from .hidden import _bound
 from .style import (
     ACCENT,
     FONT_SIZE,
@@ -23,6 +22,7 @@ from .style import (
     SMOOTH_COLOUR,
     TITLE_SIZE,
     as_array,
+    diverging_colour,
     layer_colour,
     positive,
     readable,
@@ -139,7 +139,7 @@ def live_hidden_figure(hidden, labels: list[str], prefix_len: int | None = None,
     if values.size == 0:
         return _note("Nothing to show yet.", title, uirevision, height)
     layers, steps, units = values.shape
-    bound = _bound(values, bound)
+    values, bound, _ = diverging_colour(values, bound)  # a log scale after an explosion, as the other views
     every = max(1, steps // 20)
     data, layout, shapes = [], {}, []
     gap = 0.06 if layers > 1 else 0.0
@@ -183,7 +183,7 @@ def live_strip_figure(hidden, inputs: list[str], outputs: list[str], prefix_len:
         return _note("Type a prefix to see the recurrence unrolled on it.", title, uirevision, height)
     top = values[-1, :steps]
     units = min(top.shape[1], max_units)
-    bound = _bound(top, bound)
+    top, bound, _ = diverging_colour(top, bound)
     name = CELL_NAMES.get(cell, cell.upper())
     middle = (CELL_LOW + CELL_HIGH) / 2
     columns = list(range(steps))
