@@ -179,9 +179,10 @@ def test_a_model_setting_asks_for_a_reset_once_the_model_has_trained(app):
     step(app, 2)
     model = experiment(app)
     app.number_input(key="hidden_size").set_value(32).run()
+    app.number_input(key="num_layers").set_value(2).run()
     assert experiment(app) is model and model.config.hidden_size == 256
-    assert any("need a new model" in alert_text(warning) and "hidden size" in alert_text(warning)
-               for warning in app.warning)
+    pending = next(alert_text(warning) for warning in app.warning if "need a new model" in alert_text(warning))
+    assert "hidden size, layers" in pending and "num" not in pending  # the learner's names, not Config's
     app.button(key="apply_reset").click().run()
     assert experiment(app).config.hidden_size == 32 and experiment(app).step == 0
     assert not any("need a new model" in alert_text(warning) for warning in app.warning)

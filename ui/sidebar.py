@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.config import CHOICES, DATASET_DEFAULTS, LIMITS, Config
+from rnnviz.config import CHOICES, DATASET_DEFAULTS, LIMITS, Config, label
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.device import available_devices, pick_device
 from rnnviz.errors import InputError
@@ -138,7 +138,7 @@ def _choice(label: str, options: list, key: str, **more) -> None:
 
 
 def _pending(changed: list[str]) -> None:
-    names = ", ".join(name.replace("_", " ") for name in changed)
+    names = ", ".join(label(name).lower() for name in changed)
     st.warning(f"These settings need a new model: **{names}**. Until you apply them, the current model keeps "
                "its settings (and trains with them).")
     left, right, _ = st.columns([1, 1, 3])
