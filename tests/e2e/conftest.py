@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import CHROMIUM, launch_chromium, running_app
+from .browser import CHROMIUM, launch_chromium, open_app, running_app
 
 HAVE_BROWSER = Path(CHROMIUM).exists()
 
@@ -34,3 +34,20 @@ def browser():
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, app_url):
+    """Opens the app (with a link's query) in new tabs, each a new session, ready to train; closes them after."""
+    pages = []
+
+    def opener(query: str = ""):
+        page = open_app(browser, app_url, query)
+        page.wait_for_selector(".st-key-train_status", timeout=60_000)
+        page.wait_for_selector(".st-key-reset button", timeout=60_000)
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.close()

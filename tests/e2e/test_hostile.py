@@ -3,33 +3,16 @@ HTML), and a file over Streamlit's own upload limit is explained instead of leav
 
 from urllib.parse import quote
 
-import pytest
-
 from rnnviz.uploads import MAX_UPLOAD_BYTES
 from ui.messages import WORD_JOINER
 
-from .browser import open_app, screenshot
+from .browser import screenshot
 
 ODD_PREFIX = "evil.__class__ <b>b</b> :red[r] :smile:"  # 39: links quote 40 characters
 
 
-@pytest.fixture
-def page(browser, app_url):
-    opened = []
-
-    def opener(query: str = ""):
-        new = open_app(browser, app_url, query)
-        new.wait_for_selector(".st-key-train_status", timeout=60_000)
-        opened.append(new)
-        return new
-
-    yield opener
-    for each in opened:
-        each.close()
-
-
-def test_a_message_quoting_a_link_shows_its_text_as_typed(page):
-    shown = page(f"dataset=sentences&prefix={quote(ODD_PREFIX)}")
+def test_a_message_quoting_a_link_shows_its_text_as_typed(open_page):
+    shown = open_page(f"dataset=sentences&prefix={quote(ODD_PREFIX)}")
     alert = shown.locator('[data-testid="stAlert"]').first
     alert.wait_for(timeout=30_000)
     text = alert.inner_text().replace(WORD_JOINER, "")
@@ -38,8 +21,8 @@ def test_a_message_quoting_a_link_shows_its_text_as_typed(page):
     screenshot(shown, "hostile_markdown_in_a_notice")
 
 
-def test_a_file_over_the_upload_limit_is_explained(page, tmp_path):
-    shown = page("dataset=sentences")
+def test_a_file_over_the_upload_limit_is_explained(open_page, tmp_path):
+    shown = open_page("dataset=sentences")
     shown.goto(shown.url.split("?")[0].rstrip("/") + "/your_data")
     shown.wait_for_selector(".st-key-own_text_file input[type=file]", state="attached", timeout=60_000)
     big = tmp_path / "big.txt"

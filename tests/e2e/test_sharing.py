@@ -6,29 +6,12 @@ import re
 import time
 
 import numpy as np
-import pytest
 
-from .browser import open_app, screenshot
+from .browser import screenshot
 from .test_app import click_key, continuation, go_to, wait_for_text
 
 LINK = "dataset=sentences&hidden_size=12&prefix=good"
 L2_ANSWER = r"^good\s*i\s*am\s*fine"
-
-
-@pytest.fixture
-def open_page(browser, app_url):
-    pages = []
-
-    def opener(query: str = ""):
-        page = open_app(browser, app_url, query)
-        page.wait_for_selector(".st-key-train_status", timeout=60_000)
-        page.wait_for_selector(".st-key-reset button", timeout=60_000)
-        pages.append(page)
-        return page
-
-    yield opener
-    for page in pages:
-        page.close()
 
 
 def wait_for_value(page, key: str, value: str, timeout: float = 30.0) -> None:
