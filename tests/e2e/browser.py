@@ -18,6 +18,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
 # A chart the learner sees: every page also holds a hidden, empty one (ui.chart_library).
+PAGE_LINK = ".st-key-page_links a"  # the sidebar's own page links (ui.page_links)
 CHART = '[data-testid="stAppViewContainer"] .js-plotly-plot:visible'
 
 

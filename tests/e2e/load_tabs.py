@@ -22,6 +22,8 @@ from safetensors import safe_open
 from rnnviz.budget import estimate, largest_allowed
 from rnnviz.config import defaults_for
 
+from .browser import PAGE_LINK
+
 STATUS, CONTINUATION = ".st-key-train_status", ".st-key-continuation"
 ANSWERS = {"L0": r"^\s*2\s*3\s*4\s*5\s*6\s*7\s*8\s*9", "L2": r"^\s*good\s*i\s*am\s*fine"}
 TYPED = {"L0": ("5 6 7", r"^\s*5\s*6\s*7\s*8\s*9"), "L2": ("hey", r"^\s*hey\s*how\s*are\s*you")}
@@ -132,7 +134,7 @@ class Learner:
 
     def _go_to(self, title: str) -> None:
         # force: while the page redraws every tick the link never stays "stable" long enough for a plain click
-        self.page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{title}$")).first.click(
+        self.page.locator(PAGE_LINK, has_text=re.compile(f"^{title}$")).first.click(
             force=True, timeout=30_000)
         self.page.wait_for_selector(STATUS, timeout=60_000)
 

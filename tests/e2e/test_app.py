@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .browser import CHART, open_app, screenshot
+from .browser import CHART, PAGE_LINK, open_app, screenshot
 
 L0_ANSWER = "2 3 4 5 6 7 8 9"
 PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict"]
@@ -38,7 +38,7 @@ def click_key(page, key: str) -> None:
 
 
 def go_to(page, title: str) -> None:
-    page.locator('.st-key-page_links a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
+    page.locator(PAGE_LINK, has_text=re.compile(f"^{re.escape(title)}$")).first.click()
     page.wait_for_timeout(300)
     page.wait_for_selector(CHART, timeout=60_000)
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from .browser import screenshot
+from .browser import PAGE_LINK, screenshot
 from .test_app import click_key, go_to, wait_for_text
-from .test_sharing import LINK, open_page  # noqa: F401 - the fixture
+from .test_sharing import LINK
 
 LOSS_LINE = """() => {
     const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
@@ -34,7 +34,7 @@ def test_a_reloaded_export_shows_the_same_loss_curve(open_page, tmp_path):  # no
     go_to(page, "Train")
     before = loss_line(page)
     assert before["x"][-1] == 30
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Your data").first.click()  # no chart to wait for
+    page.locator(PAGE_LINK, has_text="Your data").first.click()  # no chart to wait for
     page.get_by_role("tab", name="Export and import").click()
     with page.expect_download(timeout=60_000) as download:
         click_key(page, "export_model")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .browser import open_app, screenshot
+from .browser import PAGE_LINK, open_app, screenshot
 from .test_app import click_key
 
 PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict", "Your data", "Worked maths",
@@ -35,7 +35,7 @@ READ_CHARTS = """() => {
 
 
 def go_to(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{re.escape(title)}$")).first.click()
+    page.locator(PAGE_LINK, has_text=re.compile(f"^{re.escape(title)}$")).first.click()
     page.wait_for_timeout(2500)
 
 
