@@ -2,7 +2,7 @@
 
 import json
 
-from pages_helpers import block_text, chart_keys, open_app, page_charts, step
+from pages_helpers import block_text, chart_keys, live_charts, open_app, page_charts, step
 
 from rnnviz.by_hand import AGREE
 
@@ -12,7 +12,10 @@ def chart_spec(at, key: str) -> str:
 
 
 def annotations(at, key: str) -> list[str]:
-    return [note.get("text") for note in json.loads(chart_spec(at, key))["layout"].get("annotations", [])]
+    """The texts written on a chart, whether it is sent whole or kept mounted (a live chart)."""
+    live = live_charts(at)
+    figure = live[key] if key in live else json.loads(chart_spec(at, key))
+    return [note.get("text") for note in figure["layout"].get("annotations", [])]
 
 
 def metrics(at) -> dict[str, str]:

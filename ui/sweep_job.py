@@ -71,6 +71,14 @@ def progress_text(sweep: LagSweep, names: dict) -> str:
     return text
 
 
+def _stop_keeping(finished: Callable[[object], None]) -> None:
+    """Stop: end the sweep now and hand on the runs it finished."""
+    kept = job()
+    stop()
+    if kept is not None and kept[1].rows:
+        finished(kept[1].table())
+
+
 def live(settings, names: dict, finished: Callable[[object], None]) -> None:
     """While a sweep for `settings` runs: its progress, Pause/Resume and Stop, one slice per tick.
     `finished(table)` is called with the results when it ends or is stopped (the rows done so far)."""
@@ -100,11 +108,8 @@ def live(settings, names: dict, finished: Callable[[object], None]) -> None:
         first.progress(len(sweep.rows) / len(sweep.runs), text=f"**{state}** · {progress_text(sweep, names)}")
         second.button("Resume" if st.session_state.get(PAUSED, False) else "Pause", key="sweep_pause",
                       on_click=_toggle_pause, width="stretch")
-        if third.button("Stop", key="sweep_stop", width="stretch",
-                        help="End the sweep now and keep the runs it finished."):
-            stop()
-            if sweep.rows:
-                finished(sweep.table())
-            st.rerun()
+        # A callback, so the press acts before this run's slice (which may rerun the page and drop the press).
+        third.button("Stop", key="sweep_stop", width="stretch", on_click=_stop_keeping, args=(finished,),
+                     help="End the sweep now and keep the runs it finished.")
 
     sweep_views()

@@ -7,7 +7,7 @@ title and text before torch is loaded (ui.loading).
 
 import time
 
-from .browser import launch_chromium, running_app, screenshot
+from .browser import running_app, screenshot
 
 # What Streamlit's own list would show: the files' names, lower case, with spaces for underscores.
 FILE_NAMES = ["app", "hidden states", "inside model", "side by side", "worked maths", "your data"]
@@ -20,13 +20,10 @@ SAMPLE = """() => {
 }"""
 
 
-def test_no_file_name_list_from_the_first_frame():
+def test_no_file_name_list_from_the_first_frame(browser):
     """Every 100 ms from page.goto until Train works: never Streamlit's list of file names, and the sidebar's
     buttons and the page's title come before the model is ready."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, running_app() as (url, _process, _started):
-        browser = launch_chromium(playwright)
+    with running_app() as (url, _process, _started):  # a fresh server: its first visit is the one that matters
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(url)
         frames, deadline = [], time.monotonic() + 120
@@ -51,4 +48,4 @@ def test_no_file_name_list_from_the_first_frame():
         box = page.locator(".st-key-train_toggle button").bounding_box()
         assert box is not None and box["y"] + box["height"] <= 720
         screenshot(page, "first_frame_ready")
-        browser.close()
+        page.close()
