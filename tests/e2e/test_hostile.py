@@ -13,7 +13,7 @@ ODD_PREFIX = "evil.__class__ <b>b</b> :red[r] :smile:"  # 39: links quote 40 cha
 
 def test_a_message_quoting_a_link_shows_its_text_as_typed(open_page):
     shown = open_page(f"dataset=sentences&prefix={quote(ODD_PREFIX)}")
-    alert = shown.locator('[data-testid="stAlert"]', has_text="Ignored prefix").first  # the lesson's note may come first
+    alert = shown.locator('[data-testid="stAlert"]', has_text="Ignored prefix").first  # not the lesson note
     alert.wait_for(timeout=30_000)
     text = alert.inner_text().replace(WORD_JOINER, "")
     assert f"Ignored prefix '{ODD_PREFIX}'" in text, text
