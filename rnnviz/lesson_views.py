@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import analysis, worked
 from .errors import InputError
-from .memory_sweep import CELLS, HEADLINE, score, train_memory_task
+from .memory_sweep import HEADLINE, score
 from .memory_tasks import ADDING_TOLERANCE, MEMORY_TASKS
 from .views import labels_for
 
@@ -89,7 +89,7 @@ def model_chain(experiment, layer: int = 0) -> worked.Chain:
 
 SWEEP_LAGS = {"recall": [10, 20, 40, 80], "brackets": [10, 20, 40, 80], "adding": [5, 10, 20, 40]}
 LAG_CHOICES = [2, 5, 10, 20, 30, 40, 60, 80, 120, 160]
-SWEEP_BUDGET = 60.0  # seconds for a whole sweep: the page holds the session while it runs
+SWEEP_BUDGET = 60.0  # seconds for a whole sweep (it trains in slices beside the page: ui.sweep_job)
 
 
 def chance_level(task: str, ds=None) -> float:
@@ -106,33 +106,6 @@ def chance_level(task: str, ds=None) -> float:
     if task == "adding":
         return 1.0 - (1.0 - ADDING_TOLERANCE) ** 2
     raise InputError(f"Unknown memory task {task!r}: choose one of {', '.join(MEMORY_TASKS)}.")
-
-
-def timed_sweep(task: str, lags, cells=CELLS, steps: int = 300, budget: float = SWEEP_BUDGET, seed: int = 0,
-                progress=None, clock=time.perf_counter, **settings) -> pd.DataFrame:
-    """memory_sweep's accuracy-against-lag runs under one time budget for the whole sweep.
-
-    Each run gets an equal share of the time still left, so the sweep ends within about `budget`
-    seconds; a run the budget cut short keeps the score it reached (`steps` says how far it got).
-    `progress(done, total, row)` is called after each run.
-    """
-    lags = sorted({int(lag) for lag in lags})
-    if not lags:
-        raise InputError("Choose at least one lag.")
-    if task not in MEMORY_TASKS:
-        raise InputError(f"Unknown memory task {task!r}: choose one of {', '.join(MEMORY_TASKS)}.")
-    runs = [(cell, lag) for cell in cells for lag in lags]
-    deadline = clock() + budget
-    rows = []
-    for done, (cell, lag) in enumerate(runs, start=1):
-        left = deadline - clock()
-        share = max(left, 0.0) / (len(runs) - done + 1)
-        row = train_memory_task(task, cell, lag, steps=steps, seed=seed, stop_at=0.99, max_seconds=share,
-                                **settings)
-        rows.append(row)
-        if progress is not None:
-            progress(done, len(runs), row)
-    return pd.DataFrame(rows)
 
 
 def memory_score(experiment) -> dict | None:

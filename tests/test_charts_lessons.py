@@ -205,19 +205,6 @@ def test_unit_figure_and_contexts_are_the_unit_report(trained):
 
 
 # -- memory tasks ----------------------------------------------------------------------------------------
-def test_timed_sweep_gives_each_run_a_share_of_the_budget_and_reports_progress():
-    seen = []
-    table = lesson_views.timed_sweep("recall", [3, 2], cells=("rnn", "gru"), steps=4, budget=60,
-                                     progress=lambda done, total, row: seen.append((done, total, row["cell"])),
-                                     hidden_size=4, check_every=2)
-    assert seen == [(1, 4, "rnn"), (2, 4, "rnn"), (3, 4, "gru"), (4, 4, "gru")]
-    assert table["lag"].tolist() == [2, 3, 2, 3] and (table["steps"] <= 4).all()
-    spent = lesson_views.timed_sweep("recall", [2], cells=("rnn",), steps=50, budget=0, hidden_size=4)
-    assert spent["steps"].tolist() == [0]  # no time left: nothing trained, still a row to draw
-    with pytest.raises(Exception, match="at least one lag"):
-        lesson_views.timed_sweep("recall", [], cells=("rnn",))
-
-
 def test_lag_accuracy_figure_draws_one_line_per_cell_and_chance():
     table = pd.DataFrame({"cell": ["rnn", "rnn", "lstm", "lstm"], "lag": [10, 40, 10, 40],
                           "headline": [0.9, 0.26, 1.0, 0.97], "steps": [300, 300, 50, 100],
