@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from rnnviz import analysis, lesson_views
+from rnnviz import lesson_views
 from rnnviz.charts import analysis as charts
+from rnnviz.insight.connectivity import connectivity
 from ui import drawing, state
 
 QUANTITIES = {"its probability": "probability", "its logit (before softmax)": "logit"}
@@ -43,7 +44,7 @@ if ds.is_tokens:
 def connectivity_views(experiment):
     if inputs is None:
         return
-    result = drawing.unless_refused(analysis.connectivity, experiment.model, experiment.dataset,
+    result = drawing.unless_refused(connectivity, experiment.model, experiment.dataset,
                                     experiment.config.prefix, position=position - 1, quantity=quantity)
     if result is None:
         return

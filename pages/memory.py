@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import lesson_views, memory_sweep
-from rnnviz.budget import TRACE_BATCH
+from rnnviz import lesson_views
 from rnnviz.charts import memory
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset
-from rnnviz.memory_tasks import MEMORY_TASKS
+from rnnviz.datasets.memory_tasks import MEMORY_TASKS
+from rnnviz.insight import memory_sweep
+from rnnviz.serving.budget import TRACE_BATCH
 from ui import drawing, state, sweep_job, training
 from ui.messages import show
 

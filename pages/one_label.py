@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import many_to_one
 from rnnviz.charts.one_label import held_out_figure, last_hidden_figure
+from rnnviz.insight import many_to_one
 from ui import drawing
 
 st.title("Sequence → label")

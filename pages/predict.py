@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from rnnviz import charts, series_truth, views
+from rnnviz import charts, views
 from rnnviz.charts.series_truth import series_truth_figure
 from rnnviz.config import LIMITS
+from rnnviz.insight import series_truth
 from ui import drawing, replay, state, training
 
 st.title("Predict")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import carried, charts, views
+from rnnviz import charts, views
+from rnnviz.insight import carried
 from ui import drawing, replay, state, training
 
 EQUATIONS = {

@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import by_hand, lesson_views, param_count, worked
+from rnnviz import lesson_views
 from rnnviz.charts import maths
 from rnnviz.charts.by_hand import by_hand_figure
 from rnnviz.errors import InputError
+from rnnviz.insight import worked
+from rnnviz.nn import by_hand, param_count
 from ui import drawing, state, training
 from ui.messages import show
 

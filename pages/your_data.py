@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from rnnviz import checkpoint, export_code, exports, saved_history, uploads
 from rnnviz.config import defaults_for
+from rnnviz.datasets import uploads
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.model import describe
+from rnnviz.files import checkpoint, export_code, exports, saved_history
+from rnnviz.nn.model import describe
 from ui import drawing, state, training
 from ui.messages import show
 

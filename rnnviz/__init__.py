@@ -12,12 +12,10 @@ first frame while torch loads.
 from __future__ import annotations
 
 import importlib
-import sys
-from types import ModuleType
 
 # public name → the submodule that defines it
-_HOMES = {"load_dataset": "datasets", "InputError": "errors", "SeqModel": "model", "Prediction": "predict",
-          "predict": "predict", "Trace": "trace", "trace": "trace", "Trainer": "train"}
+_HOMES = {"load_dataset": "datasets", "InputError": "errors", "SeqModel": "nn.model", "Prediction": "nn.predict",
+          "predict": "nn.predict", "Trace": "nn.trace", "trace": "nn.trace", "Trainer": "nn.train"}
 
 __all__ = ["load_dataset", "SeqModel", "Trainer", "trace", "Trace", "predict", "Prediction", "InputError"]
 
@@ -33,15 +31,3 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-class _Package(ModuleType):
-    """`rnnviz.trace` and `rnnviz.predict` are the functions, as they were when this file imported them at once:
-    the import system, on loading the submodule of the same name, would otherwise bind the module there."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, ModuleType) and _HOMES.get(name) == name:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -13,13 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import uploads
-from .config import CAUTIONS, Config, caution, defaults_for
-from .datasets import dataset_names
-from .errors import InputError
-from .experiment import MODEL_SETTINGS, Experiment
-from .files import check_writable, megabytes, read_limited
-from .model import describe
+from rnnviz.config import CAUTIONS, Config, caution, defaults_for
+from rnnviz.datasets import dataset_names, uploads
+from rnnviz.errors import InputError
+from rnnviz.experiment import MODEL_SETTINGS, Experiment
+from rnnviz.files.disk import check_writable, megabytes, read_limited
+from rnnviz.nn.model import describe
 
 # flag → Config field; None defaults mean "the dataset's lesson default".
 TRAIN_FLAGS = {
@@ -112,7 +111,7 @@ def loaded_experiment(args) -> Experiment:
     The data is the file's own unless --dataset or --text-file names other data (its
     vocabulary must then match the model's).
     """
-    from .checkpoint import load_into_experiment
+    from rnnviz.files.checkpoint import load_into_experiment
 
     given = given_values(args)
     data_config = config_from_args(args) if (args.dataset or args.text_file) else None
@@ -166,7 +165,7 @@ def train_command(args) -> dict:
     history = trainer.history.iloc[earlier:]
     counts = experiment.model.parameter_count()
     if args.save:
-        from .checkpoint import save_checkpoint
+        from rnnviz.files.checkpoint import save_checkpoint
 
         try:
             save_checkpoint(experiment, args.save)
@@ -219,7 +218,7 @@ def main(argv=None) -> int:
             else:
                 _print_summary(result)
         else:
-            from .bench import bench_command
+            from rnnviz.nn.bench import bench_command
 
             result = bench_command(args, config_from_args(args))
             print(json.dumps(result) if args.json else result["summary"])

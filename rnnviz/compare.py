@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .budget import over_budget
-from .config import Config
-from .errors import InputError
-from .experiment import Experiment, dataset_for
+from rnnviz.config import Config
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment, dataset_for
+from rnnviz.serving.budget import over_budget
 
 MAX_MODELS = 3
 # Settings that define the data: every model in a comparison must see the same data.

@@ -13,13 +13,13 @@ import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
 
-from .budget import over_budget
-from .datasets import DATASETS
-from .device import DEVICE_CHOICES
-from .errors import InputError, check_encodable, shown
-from .model import CELLS, NONLINEARITIES
-from .predict import MAX_PREDICT, MAX_PREFIX, MAX_TEMPERATURE
-from .train import OPTIMIZERS
+from rnnviz.datasets import DATASETS
+from rnnviz.errors import InputError, check_encodable, shown
+from rnnviz.nn.device import DEVICE_CHOICES
+from rnnviz.nn.model import CELLS, NONLINEARITIES
+from rnnviz.nn.predict import MAX_PREDICT, MAX_PREFIX, MAX_TEMPERATURE
+from rnnviz.nn.train import OPTIMIZERS
+from rnnviz.serving.budget import over_budget
 
 MAX_URL_TEXT = 2000  # own text longer than this is not put in a link
 
@@ -206,7 +206,7 @@ MAX_SERIES_TEXT = 2_000_000  # room for datasets.MAX_SERIES_VALUES numbers
 SERIES_PATTERN = re.compile(r"[0-9eE+\-.,;\s]*")
 
 
-# What the work budget (rnnviz.budget) takes back, in this order, when a combination costs too much.
+# What the work budget (rnnviz.serving.budget) takes back, in this order, when a combination costs too much.
 WORK_FIELDS = ("batch_size", "seq_len", "lag", "predict_len", "prefix")
 SHAPE_FIELDS = ("cell", "nonlinearity", "hidden_size", "num_layers", "embedding_dim")
 
@@ -331,9 +331,9 @@ DATASET_DEFAULTS = {
                  prefix="The", predict_len=100, temperature=0.5),
     # An uploaded column; the app sets series and a prefix from the data (uploads.csv_config).
     "csv": dict(hidden_size=16, lr=0.01, batch_size=16, seq_len=20, steps=300, prefix="", predict_len=20),
-    # Many-to-one (rnnviz.many_to_one): six digits in, yes or no out, from the last hidden state.
+    # Many-to-one (rnnviz.insight.many_to_one): six digits in, yes or no out, from the last hidden state.
     "climbs": dict(hidden_size=32, lr=0.01, batch_size=64, steps=300, prefix="135789", predict_len=1),
-    # Memory tasks (rnnviz.memory_tasks): the lag sets the length, so seq_len is not used. A gated cell (an LSTM
+    # Memory tasks (datasets.memory_tasks): the lag sets the length, so seq_len is not used. A gated cell (an LSTM
     # whose forget gate starts open, bias 5, or a GRU) learns them in a few hundred steps; a tanh RNN fails.
     "recall": dict(cell="lstm", forget_bias=5.0, hidden_size=32, lr=0.01, batch_size=64, clip=1.0, lag=40,
                    steps=300, prefix="c" + "0123" * 10 + "?", predict_len=1),

@@ -14,12 +14,12 @@ import weakref
 
 import torch
 
-from .config import Config
-from .datasets import load_dataset
-from .device import pick_device
-from .model import SeqModel
-from .predict import predict
-from .train import Trainer
+from rnnviz.config import Config
+from rnnviz.datasets import load_dataset
+from rnnviz.nn.device import pick_device
+from rnnviz.nn.model import SeqModel
+from rnnviz.nn.predict import predict
+from rnnviz.nn.train import Trainer
 
 # Settings that define the data or the network: changing one means a new model.
 MODEL_SETTINGS = ("dataset", "text", "series", "cell", "nonlinearity", "hidden_size", "num_layers",
@@ -64,7 +64,7 @@ class Experiment:
                                batch_size=config.batch_size, seq_len=self._seq_len(config),
                                clip=config.clip or None, seed=config.seed, carry_state=config.carry_state)
         self._milestones: dict = {}
-        self.live = None  # the app's background trainer (rnnviz.live.LiveTraining), made on first use
+        self.live = None  # the app's background trainer (rnnviz.serving.live.LiveTraining), made on first use
         ALIVE.add(self)
 
     def _seq_len(self, config: Config) -> int:

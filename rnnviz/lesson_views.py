@@ -12,11 +12,11 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from . import analysis, worked
-from .errors import InputError
-from .memory_sweep import HEADLINE, score
-from .memory_tasks import ADDING_TOLERANCE, MEMORY_TASKS
-from .views import labels_for
+from rnnviz.datasets.memory_tasks import ADDING_TOLERANCE, MEMORY_TASKS
+from rnnviz.errors import InputError
+from rnnviz.insight import connectivity, spectral, units, worked
+from rnnviz.insight.memory_sweep import HEADLINE, score
+from rnnviz.views import labels_for
 
 # -- worked maths --------------------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ def compact_latex(lines: list[str], limit: int = 220) -> list[str]:
 def prefix_steps(experiment) -> tuple:
     """The current prefix as model input [1, T(, 1)] and the label of each step."""
     ds = experiment.dataset
-    inputs = analysis.prefix_inputs(ds, experiment.config.prefix)
+    inputs = connectivity.prefix_inputs(ds, experiment.config.prefix)
     items = inputs[0].tolist() if ds.is_tokens else ds.from_model(inputs[0, :, 0])
     return inputs, labels_for(ds, items)
 
@@ -124,7 +124,7 @@ _spectral_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def spectral_history(experiment) -> pd.DataFrame:
-    """analysis.spectral_over_training, plus the model as it is now; measured once per snapshot.
+    """spectral.spectral_over_training, plus the model as it is now; measured once per snapshot.
 
     Eigenvalues of a 256-unit W_hh at thirty snapshots take a noticeable part of a second, and a
     snapshot's weights never change, so each snapshot is measured once.
@@ -134,12 +134,12 @@ def spectral_history(experiment) -> pd.DataFrame:
     frames = []
     for step in trainer.snapshot_steps():
         if step not in cache:
-            table = analysis.spectral_table(trainer.snapshots[step], cell=trainer.model.cell)
+            table = spectral.spectral_table(trainer.snapshots[step], cell=trainer.model.cell)
             table.insert(0, "step", step)
             cache[step] = table
         frames.append(cache[step])
     if experiment.step not in trainer.snapshots:
-        now = analysis.spectral_table(experiment.model)
+        now = spectral.spectral_table(experiment.model)
         now.insert(0, "step", experiment.step)
         frames.append(now)
     return pd.concat(frames, ignore_index=True)
@@ -153,7 +153,7 @@ _matrix_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def connectivity_matrix(experiment, quantity: str = "probability", max_age: float = MATRIX_MAX_AGE,
                         clock=time.monotonic) -> tuple[np.ndarray, int]:
-    """analysis.connectivity_matrix of the prefix, and the training step it belongs to.
+    """connectivity.connectivity_matrix of the prefix, and the training step it belongs to.
 
     It takes one backward pass per prefix step (half a second for an 81-step prefix), too much to
     redo every second while training: the last one is kept for `max_age` seconds, or until the prefix
@@ -164,7 +164,7 @@ def connectivity_matrix(experiment, quantity: str = "probability", max_age: floa
     now = clock()
     if kept is not None and kept["key"] == key and (kept["step"] == experiment.step or now - kept["at"] < max_age):
         return kept["matrix"], kept["step"]
-    matrix = analysis.connectivity_matrix(experiment.model, experiment.dataset, experiment.config.prefix,
+    matrix = connectivity.connectivity_matrix(experiment.model, experiment.dataset, experiment.config.prefix,
                                           quantity=quantity)
     _matrix_cache[experiment] = {"key": key, "step": experiment.step, "at": now, "matrix": matrix}
     return matrix, experiment.step
@@ -174,8 +174,8 @@ UNIT_STEPS = 3000  # inputs the unit explorer reads: enough for every symbol to 
 
 
 def unit_report(experiment, unit: int, layer: int = 0, state: str = "hidden", order: str = "high",
-                top: int = 8) -> analysis.UnitReport:
+                top: int = 8) -> units.UnitReport:
     """The unit explorer over the training data, read as the model was trained (windows, or one carried stream)."""
     config = experiment.config
-    return analysis.unit_report(experiment.model, experiment.dataset, unit, layer=layer, state=state, order=order,
+    return units.unit_report(experiment.model, experiment.dataset, unit, layer=layer, state=state, order=order,
                                 top=top, max_steps=UNIT_STEPS, seq_len=None if config.carry_state else config.seq_len)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from .config import Config, defaults_for
+from rnnviz.config import Config, defaults_for
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ LESSONS = {
         "Five hidden units learn a sine wave, the hidden state carried from batch to batch. "
         "The unrolled view shows one cell, the same weights, reused at every step.",
     ),
-    # Memory tasks (rnnviz.memory_tasks): the answer lies `lag` steps back.
+    # Memory tasks (rnnviz.datasets.memory_tasks): the answer lies `lag` steps back.
     "M1": Lesson(
         "M1", "M1 · Recall the first letter",
         defaults_for("recall"),

@@ -5,8 +5,9 @@ import torch
 from pages_helpers import NavigationOnly, open_app
 from streamlit.testing.v1 import app_test
 
-from rnnviz import SeqModel, live, load_dataset
-from rnnviz.limits import SessionRegistry, TrainingTurns
+from rnnviz import SeqModel, load_dataset
+from rnnviz.serving import live
+from rnnviz.serving.turns import SessionRegistry, TrainingTurns
 from ui import keeper, training
 
 # Small models run as fast on one thread, and two threads on this 2-core machine slow to a crawl

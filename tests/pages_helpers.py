@@ -120,7 +120,7 @@ def wait_for(condition, timeout: float = 30.0) -> None:
 
 
 def running(at) -> bool:
-    """Whether the session's model is training (its worker says, rnnviz.live)."""
+    """Whether the session's model is training (its worker says, rnnviz.serving.live)."""
     live = experiment(at).live
     return live is not None and live.running
 

@@ -7,14 +7,9 @@ import torch
 from conftest import seeded_model
 
 from rnnviz import InputError, Trainer, load_dataset
-from rnnviz.analysis import (
-    connectivity,
-    connectivity_matrix,
-    spectral_over_training,
-    spectral_radius,
-    spectral_table,
-    unit_report,
-)
+from rnnviz.insight.connectivity import connectivity, connectivity_matrix
+from rnnviz.insight.spectral import spectral_over_training, spectral_radius, spectral_table
+from rnnviz.insight.units import unit_report
 
 # -- spectral radius ------------------------------------------------------------------------------
 

@@ -9,11 +9,11 @@ import torch
 from conftest import same_weights, seeded_model, weights_of
 
 from rnnviz import SeqModel, Trainer, load_dataset, predict
-from rnnviz.checkpoint import export_bytes, read_checkpoint
 from rnnviz.config import LIMITS, Config, defaults_for
 from rnnviz.datasets import make_series
 from rnnviz.errors import InputError, shown
 from rnnviz.experiment import Experiment
+from rnnviz.files.checkpoint import export_bytes, read_checkpoint
 
 
 def refusal(action, *args, **kwargs) -> str:

@@ -8,12 +8,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from rnnviz import budget
-from rnnviz.budget import estimate, over_budget
 from rnnviz.cli import config_from_args
 from rnnviz.config import DATASET_DEFAULTS, LIMITS, Config, defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS, share_query
+from rnnviz.serving import budget
+from rnnviz.serving.budget import estimate, over_budget
 
 # The links of issue 12: 148 s and 7.3 GB, 104 s and 5.7 GB, 17 s and 2.8 GB for one step.
 HEAVY_LINKS = [

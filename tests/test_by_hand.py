@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from rnnviz.by_hand import cells_for, compare, loop
 from rnnviz.datasets import load_dataset
-from rnnviz.model import SeqModel
+from rnnviz.nn.by_hand import cells_for, compare, loop
+from rnnviz.nn.model import SeqModel
 
 
 @pytest.mark.parametrize("cell, layers, nonlinearity", [("rnn", 1, "tanh"), ("rnn", 3, "relu"), ("lstm", 2, "tanh"),

@@ -5,11 +5,11 @@ import copy
 import pytest
 import torch
 
-from rnnviz.carried import next_chain
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset, make_series
 from rnnviz.experiment import Experiment
-from rnnviz.series_truth import MAX_COLUMNS, before_after_table, true_continuation
+from rnnviz.insight.carried import next_chain
+from rnnviz.insight.series_truth import MAX_COLUMNS, before_after_table, true_continuation
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])

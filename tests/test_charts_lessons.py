@@ -1,7 +1,7 @@
 """The lesson charts on real results: the numbers they draw are the library's numbers.
 
 Worked maths against worked.worked_example, spectral radius against torch.linalg.eigvals on the
-trainer's snapshots, connectivity bars against analysis.connectivity, memory charts against the
+trainer's snapshots, connectivity bars against connectivity, memory charts against the
 sweeps they draw.
 """
 
@@ -10,14 +10,17 @@ import pandas as pd
 import pytest
 import torch
 
-from rnnviz import analysis, lesson_views, worked
+from rnnviz import lesson_views
 from rnnviz.charts import analysis as analysis_charts
 from rnnviz.charts import compare as compare_charts
 from rnnviz.charts import maths, memory
 from rnnviz.compare import Comparison
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.memory_sweep import gradient_profiles
+from rnnviz.insight import spectral, worked
+from rnnviz.insight.connectivity import connectivity, connectivity_matrix
+from rnnviz.insight.memory_sweep import gradient_profiles
+from rnnviz.insight.spectral import spectral_over_training, spectral_table
 
 # h_t and y_t of LESSONS L3's stated equations (its printed figures after h_1 do not follow from them).
 L3_COMPUTED = {
@@ -129,7 +132,7 @@ def test_spectral_figure_draws_the_eigenvalues_of_each_snapshot(trained):
                    else trained.model.rnn.weight_hh_l0.detach()).double()
         assert np.isclose(value, float(torch.linalg.eigvals(weights).abs().max()), rtol=1e-9)
         assert np.isclose(top, float(torch.linalg.matrix_norm(weights, ord=2)), rtol=1e-9)
-    expected = analysis.spectral_over_training(trained.trainer)
+    expected = spectral_over_training(trained.trainer)
     assert np.allclose(radius.y[:-1], expected["spectral_radius"])
     assert f"ρ {radius.y[-1]:.3g}" in fig.layout.title.text
 
@@ -137,8 +140,8 @@ def test_spectral_figure_draws_the_eigenvalues_of_each_snapshot(trained):
 def test_spectral_history_measures_each_snapshot_once(trained, monkeypatch):
     lesson_views.spectral_history(trained)
     measured = []
-    real = analysis.spectral_table
-    monkeypatch.setattr(analysis, "spectral_table", lambda *a, **k: measured.append(1) or real(*a, **k))
+    real = spectral_table
+    monkeypatch.setattr(spectral, "spectral_table", lambda *a, **k: measured.append(1) or real(*a, **k))
     again = lesson_views.spectral_history(trained)
     assert len(measured) == 1 and len(again) == 8  # only "now", which is not a snapshot
 
@@ -156,7 +159,7 @@ def test_spectral_figure_for_gated_cells_and_layers_uses_the_candidate_block():
 
 # -- connectivity and the unit explorer ------------------------------------------------------------------
 def test_connectivity_bars_are_the_connectivity_scores(trained):
-    result = analysis.connectivity(trained.model, trained.dataset, "2 3 4 5", position=2)
+    result = connectivity(trained.model, trained.dataset, "2 3 4 5", position=2)
     fig = analysis_charts.connectivity_figure(result)
     (bars,) = fig.data
     assert np.allclose(bars.y, result.scores) and np.isclose(sum(bars.y), 1.0)
@@ -166,7 +169,7 @@ def test_connectivity_bars_are_the_connectivity_scores(trained):
 
 
 def test_connectivity_matrix_figure_is_the_lower_triangle(trained):
-    matrix = analysis.connectivity_matrix(trained.model, trained.dataset, "2 3 4 5")
+    matrix = connectivity_matrix(trained.model, trained.dataset, "2 3 4 5")
     fig = analysis_charts.connectivity_matrix_figure(matrix, ["2", "3", "4", "5"])
     z = np.array(fig.data[0].z, dtype=float)
     below = np.tril(np.ones((4, 4), dtype=bool))
@@ -178,13 +181,13 @@ def test_connectivity_matrix_is_kept_a_few_seconds_while_training():
     now = [100.0]
     clock = lambda: now[0]  # noqa: E731
     matrix, step = lesson_views.connectivity_matrix(experiment, clock=clock)
-    assert step == 0 and np.allclose(matrix, analysis.connectivity_matrix(experiment.model, experiment.dataset, "234"))
+    assert step == 0 and np.allclose(matrix, connectivity_matrix(experiment.model, experiment.dataset, "234"))
     experiment.train(1)
     now[0] += 1.0
     assert lesson_views.connectivity_matrix(experiment, clock=clock)[1] == 0  # a second old: kept
     now[0] += 5.0
     fresh, step = lesson_views.connectivity_matrix(experiment, clock=clock)
-    assert step == 1 and np.allclose(fresh, analysis.connectivity_matrix(experiment.model, experiment.dataset, "234"))
+    assert step == 1 and np.allclose(fresh, connectivity_matrix(experiment.model, experiment.dataset, "234"))
     experiment.config = experiment.config.replace(prefix="56")
     assert lesson_views.connectivity_matrix(experiment, clock=clock)[0].shape == (2, 2)  # a new prefix: at once
     fig = analysis_charts.connectivity_matrix_figure(fresh, ["2", "3", "4"], step=1)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from rnnviz import analysis, charts, lesson_views, views, worked
+from rnnviz import charts, lesson_views, views
 from rnnviz.charts import analysis as analysis_charts
 from rnnviz.charts import compare as compare_charts
 from rnnviz.charts import maths, memory
@@ -19,7 +19,9 @@ from rnnviz.charts.hidden import label_stride
 from rnnviz.charts.style import decade_ticks, diverging_colour, wrap_title
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.predict import predict
+from rnnviz.insight import worked
+from rnnviz.insight.connectivity import prefix_inputs
+from rnnviz.nn.predict import predict
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def every_figure(experiment):
     latest = views.latest_gradients(experiment)
     traced = views.sequence_trace(experiment, "sample")[0]
     gates = {name: values[0, 0] for name, values in traced.gates.items()}
-    inputs = analysis.prefix_inputs(experiment.dataset, "23456")
+    inputs = prefix_inputs(experiment.dataset, "23456")
     return {
         "loss": charts.loss_figure(history, perplexity=True),
         "grad_norm": charts.grad_norm_figure(history, trainer.clip),

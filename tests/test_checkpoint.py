@@ -9,7 +9,12 @@ import pytest
 import safetensors.torch
 import torch
 
-from rnnviz.checkpoint import (
+from rnnviz.config import DATASET_DEFAULTS, LIMITS, defaults_for
+from rnnviz.datasets import MAX_SYMBOLS, MAX_TEXT_CHARS
+from rnnviz.datasets.uploads import csv_config, series_from_csv
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment
+from rnnviz.files.checkpoint import (
     MAX_CHECKPOINT_BYTES,
     METADATA_KEY,
     export_bytes,
@@ -19,11 +24,6 @@ from rnnviz.checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-from rnnviz.config import DATASET_DEFAULTS, LIMITS, defaults_for
-from rnnviz.datasets import MAX_SYMBOLS, MAX_TEXT_CHARS
-from rnnviz.errors import InputError
-from rnnviz.experiment import Experiment
-from rnnviz.uploads import csv_config, series_from_csv
 
 
 def trained(config, steps=15):
@@ -101,7 +101,7 @@ def test_every_dataset_exports_and_reimports(dataset):
 def test_a_loaded_model_trains_on_from_its_step(counting, exported):
     restored, _ = load_into_experiment(exported)
     assert restored.step == counting.step == 15
-    # The saved snapshots come back (rnnviz.saved_history); the latest is the loaded weights, not a fresh init.
+    # The saved snapshots come back (rnnviz.files.saved_history); the latest is the loaded weights, not a fresh init.
     assert restored.trainer.snapshot_steps() == [*counting.trainer.snapshot_steps(), 15]
     assert all(torch.equal(v, restored.model.state_dict()[k]) for k, v in restored.trainer.snapshots[15].items())
     rows = restored.train(3)

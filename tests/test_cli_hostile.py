@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import safetensors.torch
 
-from rnnviz.checkpoint import METADATA_KEY, export_bytes
 from rnnviz.cli import main
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
+from rnnviz.files.checkpoint import METADATA_KEY, export_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnnviz.budget import over_budget
 from rnnviz.config import (
     CHOICES,
     DATASET_DEFAULTS,
@@ -26,6 +25,7 @@ from rnnviz.config import (
     defaults_for,
 )
 from rnnviz.errors import InputError, shown
+from rnnviz.serving.budget import over_budget
 
 # A value unlike any dataset's default for each field a link carries (device stays on its machine).
 UNUSUAL = {

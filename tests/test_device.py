@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from rnnviz import InputError
-from rnnviz import device as device_module
-from rnnviz.device import available_devices, pick_device
+from rnnviz.nn import device as device_module
+from rnnviz.nn.device import available_devices, pick_device
 
 
 def test_the_cpu_is_always_there_and_last():

@@ -8,10 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz import charts, train, views
+from rnnviz import charts, views
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.live import Published
+from rnnviz.nn import train
+from rnnviz.serving.live import Published
 
 
 @pytest.fixture(scope="module")

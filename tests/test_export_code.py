@@ -8,12 +8,12 @@ import zipfile
 
 import pytest
 
-from rnnviz import standalone
-from rnnviz.checkpoint import load_into_experiment
 from rnnviz.config import defaults_for
+from rnnviz.datasets.base import IGNORE_INDEX
 from rnnviz.experiment import Experiment
-from rnnviz.export_code import code_zip, script_filename
-from rnnviz.trace import IGNORE_INDEX
+from rnnviz.files import standalone
+from rnnviz.files.checkpoint import load_into_experiment
+from rnnviz.files.export_code import code_zip, script_filename
 
 
 def unpacked(experiment, folder):

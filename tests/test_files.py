@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnnviz.checkpoint import load_checkpoint
 from rnnviz.errors import InputError
-from rnnviz.files import check_writable, read_limited, write_bytes
+from rnnviz.files.checkpoint import load_checkpoint
+from rnnviz.files.disk import check_writable, read_limited, write_bytes
 
 LIMIT = 1000
 

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnnviz import SeqModel, load_dataset, predict
-from rnnviz.checkpoint import METADATA_KEY, export_bytes, load_into_experiment, read_checkpoint
 from rnnviz.config import Config, defaults_for
 from rnnviz.datasets import DATASETS
+from rnnviz.datasets.uploads import csv_config, numeric_columns, series_from_csv, text_config, text_from_upload
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment, dataset_for
-from rnnviz.hosting import share_query, share_url
-from rnnviz.uploads import csv_config, numeric_columns, series_from_csv, text_config, text_from_upload
+from rnnviz.files.checkpoint import METADATA_KEY, export_bytes, load_into_experiment, read_checkpoint
+from rnnviz.serving.hosting import share_query, share_url
 
 # RNNVIZ_FUZZ_EXAMPLES=2000 runs a deeper campaign; the default keeps the suite quick.
 EXAMPLES = int(os.environ.get("RNNVIZ_FUZZ_EXAMPLES", "40"))

@@ -1,4 +1,4 @@
-"""Share links, letting closed sessions go, and the files a learner downloads (rnnviz.hosting, rnnviz.exports)."""
+"""Share links, letting closed sessions go, and the files a learner downloads (serving.hosting, files.exports)."""
 
 import gc
 import io
@@ -11,8 +11,9 @@ import pytest
 
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.exports import history_csv, traced_arrays
-from rnnviz.hosting import (
+from rnnviz.files.exports import history_csv, traced_arrays
+from rnnviz.lessons import LESSONS
+from rnnviz.serving.hosting import (
     keep_sessions,
     left_out,
     let_go,
@@ -22,8 +23,7 @@ from rnnviz.hosting import (
     share_query,
     share_url,
 )
-from rnnviz.lessons import LESSONS
-from rnnviz.limits import SessionRegistry
+from rnnviz.serving.turns import SessionRegistry
 
 
 class FakeClock:

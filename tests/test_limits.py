@@ -10,7 +10,7 @@ import torch
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.limits import SessionRegistry, TrainingTurns, configure_torch_threads
+from rnnviz.serving.turns import SessionRegistry, TrainingTurns, configure_torch_threads
 
 
 class FakeClock:

@@ -1,4 +1,4 @@
-"""The training worker (rnnviz.live), tested directly: AppTest never fires the page's timers, and the worker
+"""The training worker (rnnviz.serving.live), tested directly: AppTest never fires the page's timers, and the worker
 is the one owner of a model while it trains. Waits here are for work done in the worker's thread."""
 
 import dataclasses
@@ -9,9 +9,9 @@ import pytest
 
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import let_go, was_let_go
-from rnnviz.limits import TrainingTurns
-from rnnviz.live import Published, live_training, model_lock
+from rnnviz.serving.hosting import let_go, was_let_go
+from rnnviz.serving.live import Published, live_training, model_lock
+from rnnviz.serving.turns import TrainingTurns
 
 
 def small(**settings) -> Experiment:

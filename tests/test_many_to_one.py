@@ -6,11 +6,13 @@ import torch.nn.functional as F
 
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset
+from rnnviz.datasets.base import IGNORE_INDEX
+from rnnviz.datasets.climbs import EXAMPLES, LENGTH, climbs
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
+from rnnviz.insight.many_to_one import readout
 from rnnviz.lessons import LESSONS, share_query
-from rnnviz.many_to_one import EXAMPLES, LENGTH, climbs, readout
-from rnnviz.trace import IGNORE_INDEX, mean_loss
+from rnnviz.nn.trace import mean_loss
 
 
 def test_only_the_last_step_has_a_label_and_it_is_right():

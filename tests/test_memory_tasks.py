@@ -10,10 +10,10 @@ from torch import nn
 
 from rnnviz import InputError, SeqModel, load_dataset, trace
 from rnnviz.config import Config, defaults_for
+from rnnviz.datasets.memory_tasks import MARKER, MEMORY_TASKS, accuracy, counted
 from rnnviz.experiment import LAGGED, Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.memory_tasks import MARKER, MEMORY_TASKS, accuracy, counted
-from rnnviz.trace import loss_per_step, mean_loss
+from rnnviz.nn.trace import loss_per_step, mean_loss
 
 
 def gen(seed=0):
@@ -281,7 +281,7 @@ def test_lstm_recalls_the_first_letter_where_a_tanh_rnn_cannot():
 # -- sweeps for the app's accuracy-against-lag and gradient views ---------------------------------
 
 def test_lag_sweep_and_gradient_profiles_have_a_row_per_run():
-    from rnnviz.memory_sweep import gradient_profiles, lag_sweep
+    from rnnviz.insight.memory_sweep import gradient_profiles, lag_sweep
 
     seen = []
     table = lag_sweep("brackets", [2, 4], cells=("rnn", "lstm"), steps=2, check_every=1, progress=seen.append,

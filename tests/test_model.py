@@ -6,7 +6,7 @@ from conftest import seeded_model
 from torch import nn
 
 from rnnviz import InputError, SeqModel, load_dataset
-from rnnviz.model import detach_state
+from rnnviz.nn.model import detach_state
 
 
 def test_parameter_count_of_the_l3_example():
@@ -110,7 +110,7 @@ def test_detach_state_cuts_the_graph():
 
 
 def test_models_are_named_as_learners_say_them():
-    from rnnviz.model import describe
+    from rnnviz.nn.model import describe
 
     assert describe("rnn", 12) == "an RNN with 12 units"
     assert describe("lstm", 32) == "an LSTM with 32 units"

@@ -1,6 +1,6 @@
 """The app's pages in Streamlit's AppTest: they render, the controls steer one experiment, nothing raises.
 
-AppTest never fires a fragment's run_every: Train starts the model's worker (rnnviz.live), which trains in its
+AppTest never fires a fragment's run_every: Train starts the model's worker (rnnviz.serving.live), which trains in its
 own thread, so these tests wait for it; Step trains at once; tests/test_live.py tests the worker itself, and
 the browser tests the live redrawing.
 """

@@ -4,7 +4,7 @@ import json
 
 from pages_helpers import block_text, chart_keys, live_charts, open_app, page_charts, step
 
-from rnnviz.by_hand import AGREE
+from rnnviz.nn.by_hand import AGREE
 
 
 def chart_spec(at, key: str) -> str:

@@ -1,7 +1,7 @@
 """Share links in the app, through Streamlit's AppTest: a link carries every setting, the focused view, a shared
 server's turns at training and sessions let go, and whatever a link or the prefix box carries, no traceback.
 
-AppTest never fires a fragment's run_every; Train starts the model's worker (rnnviz.live), which trains in its
+AppTest never fires a fragment's run_every; Train starts the model's worker (rnnviz.serving.live), which trains in its
 own thread, and the tests wait for it.
 """
 
@@ -22,9 +22,9 @@ from pages_helpers import (
 )
 
 from rnnviz.config import Config, defaults_for
-from rnnviz.hosting import share_query, was_let_go
 from rnnviz.lessons import LESSONS
-from rnnviz.limits import SessionRegistry, TrainingTurns
+from rnnviz.serving.hosting import share_query, was_let_go
+from rnnviz.serving.turns import SessionRegistry, TrainingTurns
 from ui import keeper, training
 
 pytestmark = pytest.mark.usefixtures("fresh_server")  # each test: a session registry and training turns of its own

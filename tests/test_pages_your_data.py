@@ -13,11 +13,11 @@ import safetensors.torch
 import torch
 from pages_helpers import address_bar, alert_text, alert_texts, experiment, open_app, step, train_button
 
-from rnnviz import uploads
-from rnnviz.checkpoint import METADATA_KEY, export_bytes
 from rnnviz.config import defaults_for
+from rnnviz.datasets import uploads
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import share_query
+from rnnviz.files.checkpoint import METADATA_KEY, export_bytes
+from rnnviz.serving.hosting import share_query
 
 PAGE = "pages/your_data.py"
 LONG_TEXT = "the cat sat on the mat. the dog sat on the log. " * 6  # long enough for the text defaults

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from rnnviz.errors import InputError
-from rnnviz.param_count import count_parameters, why_they_differ
+from rnnviz.nn.param_count import count_parameters, why_they_differ
 
 MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 

@@ -6,13 +6,13 @@ import pytest
 import safetensors.torch
 import torch
 
-from rnnviz import saved_history
 from rnnviz.charts import loss_figure
-from rnnviz.checkpoint import METADATA_KEY, export_bytes, load_into_experiment, read_checkpoint
 from rnnviz.config import defaults_for
+from rnnviz.datasets.uploads import MAX_UPLOAD_BYTES
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.uploads import MAX_UPLOAD_BYTES
+from rnnviz.files import saved_history
+from rnnviz.files.checkpoint import METADATA_KEY, export_bytes, load_into_experiment, read_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,13 @@
-"""A tab's secret brings its model back after a reload, and only to that tab (rnnviz.tabs, ui.keeper.move)."""
+"""A tab's secret brings its model back after a reload, and only to that tab (rnnviz.serving.tabs, ui.keeper.move)."""
 
 import subprocess
 import sys
 
 from rnnviz.config import Config
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import was_let_go
-from rnnviz.limits import SessionRegistry
-from rnnviz.tabs import TabRegistry, new_secret
+from rnnviz.serving.hosting import was_let_go
+from rnnviz.serving.tabs import TabRegistry, new_secret
+from rnnviz.serving.turns import SessionRegistry
 from ui import keeper
 
 OLD, NEW, OTHER = ("old-sid", "a"), ("new-sid", "b"), ("other-sid", "c")
@@ -79,9 +79,9 @@ def test_the_keeper_forgets_the_secrets_of_sessions_it_lets_go(monkeypatch):
 
 
 def test_importing_the_package_does_not_import_torch_and_the_api_names_still_work():
-    script = ("import sys, rnnviz, rnnviz.tabs; assert 'torch' not in sys.modules, 'torch imported';"
+    script = ("import sys, rnnviz, rnnviz.serving.tabs; assert 'torch' not in sys.modules, 'torch imported';"
               "from rnnviz import load_dataset, SeqModel, Trainer, trace, predict, Trace, Prediction, InputError;"
-              "import rnnviz.trace, rnnviz.predict;"
+              "import rnnviz.nn.trace, rnnviz.nn.predict;"
               "assert callable(trace) and rnnviz.trace is trace and rnnviz.predict is predict;"
               "assert isinstance(Trainer, type) and 'SeqModel' in dir(rnnviz)")
     subprocess.run([sys.executable, "-c", script], check=True, timeout=120)

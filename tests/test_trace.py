@@ -1,6 +1,6 @@
 """trace: the step-by-step replay must be the fused module, and its ∂L/∂h_t the true total derivative.
 
-The references here are written without rnnviz.trace: the fused torch module for the states, and
+The references here are written without rnnviz.nn.trace: the fused torch module for the states, and
 torch's own nn.RNNCell/LSTMCell/GRUCell stepped in a Python loop for the gradients.
 """
 
@@ -13,7 +13,7 @@ from conftest import seeded_model, weights_of
 from torch import nn
 
 from rnnviz import load_dataset, trace
-from rnnviz.trace import loss_per_step
+from rnnviz.nn.trace import loss_per_step
 
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 HIDDEN = 6

@@ -8,8 +8,8 @@ import torch
 from conftest import same_weights, seeded_model, weights_of
 
 from rnnviz import InputError, Trainer, load_dataset, trace
-from rnnviz.trace import loss_per_step
-from rnnviz.train import HISTORY_COLUMNS, MAX_SNAPSHOTS
+from rnnviz.nn.trace import loss_per_step
+from rnnviz.nn.train import HISTORY_COLUMNS, MAX_SNAPSHOTS
 
 
 def make_trainer(ds=None, seed=0, cell="rnn", hidden_size=16, nonlinearity="tanh", num_layers=1, **options):
@@ -284,7 +284,7 @@ def test_trainer_refuses_unknown_optimizer_and_too_long_windows():
 
 def test_snapshots_of_a_large_model_are_capped_by_bytes():
     from rnnviz import SeqModel
-    from rnnviz.train import MAX_SNAPSHOT_BYTES
+    from rnnviz.nn.train import MAX_SNAPSHOT_BYTES
 
     ds = load_dataset("counting", seed=0)
     model = SeqModel.for_dataset(ds, cell="lstm", hidden_size=256, num_layers=2)

@@ -8,12 +8,12 @@ the machine may be shared. The figures are printed (pytest -s).
 import torch
 from test_budget import slowdown
 
-from rnnviz.budget import largest_allowed
 from rnnviz.compare import Comparison
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.limits import TURNS
-from rnnviz.memory_sweep import LagSweep
+from rnnviz.insight.memory_sweep import LagSweep
+from rnnviz.serving.budget import largest_allowed
+from rnnviz.serving.turns import TURNS
 from ui import sweep_job
 from ui.training import TICK_SECONDS, train_now, train_tick
 

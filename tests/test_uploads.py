@@ -5,9 +5,7 @@ import torch
 
 from rnnviz.config import Config, defaults_for
 from rnnviz.datasets import MAX_SERIES_VALUES, MAX_SYMBOLS
-from rnnviz.errors import InputError
-from rnnviz.experiment import Experiment
-from rnnviz.uploads import (
+from rnnviz.datasets.uploads import (
     MAX_UPLOAD_BYTES,
     csv_config,
     numeric_columns,
@@ -16,6 +14,8 @@ from rnnviz.uploads import (
     text_config,
     text_from_upload,
 )
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment
 
 
 class UploadedFile:

@@ -8,8 +8,8 @@ import torch
 from rnnviz import views
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.live import Published
-from rnnviz.trace import mean_loss
+from rnnviz.nn.trace import mean_loss
+from rnnviz.serving.live import Published
 
 
 def small(dataset="counting", **changes):

@@ -17,7 +17,7 @@ from conftest import seeded_model
 from torch import nn
 
 from rnnviz import InputError, load_dataset, trace
-from rnnviz.worked import (
+from rnnviz.insight.worked import (
     L3_INPUTS,
     L3_W_HH,
     L3_W_HY,

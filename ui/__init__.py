@@ -10,13 +10,13 @@ a module, each importing only those above it in this list.
   tab's model back. None of the three imports torch at the top (reconnect reaches keeper and state, below,
   only once the model's code is loaded).
 - live_chart: a chart kept mounted while its data changes (a small component calling Plotly.react).
-- training: `worker(experiment)`, the model's background trainer (rnnviz.live), which trains beside the page
+- training: `worker(experiment)`, the model's background trainer (rnnviz.serving.live), which trains beside the page
   in short slices under the model's lock (`model_lock`) and one of the process's few training turns (`TURNS`).
 - keeper: each session's Experiment held in `SESSIONS`; a background keeper marks connected sessions as seen
   and lets the others' models go after the time-to-live; `move` hands a model to the tab's next session.
 - messages: a message to the learner drawn as the text it is (escaped: never read as markdown or HTML).
 - state: the session's own Experiment (built once, never on a rerun), the running flag, messages, widget values.
-- sharing: the URL carries the settings (rnnviz.hosting): a link opened is applied on the session's first
+- sharing: the URL carries the settings (rnnviz.serving.hosting): a link opened is applied on the session's first
   run, and the address bar follows the model's settings from then on.
 - drawing: what the pages draw with; fragments that only draw: `live(draw)` with the training status,
   `live_board(draw, interval)` from what the worker published, `live(draw, trains=False)` about once a second.

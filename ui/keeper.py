@@ -1,6 +1,6 @@
 """The server's sessions: each session's Experiment in SESSIONS, and the keeper that lets closed ones go.
 
-Each session's Experiment is held in `SESSIONS` (rnnviz.limits), together with (weakly) every other model
+Each session's Experiment is held in `SESSIONS` (rnnviz.serving.turns), together with (weakly) every other model
 the session made, such as its side-by-side models. A background keeper marks connected sessions as seen
 and lets the others' models go after the time-to-live, which is Streamlit's own for a reconnect.
 """
@@ -16,9 +16,9 @@ import streamlit as st
 from streamlit import runtime
 
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
-from rnnviz.limits import SESSIONS
-from rnnviz.tabs import TABS
+from rnnviz.serving.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
+from rnnviz.serving.tabs import TABS
+from rnnviz.serving.turns import SESSIONS
 
 from .training import model_lock
 

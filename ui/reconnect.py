@@ -2,7 +2,7 @@
 
 Each tab keeps a secret in its sessionStorage (per tab, kept over a reload, never in a link), read and
 written by a tiny component. A new session whose tab shows the secret of a session that is gone takes over
-that session's model, its history and settings (rnnviz.tabs decides, ui.keeper moves the model). A tab that
+that session's model, its history and settings (rnnviz.serving.tabs decides, ui.keeper moves the model). A tab that
 shows no secret, or one whose owner is still connected (a duplicated tab), starts afresh under a new one.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.tabs import TABS, new_secret
+from rnnviz.serving.tabs import TABS, new_secret
 
 from .loading import served
 

@@ -1,4 +1,4 @@
-"""Share links: the URL carries the settings (rnnviz.hosting).
+"""Share links: the URL carries the settings (rnnviz.serving.hosting).
 
 A link opened is applied on the session's first run (`open_link`), and the address bar, with the sidebar's
 share box, follows the model's settings from then on (`sync_link`).
@@ -11,8 +11,8 @@ import streamlit as st
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import left_out, link_settings, same_model, share_query, share_url
 from rnnviz.lessons import LESSONS
+from rnnviz.serving.hosting import left_out, link_settings, same_model, share_query, share_url
 
 from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
 from .training import timed_run

@@ -13,11 +13,11 @@ import streamlit as st
 
 from rnnviz.config import CHOICES, DATASET_DEFAULTS, LIMITS, Config, label
 from rnnviz.config import defaults_for as dataset_defaults
-from rnnviz.device import available_devices, pick_device
 from rnnviz.errors import InputError
 from rnnviz.experiment import LAGGED, Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.limits import configure_torch_threads
+from rnnviz.nn.device import available_devices, pick_device
+from rnnviz.serving.turns import configure_torch_threads
 
 from .keeper import start_keeper
 from .messages import show

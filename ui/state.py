@@ -17,8 +17,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.hosting import was_let_go
 from rnnviz.lessons import LESSONS
+from rnnviz.serving.hosting import was_let_go
 
 from . import keeper
 from .messages import show

@@ -1,9 +1,9 @@
 """The memory page's lag sweep as a job of short slices: each slice takes a training turn and gives it back.
 
 A sweep trains up to thirty small models; run in one go it would hold a turn for a minute while the rest of
-the class waited. Here a timed fragment advances it about SLICE_SECONDS at a time (rnnviz.memory_sweep.LagSweep),
-so other sessions get their turns between slices, and Pause or Stop act within a slice. Every
-st.session_state key of this module starts with "sweep_".
+the class waited. Here a timed fragment advances it about SLICE_SECONDS at a time
+(rnnviz.insight.memory_sweep.LagSweep), so other sessions get their turns between slices, and Pause or Stop
+act within a slice. Every st.session_state key of this module starts with "sweep_".
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from rnnviz.errors import InputError
-from rnnviz.limits import TURNS
-from rnnviz.memory_sweep import LagSweep
+from rnnviz.insight.memory_sweep import LagSweep
+from rnnviz.serving.turns import TURNS
 
 JOB, PAUSED = "sweep_job", "sweep_paused"
 SLICE_SECONDS = 0.25  # one slice's work: well under the second a turn may be held

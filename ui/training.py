@@ -1,8 +1,8 @@
-"""How the app trains: each session's model beside the page, in its worker (rnnviz.live), with training turns.
+"""How the app trains: each session's model beside the page, in its worker (rnnviz.serving.live), with training turns.
 
 `worker(experiment)` is the model's background trainer, made once and kept on the Experiment; Train/Pause,
 Step, Reset and new settings act through it, and the pages draw what it publishes. On a shared server a
-worker trains only with one of the process's few turns (`TURNS`, rnnviz.limits), waiting in line otherwise.
+worker trains only with one of the process's few turns (`TURNS`, rnnviz.serving.turns), waiting in line otherwise.
 `train_tick` remains for the side-by-side models, which train in their page's fragment.
 Nothing here reads st.session_state.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from rnnviz import live
 from rnnviz.experiment import Experiment
-from rnnviz.limits import TURNS
-from rnnviz.live import STEP_SECONDS, Published, model_lock  # noqa: F401 - the app's one name for each
+from rnnviz.serving import live
+from rnnviz.serving.live import STEP_SECONDS, Published, model_lock  # noqa: F401 - the app's one name for each
+from rnnviz.serving.turns import TURNS
 from rnnviz.views import status_text
 
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import ACCENT, SMOOTH_COLOUR, layer_colour, note_figure, readable, styled
+from rnnviz.charts.style import ACCENT, SMOOTH_COLOUR, layer_colour, note_figure, readable, styled
 
 # The recurrent block that plays W_hh's part in h_t = f(W_ih x_t + W_hh h_{t-1}) for each cell.
 MAIN_BLOCK = {"rnn": "W_hh", "lstm": "candidate", "gru": "candidate"}

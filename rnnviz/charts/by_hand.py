@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .style import LAYER_COLOURS, as_array, readable, styled
+from rnnviz.charts.style import LAYER_COLOURS, as_array, readable, styled
 
 MAX_UNITS = 4
 

@@ -7,9 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .prediction import RANK_COLOURS
-from .style import log_line, note_figure, positive, readable, styled, thin
-from .training import smoothed
+from rnnviz.charts.prediction import RANK_COLOURS
+from rnnviz.charts.style import log_line, note_figure, positive, readable, styled, thin
+from rnnviz.charts.training import smoothed
 
 MODEL_COLOURS = ("#d1495b", "#1f6fb4", "#2a9d5c")
 

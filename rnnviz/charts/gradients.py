@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import ACCENT, SMOOTH_COLOUR, as_array, layer_colour, note_figure, positive, power_text, styled
+from rnnviz.charts.style import ACCENT, SMOOTH_COLOUR, as_array, layer_colour, note_figure, positive, power_text, styled
 
 WHICH = {
     "total": "‖∂L/∂h_t‖ (all of the loss)",

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import HIDDEN_SCALE, TICK_SIZE, as_array, diverging_colour, layer_colour, note_figure, styled
+from rnnviz.charts.style import HIDDEN_SCALE, TICK_SIZE, as_array, diverging_colour, layer_colour, note_figure, styled
 
 GATE_MEANING = {
     "input": "input gate i (0 = ignore the new candidate, 1 = write it)",

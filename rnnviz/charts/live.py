@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .style import (
+from rnnviz.charts.style import (
     ACCENT,
     FONT_SIZE,
     HEIGHT,
@@ -27,8 +27,8 @@ from .style import (
     positive,
     readable,
 )
-from .training import smoothed
-from .unrolled import CELL_FILL, CELL_LINE, CELL_NAMES
+from rnnviz.charts.training import smoothed
+from rnnviz.charts.unrolled import CELL_FILL, CELL_LINE, CELL_NAMES
 
 LIVE_POINTS = 600  # points per line sent to the browser, several times a second
 GENERATED_FILL = "#fbe3cc"

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import ACCENT, SMOOTH_COLOUR, log_line, note_figure, positive, styled
+from rnnviz.charts.style import ACCENT, SMOOTH_COLOUR, log_line, note_figure, positive, styled
 
 STEP_COLOURS = ("#93bfe3", "#1f6fb4", "#0b3c6b")
 PART_COLOURS = {"x": "#1f6fb4", "h": "#d1495b", "bias": "#9aa5b1"}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import note_figure, positive, styled
+from rnnviz.charts.style import note_figure, positive, styled
 
 CELL_COLOURS = {"rnn": "#d1495b", "lstm": "#1f6fb4", "gru": "#2a9d5c"}
 CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import ACCENT, HIDDEN_SCALE, SMOOTH_COLOUR, styled
+from rnnviz.charts.style import ACCENT, HIDDEN_SCALE, SMOOTH_COLOUR, styled
 
 
 def last_hidden_figure(readout, uirevision: str = "one_label_hidden") -> go.Figure:

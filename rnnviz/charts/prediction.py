@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import ACCENT, SMOOTH_COLOUR, as_array, note_figure, readable, styled
+from rnnviz.charts.style import ACCENT, SMOOTH_COLOUR, as_array, note_figure, readable, styled
 
 RANK_COLOURS = ("#1f6fb4", "#5d9bd1", "#93bfe3", "#c3dbef", "#e3eef8")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .style import ACCENT, SMOOTH_COLOUR, styled
+from rnnviz.charts.style import ACCENT, SMOOTH_COLOUR, styled
 
 
 def series_truth_figure(prefix, rows: list[tuple[str, list[float]]], truth: list[float] | None,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import ACCENT, RAW_COLOUR, SMOOTH_COLOUR, log_line, note_figure, positive, styled, thin
+from rnnviz.charts.style import ACCENT, RAW_COLOUR, SMOOTH_COLOUR, log_line, note_figure, positive, styled, thin
 
 PERPLEXITY_TICKS = (1, 1.2, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 

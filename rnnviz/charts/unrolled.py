@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import FONT_SIZE, HIDDEN_SCALE, as_array, styled
+from rnnviz.charts.style import FONT_SIZE, HIDDEN_SCALE, as_array, styled
 
 DX = 1.5  # distance between time steps
 HALF_W, HALF_H = 0.5, 0.34  # half the size of a cell box

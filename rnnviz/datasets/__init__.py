@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import inspect
 
-from ..errors import InputError, shown
-from .base import Dataset
-from .series import MAX_SERIES_VALUES, SeriesDataset, make_series, make_sine
-from .tokens import (
+from rnnviz.datasets.base import Dataset
+from rnnviz.datasets.climbs import make_climbs
+from rnnviz.datasets.memory_tasks import MEMORY_TASKS
+from rnnviz.datasets.series import MAX_SERIES_VALUES, SeriesDataset, make_series, make_sine
+from rnnviz.datasets.tokens import (
     MAX_SYMBOLS,
     MAX_TEXT_CHARS,
     SENTENCES,
@@ -29,6 +30,7 @@ from .tokens import (
     make_shakespeare,
     make_text,
 )
+from rnnviz.errors import InputError, shown
 
 __all__ = [
     "Dataset", "TokenDataset", "CountingDataset", "SeriesDataset", "DATASETS", "MAX_SERIES_VALUES", "MAX_SYMBOLS",
@@ -43,16 +45,9 @@ DATASETS = {
     "sine": make_sine,
     "text": make_text,
     "csv": make_series,
+    **MEMORY_TASKS,  # recall, brackets, adding: an answer that lies `lag` steps back
+    "climbs": make_climbs,  # lesson L1's many-to-one classifier
 }
-
-
-# The memory tasks (recall, brackets, adding) build on the classes above, so they join the registry here.
-from ..memory_tasks import MEMORY_TASKS  # noqa: E402
-
-DATASETS.update(MEMORY_TASKS)
-from ..many_to_one import make_climbs  # noqa: E402 - lesson L1's many-to-one classifier, a MemoryTask too
-
-DATASETS["climbs"] = make_climbs
 
 
 def dataset_names() -> list[str]:

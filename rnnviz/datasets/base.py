@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import InputError
+from rnnviz.errors import InputError
+
+IGNORE_INDEX = -100  # a token target that does not count (a value target that does not count is NaN)
 
 
 class Dataset:

@@ -7,8 +7,8 @@ import re
 
 import torch
 
-from ..errors import InputError, check_whole, shown
-from .base import Dataset
+from rnnviz.datasets.base import Dataset
+from rnnviz.errors import InputError, check_whole, shown
 
 # What a model's 32-bit floats can hold: numbers up to FLOAT32.max (about 3.4e38) across, and a spread of at least
 # FLOAT32.tiny (about 1.2e-38, the smallest normal number) for the data's scale, which every value is divided by.

@@ -7,8 +7,8 @@ import re
 
 import torch
 
-from ..errors import InputError, check_encodable, check_whole, shown
-from .base import Dataset
+from rnnviz.datasets.base import Dataset
+from rnnviz.errors import InputError, check_encodable, check_whole, shown
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_SYMBOLS = 256

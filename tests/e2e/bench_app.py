@@ -21,9 +21,9 @@ import time
 import torch
 from playwright.sync_api import sync_playwright
 
-from rnnviz.bench import bare_loop
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
+from rnnviz.nn.bench import bare_loop
 
 from .browser import CONNECTED, launch_chromium, running_app
 

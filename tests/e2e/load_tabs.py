@@ -19,8 +19,8 @@ from pathlib import Path
 
 from safetensors import safe_open
 
-from rnnviz.budget import estimate, largest_allowed
 from rnnviz.config import defaults_for
+from rnnviz.serving.budget import estimate, largest_allowed
 
 from .browser import PAGE_LINK
 

@@ -3,7 +3,7 @@ HTML), and a file over Streamlit's own upload limit is explained instead of leav
 
 from urllib.parse import quote
 
-from rnnviz.uploads import MAX_UPLOAD_BYTES
+from rnnviz.datasets.uploads import MAX_UPLOAD_BYTES
 from ui.messages import WORD_JOINER
 
 from .browser import screenshot

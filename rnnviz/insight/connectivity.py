@@ -5,7 +5,7 @@ probability, or the logit, of the predicted symbol; for a series the predicted
 value), differentiate it with respect to every input step's features, take each
 step's gradient norm and divide by their sum. A model with a short memory puts
 almost all the weight on the last few inputs; one that uses long-range context
-spreads it back. The replay (rnnviz.trace) computes the outputs, so the same code
+spreads it back. The replay (rnnviz.nn.trace) computes the outputs, so the same code
 runs on any device.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..errors import InputError
-from ..trace import replay
+from rnnviz.errors import InputError
+from rnnviz.nn.trace import replay
 
 QUANTITIES = ("probability", "logit")
 MAX_STEPS = 500  # one prefix

@@ -20,8 +20,8 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from ..errors import InputError
-from ..trace import GATE_NAMES
+from rnnviz.errors import InputError
+from rnnviz.nn.trace import GATE_NAMES
 
 COLUMNS = ["layer", "block", "spectral_radius", "largest_singular"]
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import InputError
-from .trace import replay
+from rnnviz.errors import InputError
+from rnnviz.nn.trace import replay
 
 MAX_PREDICT = 500
 MAX_PREFIX = 200  # characters a typed prefix may have (Config cuts a longer one; predict refuses it)

@@ -21,8 +21,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import torch
 
-from .config import Config
-from .experiment import ALIVE, MODEL_SETTINGS
+from rnnviz.config import Config
+from rnnviz.experiment import ALIVE, MODEL_SETTINGS
 
 CLASSROOM = "classroom"  # ?classroom=1: the focused view, settings hidden
 YES, NO = {"1", "true", "yes", "on", ""}, {"0", "false", "no", "off"}

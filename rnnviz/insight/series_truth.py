@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .predict import predict
+from rnnviz.nn.predict import predict
 
 MATCH = 0.006  # a prefix typed to two decimals is within 0.005 of the data; a little slack
 MAX_COLUMNS = 12  # values shown per row of the table: it stays one line high on a projector

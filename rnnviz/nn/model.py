@@ -1,7 +1,7 @@
 """SeqModel: input features → one recurrent module (RNN, LSTM or GRU) → a Linear head.
 
 The recurrent part is PyTorch's own fused module (`model.rnn`, batch first),
-so what the learner trains is what PyTorch runs; `rnnviz.trace` replays the
+so what the learner trains is what PyTorch runs; `rnnviz.nn.trace` replays the
 same weights one step at a time to show what happens inside.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .errors import InputError, check_whole
+from rnnviz.errors import InputError, check_whole
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -37,8 +37,8 @@ class SeqModel(nn.Module):
                  embedding_dim: int = 0, forget_bias: float | None = None):
         super().__init__()
         # The Config's bounds, for a model built from Python too (imported here: config imports this module).
-        from .config import check_setting
-        from .datasets import MAX_SYMBOLS
+        from rnnviz.config import check_setting
+        from rnnviz.datasets import MAX_SYMBOLS
 
         cell, nonlinearity = check_setting("cell", cell), check_setting("nonlinearity", nonlinearity)
         if cell != "rnn" and nonlinearity != "tanh":

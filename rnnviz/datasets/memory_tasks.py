@@ -3,7 +3,7 @@
 Each task is a set of fixed-length sequences (the length follows from the lag,
 so `seq_len` is ignored) and only some time steps have an answer: the others
 carry the target -100 (tokens, cross-entropy's ignore_index) or NaN (values),
-and the loss and accuracy leave them out (see `rnnviz.trace.mean_loss`).
+and the loss and accuracy leave them out (see `rnnviz.nn.trace.mean_loss`).
 
   recall    remember the first letter(s), read `lag` random digits, then at the
             cue `?` say the letter(s) again (the copy task of Hochreiter & Schmidhuber).
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import torch
 
-from .datasets import SeriesDataset, TokenDataset
-from .errors import check_whole
-from .trace import IGNORE_INDEX
+from rnnviz.datasets.base import IGNORE_INDEX
+from rnnviz.datasets.series import SeriesDataset
+from rnnviz.datasets.tokens import TokenDataset
+from rnnviz.errors import check_whole
 
 MAX_LAG = 1000
 VALIDATION_SEED_OFFSET = 7919  # held-out items come from their own generator

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import InputError
-from ..trace import replay
+from rnnviz.errors import InputError
+from rnnviz.nn.trace import replay
 
 MAX_STEPS = 20_000
 VALUE_BINS = 10

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import torch
 
-from .errors import InputError
+from rnnviz.errors import InputError
 
 
 def cpu_count() -> int:

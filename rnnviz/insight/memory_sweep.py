@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import defaults_for
-from .errors import InputError
-from .experiment import Experiment
-from .memory_tasks import MEMORY_TASKS, accuracy
-from .trace import trace
+from rnnviz.config import defaults_for
+from rnnviz.datasets.memory_tasks import MEMORY_TASKS, accuracy
+from rnnviz.errors import InputError
+from rnnviz.experiment import Experiment
+from rnnviz.nn.trace import trace
 
 CELLS = ("rnn", "lstm", "gru")
 SCORE_BATCHES = 2

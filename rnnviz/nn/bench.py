@@ -13,8 +13,8 @@ import time
 import torch
 from torch.nn.utils import clip_grad_norm_
 
-from .experiment import Experiment
-from .trace import mean_loss
+from rnnviz.experiment import Experiment
+from rnnviz.nn.trace import mean_loss
 
 
 def bare_loop(experiment: Experiment, steps: int) -> float:

@@ -3,7 +3,7 @@
 `train_steps(n)` runs at most n steps and returns one row per step; the app
 calls it in short ticks, the command line in one go, through the same path.
 Every `trace_every` steps the trainer replays part of the batch with
-`rnnviz.trace` and logs ∂L/∂h_t per time step, so a view can show vanishing or
+`rnnviz.nn.trace` and logs ∂L/∂h_t per time step, so a view can show vanishing or
 exploding gradients appear over training. Snapshots of the weights let a view
 replay the model as it was at an earlier step. A loss or gradient that stops
 being finite, or a loss that blows up far above where training started, ends
@@ -21,9 +21,9 @@ import pandas as pd
 import torch
 from torch.nn.utils import clip_grad_norm_, get_total_norm
 
-from .errors import InputError, shown
-from .model import detach_state
-from .trace import mean_loss, trace
+from rnnviz.errors import InputError, shown
+from rnnviz.nn.model import detach_state
+from rnnviz.nn.trace import mean_loss, trace
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seconds", "val_loss"]
@@ -69,7 +69,7 @@ class Trainer:
         if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
             raise InputError(f"Unknown optimizer {shown(optimizer)}: choose adam or sgd.")
         # The Config's bounds, for a trainer built from Python too (imported here: config imports this module).
-        from .config import check_setting
+        from rnnviz.config import check_setting
 
         batch_size, seq_len, seed = (check_setting(name, value) for name, value in
                                      (("batch_size", batch_size), ("seq_len", seq_len), ("seed", seed)))

@@ -2,7 +2,7 @@
 
 import torch
 
-from .errors import InputError
+from rnnviz.errors import InputError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .errors import InputError
-from .model import SeqModel
-from .trace import GATE_NAMES, _layer_weights, _rnn_step, replay
+from rnnviz.errors import InputError
+from rnnviz.nn.model import SeqModel
+from rnnviz.nn.trace import GATE_NAMES, _layer_weights, _rnn_step, replay
 
 # LESSONS L3: h_t = tanh(W_xh x_t + W_hh h_{t-1}), y_t = W_hy h_t, all biases zero.
 L3_W_XH = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]

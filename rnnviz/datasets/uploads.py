@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Config, defaults_for
-from .datasets import MAX_SERIES_VALUES, SeriesDataset, check_text, make_series, make_text
-from .datasets.series import check_values
-from .errors import InputError
-from .files import megabytes
+from rnnviz.config import Config, defaults_for
+from rnnviz.datasets import MAX_SERIES_VALUES, SeriesDataset, check_text, make_series, make_text
+from rnnviz.datasets.series import check_values
+from rnnviz.errors import InputError
+from rnnviz.files.disk import megabytes
 
 # Streamlit's uploader counts server.maxUploadSize (1 in .streamlit/config.toml) in MB of 1,000,000 bytes in the
 # browser (of 1,048,576 on Windows, and on the server): the smaller figure here, so every browser tells one story.

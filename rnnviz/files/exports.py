@@ -1,6 +1,6 @@
 """What a learner can take home: the training history as CSV and the traced arrays behind the views as .npz.
 
-The model itself is exported by `rnnviz.checkpoint` (a .safetensors file that loads back).
+The model itself is exported by `rnnviz.files.checkpoint` (a .safetensors file that loads back).
 The .npz holds numbers and text only, so `numpy.load(path)` opens it without `allow_pickle`:
 
     settings             the Config that built the model, as JSON text
@@ -26,8 +26,8 @@ import json
 
 import numpy as np
 
-from .errors import InputError
-from .views import sequence_trace
+from rnnviz.errors import InputError
+from rnnviz.views import sequence_trace
 
 TRACE_STEPS = 400  # the longest sequence traced for a download (the views show fewer)
 

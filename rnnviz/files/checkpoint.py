@@ -26,15 +26,15 @@ import safetensors.torch
 import torch
 from safetensors import SafetensorError
 
-from . import saved_history
-from .config import LIMITS, Config, defaults_for
-from .datasets import DATASETS, MAX_SYMBOLS
-from .errors import INT_BITS, INT_DIGITS, InputError, check_encodable, shown
-from .experiment import Experiment, dataset_for
-from .files import megabytes, read_limited, write_bytes
-from .model import CELLS, NONLINEARITIES, SeqModel
+from rnnviz.config import LIMITS, Config, defaults_for
+from rnnviz.datasets import DATASETS, MAX_SYMBOLS
+from rnnviz.errors import INT_BITS, INT_DIGITS, InputError, check_encodable, shown
+from rnnviz.experiment import Experiment, dataset_for
+from rnnviz.files import saved_history
+from rnnviz.files.disk import megabytes, read_limited, write_bytes
+from rnnviz.nn.model import CELLS, NONLINEARITIES, SeqModel
 
-MAX_CHECKPOINT_BYTES = 50_000_000  # 50 MB, counted as the uploads are (rnnviz.uploads.MAX_UPLOAD_BYTES)
+MAX_CHECKPOINT_BYTES = 50_000_000  # 50 MB, counted as the uploads are (rnnviz.datasets.uploads.MAX_UPLOAD_BYTES)
 FORMAT = "rnnviz-checkpoint"
 VERSION = 1
 METADATA_KEY = "rnnviz"
@@ -57,7 +57,7 @@ class Checkpoint:
     step: int
     state_dict: dict[str, torch.Tensor]
     notices: list[str]
-    history: saved_history.SavedHistory | None = None  # loss rows, gradient log, snapshots (rnnviz.saved_history)
+    history: saved_history.SavedHistory | None = None  # loss rows, gradient log, snapshots (rnnviz.files.saved_history)
 
 
 # -- export --------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from rnnviz.datasets.base import IGNORE_INDEX
+
 GATE_NAMES = {
     "rnn": ("preactivation",),
     "lstm": ("input", "forget", "candidate", "output"),
@@ -120,7 +122,6 @@ def replay(model, features: torch.Tensor, state=None):
     return hiddens, cells, gates
 
 
-IGNORE_INDEX = -100  # a token target that does not count (a value target that does not count is NaN)
 
 
 def item_losses(model, outputs: torch.Tensor, targets: torch.Tensor):

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .errors import InputError
-from .train import HISTORY_COLUMNS, MAX_SNAPSHOTS
-from .uploads import MAX_UPLOAD_BYTES
+from rnnviz.datasets.uploads import MAX_UPLOAD_BYTES
+from rnnviz.errors import InputError
+from rnnviz.nn.train import HISTORY_COLUMNS, MAX_SNAPSHOTS
 
 HEADER_MARGIN = 64 * 1024  # room for the safetensors header's JSON, one entry per tensor
 SMALLEST_BUDGET = 256 * 1024  # a model too big for the app still keeps its loss curve

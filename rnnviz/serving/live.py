@@ -1,7 +1,7 @@
 """Training beside the page: one background worker per Experiment, and what it publishes for the views.
 
 While the learner's model trains, a worker thread trains it in short slices (SLICE_SECONDS), each with one
-of the process's training turns (rnnviz.limits.TURNS, a fair line) and under the model's lock, and after
+of the process's training turns (rnnviz.serving.turns.TURNS, a fair line) and under the model's lock, and after
 each slice publishes a `Published`: an immutable record of what the views draw (step, history, gradients,
 the continuation of the prefix, the unrolled strip, status, steps per wall-clock second). Views only read
 the latest one, so drawing never waits for training. Everything that changes the model (pause, a number
@@ -18,9 +18,9 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-from .errors import InputError
-from .limits import TURNS, TrainingTurns
-from .views import Strip, live_prediction, strip_of
+from rnnviz.errors import InputError
+from rnnviz.serving.turns import TURNS, TrainingTurns
+from rnnviz.views import Strip, live_prediction, strip_of
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
@@ -54,7 +54,7 @@ class Published:
     latest_gradients: dict | None = None
     gradient_log: tuple = ()
     prefix: str = ""
-    prediction: object = None  # rnnviz.predict.Prediction of the prefix, or None with `refusal`
+    prediction: object = None  # rnnviz.nn.predict.Prediction of the prefix, or None with `refusal`
     views_step: int = 0  # the training step the prediction, strip and milestones were made at
     refusal: str | None = None  # why the prefix cannot be continued
     strip: Strip | None = None  # the recurrence on the prefix, for the live unrolled strip

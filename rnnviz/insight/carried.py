@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .trace import Trace, trace
+from rnnviz.nn.trace import Trace, trace
 
 
 @dataclass

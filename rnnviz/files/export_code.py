@@ -1,4 +1,4 @@
-"""Export as code: a standalone PyTorch script (rnnviz/standalone.py, filled in) and the weights it loads, zipped.
+"""Export as code: a standalone PyTorch script (standalone.py beside it, filled in) and the weights it loads, zipped.
 
 The script holds the model's sizes, the training settings and the training data as Python literals,
 so it runs with torch and safetensors alone. Streams (counting, text, sine, a CSV column) and the
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint
+from rnnviz.files import checkpoint
 
 TEMPLATE = Path(__file__).with_name("standalone.py")
 SAMPLE_ITEMS = 512  # items drawn for a dataset that makes fresh ones every batch

@@ -17,11 +17,11 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .datasets import load_dataset
-from .datasets.tokens import MAX_SYMBOLS
-from .memory_tasks import MEMORY_TASKS
-from .model import GATE_COUNT
-from .train import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, Trainer
+from rnnviz.datasets import load_dataset
+from rnnviz.datasets.memory_tasks import MEMORY_TASKS
+from rnnviz.datasets.tokens import MAX_SYMBOLS
+from rnnviz.nn.model import GATE_COUNT
+from rnnviz.nn.train import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, Trainer
 
 BUDGET_SETTING = "RNNVIZ_STEP_BUDGET"
 STEP_SECONDS = 1.0  # the worst training step (with its gradient trace and validation), at budget 1
