@@ -5,16 +5,17 @@ import streamlit as st
 from rnnviz import lesson_views
 from rnnviz.charts import memory
 from rnnviz.config import defaults_for
+from rnnviz.config.choices import cell_label
 from rnnviz.datasets import load_dataset
 from rnnviz.datasets.memory_tasks import MEMORY_TASKS
 from rnnviz.insight import memory_sweep
-from rnnviz.serving.budget import TRACE_BATCH
+from rnnviz.nn.train import TRACE_BATCH
 from ui import drawing, state, sweep_job, training
 from ui.messages import show
 
 TITLES = {"recall": "M1 · Recall the first letter", "brackets": "M2 · Balanced brackets",
           "adding": "M3 · The adding problem"}
-CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+CELL_NAMES = {cell: cell_label(cell) for cell in memory_sweep.CELLS}
 SWEEPS, PROFILES = "memory_sweeps", "memory_profiles"  # results kept per settings for this session
 KEPT = "memory_kept"  # the controls' values, kept while another page is open
 KEEP = 20

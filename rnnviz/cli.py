@@ -13,42 +13,37 @@ import sys
 import time
 from pathlib import Path
 
-from rnnviz.config import CAUTIONS, Config, caution, defaults_for
-from rnnviz.datasets import dataset_names, uploads
+from rnnviz.config import CAUTIONS, CHOICES, FLAGS, Config, caution, defaults_for
+from rnnviz.datasets import uploads
 from rnnviz.errors import InputError
 from rnnviz.experiment import MODEL_SETTINGS, Experiment
 from rnnviz.files.disk import check_writable, megabytes, read_limited
 from rnnviz.nn.model import describe
 
-# flag → Config field; None defaults mean "the dataset's lesson default".
-TRAIN_FLAGS = {
-    "cell": "cell", "nonlinearity": "nonlinearity", "hidden": "hidden_size", "layers": "num_layers",
-    "lr": "lr", "optimizer": "optimizer", "batch_size": "batch_size", "seq_len": "seq_len", "clip": "clip",
-    "steps": "steps", "seed": "seed", "device": "device", "prefix": "prefix", "predict": "predict_len",
-    "temperature": "temperature", "lag": "lag", "embedding": "embedding_dim",
-}
+# flag → Config field (Config's field metadata); None defaults mean "the dataset's lesson default".
+TRAIN_FLAGS = FLAGS
 CHUNK_SECONDS = 0.2  # the same bounded chunk the app's training tick runs
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=dataset_names(),
+    parser.add_argument("--dataset", choices=CHOICES["dataset"],
                         help="which data to learn (default: counting, lesson L0)")
     parser.add_argument("--text-file", help="a UTF-8 text file to learn character by character, up to "
                         f"{megabytes(uploads.MAX_UPLOAD_BYTES)} (sets --dataset text)")
-    parser.add_argument("--cell", choices=["rnn", "lstm", "gru"])
-    parser.add_argument("--nonlinearity", choices=["tanh", "relu"], help="for the rnn cell")
+    parser.add_argument("--cell", choices=CHOICES["cell"])
+    parser.add_argument("--nonlinearity", choices=CHOICES["nonlinearity"], help="for the rnn cell")
     parser.add_argument("--hidden", type=int, help="hidden units per layer")
     parser.add_argument("--layers", type=int, help="stacked recurrent layers (1-4)")
     parser.add_argument("--embedding", type=int, help="embedding size (0: one-hot input, as the lessons)")
     parser.add_argument("--lr", type=float, help="learning rate")
-    parser.add_argument("--optimizer", choices=["adam", "sgd"])
+    parser.add_argument("--optimizer", choices=CHOICES["optimizer"])
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--seq-len", type=int, help="time steps per training window")
     parser.add_argument("--clip", type=float, help="gradient-norm clipping threshold (0: off)")
     parser.add_argument("--steps", type=int, help="training steps")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--lag", type=int, help="delay for the memory tasks")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument("--device", choices=CHOICES["device"])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +74,7 @@ def config_from_args(args) -> Config:
                          f"to {megabytes(uploads.MAX_UPLOAD_BYTES)}.")
     if dataset == "csv":
         raise InputError("The csv data is a column of a CSV file uploaded on the app's page Your data; the command "
-                         f"line cannot read one. Choose another --dataset: {', '.join(dataset_names()[:5])}, ….")
+                         f"line cannot read one. Choose another --dataset: {', '.join(CHOICES['dataset'][:5])}, ….")
     values = given_values(args)
     config = _caution(Config.exactly(defaults_for(dataset), **values))
     if dataset == "text":

@@ -15,23 +15,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rnnviz.config import Config
+from rnnviz.config import Config, in_groups
+from rnnviz.config.choices import cell_label
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment, dataset_for
 from rnnviz.serving.budget import over_budget
 
 MAX_MODELS = 3
 # Settings that define the data: every model in a comparison must see the same data.
-DATA_SETTINGS = ("dataset", "text", "series", "seed", "lag")
-CELL_LABELS = {("rnn", "tanh"): "RNN (tanh)", ("rnn", "relu"): "RNN (relu)", ("lstm", "tanh"): "LSTM",
-               ("gru", "tanh"): "GRU"}
+DATA_SETTINGS = in_groups("data")
+# Settings a comparison's models are built and trained with: when the sidebar's differ, it is out of date.
+BUILT_FROM = in_groups("data", "model", "training")
 
 
 def _cells(base: Config) -> list[tuple[str, dict]]:
     forget = {"forget_bias": base.forget_bias or 1.0}  # an LSTM compared with others starts its forget gate open
-    return [("RNN (tanh)", {"cell": "rnn", "nonlinearity": "tanh"}),
-            ("LSTM", {"cell": "lstm", "nonlinearity": "tanh", **forget}),
-            ("GRU", {"cell": "gru", "nonlinearity": "tanh"})]
+    return [(cell_label("rnn"), {"cell": "rnn", "nonlinearity": "tanh"}),
+            (cell_label("lstm"), {"cell": "lstm", "nonlinearity": "tanh", **forget}),
+            (cell_label("gru"), {"cell": "gru", "nonlinearity": "tanh"})]
 
 
 def _clipping(base: Config) -> list[tuple[str, dict]]:
@@ -40,8 +41,8 @@ def _clipping(base: Config) -> list[tuple[str, dict]]:
 
 
 def _nonlinearity(base: Config) -> list[tuple[str, dict]]:
-    return [("RNN (tanh)", {"cell": "rnn", "nonlinearity": "tanh"}),
-            ("RNN (relu)", {"cell": "rnn", "nonlinearity": "relu"})]
+    return [(cell_label("rnn", "tanh"), {"cell": "rnn", "nonlinearity": "tanh"}),
+            (cell_label("rnn", "relu"), {"cell": "rnn", "nonlinearity": "relu"})]
 
 
 def _optimizer(base: Config) -> list[tuple[str, dict]]:
@@ -154,6 +155,4 @@ class Comparison:
 
     def needs_rebuild(self, config: Config) -> bool:
         """Whether the sidebar's settings moved away from those this comparison was built from."""
-        return any(getattr(config, name) != getattr(self.base, name)
-                   for name in (*DATA_SETTINGS, "cell", "nonlinearity", "hidden_size", "num_layers", "lr",
-                                "optimizer", "clip", "batch_size", "seq_len", "forget_bias", "carry_state"))
+        return any(getattr(config, name) != getattr(self.base, name) for name in BUILT_FROM)

@@ -14,16 +14,16 @@ import weakref
 
 import torch
 
-from rnnviz.config import Config
+from rnnviz.config import NEW_MODEL, Config
+from rnnviz.config.choices import LAGGED
 from rnnviz.datasets import load_dataset
 from rnnviz.nn.device import pick_device
 from rnnviz.nn.model import SeqModel
 from rnnviz.nn.predict import predict
 from rnnviz.nn.train import Trainer
 
-# Settings that define the data or the network: changing one means a new model.
-MODEL_SETTINGS = ("dataset", "text", "series", "cell", "nonlinearity", "hidden_size", "num_layers",
-                  "embedding_dim", "forget_bias", "optimizer", "seed", "device", "lag")
+# Settings that define the data or the network (Config's field metadata): changing one means a new model.
+MODEL_SETTINGS = NEW_MODEL
 
 _init_lock = threading.Lock()  # torch's global RNG is shared by every session in the process
 # Every Experiment still in memory, held weakly: how a server can tell that closed sessions' models were freed.
@@ -39,9 +39,6 @@ def dataset_for(config: Config):
     if config.dataset in LAGGED:
         options["lag"] = config.lag
     return load_dataset(config.dataset, seed=config.seed, **options)
-
-
-LAGGED: set[str] = {"recall", "brackets", "adding"}  # datasets that take a `lag` option (the memory tasks)
 
 
 class Experiment:

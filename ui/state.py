@@ -14,7 +14,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from rnnviz.config import Config
+from rnnviz.config import WIDGETS, Config
+from rnnviz.config.choices import CELL_CHOICES  # noqa: F401 - the sidebar's cell labels, from the library's one table
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
@@ -27,12 +28,8 @@ from .training import worker
 EXPERIMENT, LESSON, MESSAGES, WRITTEN = "experiment", "lesson", "messages", "widgets_written"
 SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT = "session_key", "link_read", "classroom", "share_slot"
 PRESSES, PRESSES_DRAWN = "presses", "presses_drawn"  # presses so far of each action button; what the sidebar drew
-CELL_CHOICES = {"RNN (tanh)": ("rnn", "tanh"), "RNN (relu)": ("rnn", "relu"), "LSTM": ("lstm", "tanh"),
-                "GRU": ("gru", "tanh")}
-# sidebar widget key → Config field; the "cell" widget sets both cell and nonlinearity
-WIDGET_FIELDS = {name: name for name in ("dataset", "text", "lag", "hidden_size", "num_layers", "forget_bias", "seed",
-                                         "device", "optimizer", "lr", "batch_size", "seq_len", "clip", "carry_state")}
-WIDGET_FIELDS["step_count"] = "steps"
+# sidebar widget key → Config field (Config's field metadata); the "cell" widget sets both cell and nonlinearity
+WIDGET_FIELDS = WIDGETS
 
 
 # -- the session's Experiment ----------------------------------------------------------------------------

@@ -7,9 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.charts.style import note_figure, positive, styled
+from rnnviz.config.choices import cell_label
 
 CELL_COLOURS = {"rnn": "#d1495b", "lstm": "#1f6fb4", "gru": "#2a9d5c"}
-CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
 PROFILE_TITLE = "How far back the answer's gradient reaches"
 
 
@@ -29,7 +29,7 @@ def lag_accuracy_figure(table: pd.DataFrame | None, chance: float | None = None,
     for cell, rows in table.groupby("cell", sort=False):
         rows = rows.sort_values("lag")
         hover = [f"{s} steps, {sec:.1f} s" for s, sec in zip(rows["steps"], rows["seconds"])]
-        fig.add_scatter(x=rows["lag"], y=rows["headline"], name=CELL_NAMES.get(cell, cell), mode="lines+markers",
+        fig.add_scatter(x=rows["lag"], y=rows["headline"], name=cell_label(cell), mode="lines+markers",
                         line=dict(color=CELL_COLOURS.get(cell), width=3), marker=dict(size=11), customdata=hover,
                         hovertemplate="lag %{x}: %{y:.0%} after %{customdata}<extra>" + str(cell) + "</extra>")
     if chance is not None:
@@ -58,7 +58,7 @@ def gradient_profile_figure(profiles: pd.DataFrame | None, current: np.ndarray |
         for cell, rows in profiles.groupby("cell", sort=False):
             values = rows["grad_norm_last"].to_numpy()
             fall = values[0] / values[-1] if values[-1] > 0 else np.nan
-            fig.add_scatter(x=rows["t"], y=positive(values), mode="lines", name=CELL_NAMES.get(cell, cell),
+            fig.add_scatter(x=rows["t"], y=positive(values), mode="lines", name=cell_label(cell),
                             line=dict(color=CELL_COLOURS.get(cell), width=3),
                             hovertemplate="t = %{x}: %{y:.3g}<extra>" + str(cell) + f", first/last {fall:.2g}</extra>")
     if current is not None:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnnviz.config.choices import VISIBLE, readable  # noqa: F401 - the signs the charts show a space, newline, tab as
+
 FONT_SIZE = 16
 TITLE_SIZE = 19
 TICK_SIZE = 15  # tick labels read from the back of a room at 14 px or more
@@ -22,15 +24,6 @@ RAW_COLOUR = "rgba(31, 111, 180, 0.28)"
 SMOOTH_COLOUR = "#1f6fb4"
 ACCENT = "#e07a1f"
 HIDDEN_SCALE = "RdBu_r"  # negative blue, positive red, zero white
-
-
-VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
-
-
-def readable(symbol) -> str:
-    """A symbol as it can be seen on a chart: a space, newline or tab gets a visible sign."""
-    text = str(symbol)
-    return VISIBLE.get(text, text)
 
 
 def layer_colour(layer: int) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.charts.style import FONT_SIZE, HIDDEN_SCALE, as_array, styled
+from rnnviz.config.choices import CELL_NAMES
 
 DX = 1.5  # distance between time steps
 HALF_W, HALF_H = 0.5, 0.34  # half the size of a cell box
@@ -21,7 +22,6 @@ STRIP_H = 0.15  # half the height of the h_t colour strip
 CHAIN_X0 = 4.0  # where the unrolled chain starts; the folded cell sits at x = 0
 CELL_FILL, CELL_LINE = "#dbe9f6", "#1f6fb4"
 LIGHT = "#e07a1f"
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def _column(t: int) -> float:

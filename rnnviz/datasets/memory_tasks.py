@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import torch
 
+from rnnviz.config.choices import MAX_LAG
 from rnnviz.datasets.base import IGNORE_INDEX
 from rnnviz.datasets.series import SeriesDataset
 from rnnviz.datasets.tokens import TokenDataset
 from rnnviz.errors import check_whole
 
-MAX_LAG = 1000
 VALIDATION_SEED_OFFSET = 7919  # held-out items come from their own generator
 MARKER = -1.0
 ADDING_TOLERANCE = 0.1  # an answer within this of the true sum counts as right

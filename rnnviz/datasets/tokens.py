@@ -7,11 +7,11 @@ import re
 
 import torch
 
+from rnnviz.config.choices import MAX_SYMBOLS
+from rnnviz.config.choices import MAX_TEXT as MAX_TEXT_CHARS
 from rnnviz.datasets.base import Dataset
 from rnnviz.errors import InputError, check_encodable, check_whole, shown
 
-MAX_TEXT_CHARS = 1_000_000
-MAX_SYMBOLS = 256
 MAX_RUNS = MAX_TEXT_CHARS // 10  # counting runs of ten: a stream no longer than the longest text
 # C0 and C1 control characters and DEL, but for newline and tab.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

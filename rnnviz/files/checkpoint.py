@@ -26,7 +26,7 @@ import safetensors.torch
 import torch
 from safetensors import SafetensorError
 
-from rnnviz.config import LIMITS, Config, defaults_for
+from rnnviz.config import LIMITS, Config, defaults_for, in_groups
 from rnnviz.datasets import DATASETS, MAX_SYMBOLS
 from rnnviz.errors import INT_BITS, INT_DIGITS, InputError, check_encodable, shown
 from rnnviz.experiment import Experiment, dataset_for
@@ -42,7 +42,8 @@ MAX_STEP = 10**9
 FLOAT_DTYPES = {"F16", "BF16", "F32", "F64"}
 SETTINGS_KEYS = {"input_size", "output_size", "cell", "hidden_size", "num_layers", "nonlinearity",
                  "vocab_size", "embedding_dim", "forget_bias"}
-DATA_FIELDS = ("dataset", "text", "series", "lag", "prefix")  # what says which data, and a prefix that fits it
+# What says which data, and a prefix that fits it; the file keeps its own seed (it drew the weights).
+DATA_FIELDS = (*(name for name in in_groups("data") if name != "seed"), "prefix")
 TORCH_HINT = ("A .pt file is read only if torch.save wrote a dict {'rnnviz': <settings>, 'state_dict': <tensors>}; "
               "the simplest is to export from rnnviz, which writes .safetensors.")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from rnnviz.config.choices import readable
 from rnnviz.errors import InputError
 from rnnviz.nn.model import SeqModel
 from rnnviz.nn.trace import GATE_NAMES, _layer_weights, _rnn_step, replay
@@ -198,7 +199,7 @@ def worked_example() -> list[StepTerms]:
 # -- LaTeX ---------------------------------------------------------------------------------------
 
 def _tex_text(text: str) -> str:
-    shown = {" ": "␣", "\n": "↵", "\t": "⇥"}.get(text, text)
+    shown = readable(text)
     for char, escaped in (("\\", r"\backslash "), ("{", r"\{"), ("}", r"\}"), ("_", r"\_"), ("#", r"\#"),
                           ("$", r"\$"), ("%", r"\%"), ("&", r"\&"), ("^", r"\^{}"), ("~", r"\sim ")):
         shown = shown.replace(char, escaped)

@@ -2,9 +2,8 @@
 
 import torch
 
+from rnnviz.config.choices import DEVICE_CHOICES
 from rnnviz.errors import InputError
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
 def _mps_available() -> bool:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from rnnviz.config import check_setting
+from rnnviz.config.choices import CELL_NAMES, GATE_COUNT, MAX_SYMBOLS, NONLINEARITIES  # noqa: F401 - shared names
 from rnnviz.errors import InputError, check_whole
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
-NONLINEARITIES = ("tanh", "relu")
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}  # PyTorch's module for each of config's CELLS
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,7 @@ class SeqModel(nn.Module):
                  num_layers: int = 1, nonlinearity: str = "tanh", vocab_size: int | None = None,
                  embedding_dim: int = 0, forget_bias: float | None = None):
         super().__init__()
-        # The Config's bounds, for a model built from Python too (imported here: config imports this module).
-        from rnnviz.config import check_setting
-        from rnnviz.datasets import MAX_SYMBOLS
-
+        # The Config's bounds, for a model built from Python too.
         cell, nonlinearity = check_setting("cell", cell), check_setting("nonlinearity", nonlinearity)
         if cell != "rnn" and nonlinearity != "tanh":
             raise InputError("Only the plain RNN cell takes a relu nonlinearity; LSTM and GRU use their own gates.")
@@ -116,9 +113,6 @@ class SeqModel(nn.Module):
         total = sum(p.numel() for p in self.parameters())
         doubled = sum(getattr(self.rnn, f"bias_hh_l{layer}").numel() for layer in range(self.num_layers))
         return ParameterCount(pytorch=total, one_bias=total - doubled)
-
-
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def describe(cell: str, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh") -> str:

@@ -6,12 +6,9 @@ from dataclasses import dataclass
 
 import torch
 
+from rnnviz.config.choices import MAX_PREDICT, MAX_PREFIX, MAX_TEMPERATURE
 from rnnviz.errors import InputError
 from rnnviz.nn.trace import replay
-
-MAX_PREDICT = 500
-MAX_PREFIX = 200  # characters a typed prefix may have (Config cuts a longer one; predict refuses it)
-MAX_TEMPERATURE = 10.0
 
 
 @dataclass

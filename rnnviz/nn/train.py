@@ -21,13 +21,15 @@ import pandas as pd
 import torch
 from torch.nn.utils import clip_grad_norm_, get_total_norm
 
+from rnnviz.config import check_setting
 from rnnviz.errors import InputError, shown
 from rnnviz.nn.model import detach_state
 from rnnviz.nn.trace import mean_loss, trace
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}  # one for each of config's OPTIMIZERS
 HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seconds", "val_loss"]
 MAX_SNAPSHOTS = 30
+TRACE_BATCH = 8  # items of a batch the gradient trace replays step by step
 # Snapshots of a large model are capped by bytes too, so one session cannot hold gigabytes.
 MAX_SNAPSHOT_BYTES = 64 * 2**20
 # A loss this many times the first step's has blown up: no sane run gets 100x worse than the untrained model.
@@ -64,13 +66,11 @@ def _snapshot_milestone(step: int) -> bool:
 class Trainer:
     def __init__(self, model, ds, lr: float = 0.01, optimizer: str = "adam", batch_size: int = 50,
                  seq_len: int = 20, clip: float | None = None, seed: int = 0, carry_state: bool = False,
-                 trace_every: int = 25, trace_batch: int = 8, validate_every: int = 50,
+                 trace_every: int = 25, trace_batch: int = TRACE_BATCH, validate_every: int = 50,
                  snapshot_every: int = 100):
         if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
             raise InputError(f"Unknown optimizer {shown(optimizer)}: choose adam or sgd.")
-        # The Config's bounds, for a trainer built from Python too (imported here: config imports this module).
-        from rnnviz.config import check_setting
-
+        # The Config's bounds, for a trainer built from Python too.
         batch_size, seq_len, seed = (check_setting(name, value) for name, value in
                                      (("batch_size", batch_size), ("seq_len", seq_len), ("seed", seed)))
         if clip:

@@ -12,16 +12,11 @@ A host with bigger machines raises both with one setting, RNNVIZ_STEP_BUDGET (a 
 
 from __future__ import annotations
 
-import inspect
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rnnviz.datasets import load_dataset
-from rnnviz.datasets.memory_tasks import MEMORY_TASKS
-from rnnviz.datasets.tokens import MAX_SYMBOLS
-from rnnviz.nn.model import GATE_COUNT
-from rnnviz.nn.train import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, Trainer
+from rnnviz.config.choices import GATE_COUNT, LAGGED, MAX_SYMBOLS
 
 BUDGET_SETTING = "RNNVIZ_STEP_BUDGET"
 STEP_SECONDS = 1.0  # the worst training step (with its gradient trace and validation), at budget 1
@@ -37,7 +32,6 @@ TRACE_GROWTH = 2000  # the replay's autograd slows as the graph grows: × (1 + l
 PREDICT_STEP_SECONDS = 300e-6  # one generated (or warm-up) token, per layer
 ACTIVATION_COPIES = 2.0  # the fused kernels keep every gate of every step for backward, and its gradient
 TRACE_COPIES = 3.0  # the replay keeps every gate, state and autograd node of its few items
-TRACE_BATCH = inspect.signature(Trainer.__init__).parameters["trace_batch"].default
 MB = 2**20
 
 
@@ -63,7 +57,17 @@ class Shape:
 
 @lru_cache(maxsize=64)
 def _built(name: str, lag: int):
-    return load_dataset(name, lag=lag) if name in MEMORY_TASKS else load_dataset(name)
+    from rnnviz.datasets import load_dataset  # torch: imported on the first price, so Config stays torch-free
+
+    return load_dataset(name, lag=lag) if name in LAGGED else load_dataset(name)
+
+
+@lru_cache(maxsize=1)
+def _trainer_facts() -> tuple[int, int, int]:
+    """The Trainer's trace batch, and how many weight snapshots it keeps, in what memory (imports torch)."""
+    from rnnviz.nn.train import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, TRACE_BATCH
+
+    return TRACE_BATCH, MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES
 
 
 def shape(config) -> Shape:
@@ -78,7 +82,7 @@ def shape(config) -> Shape:
     width = (config.embedding_dim or ds.input_size) if ds.is_tokens else ds.input_size
     items = getattr(ds, "items", None)
     batch, steps = config.batch_size, config.seq_len
-    if config.dataset in MEMORY_TASKS:  # a memory task: the lag sets the length
+    if config.dataset in LAGGED:  # a memory task: the lag sets the length
         steps = ds.seq_len
     elif items is not None:  # fixed items (sentences): a batch is at most every item, at their length
         batch, steps = min(batch, items.shape[0]), items.shape[1] - 1
@@ -123,6 +127,7 @@ def _seconds(flops: float, rows: int) -> float:
 def estimate(config) -> Estimate:
     """Price `config` from its sizes: nothing is built but a small dataset's facts."""
     s = shape(config)
+    trace_batch, max_snapshots, max_snapshot_bytes = _trainer_facts()
     gates, hidden, layers = GATE_COUNT[config.cell], config.hidden_size, config.num_layers
     cells = s.batch * s.steps  # (item, time step) pairs in a batch
     layer_steps = layers * s.steps
@@ -131,7 +136,7 @@ def estimate(config) -> Estimate:
                                           for layer in range(layers)))
     step = (_seconds(3 * cells * flops, s.batch) + layer_steps * FUSED_STEP_SECONDS
             + cells * layers * hidden * gates * GATE_SECONDS)  # forward, and backward at twice its work
-    traced = min(TRACE_BATCH, s.batch)  # forward, and two backward passes (∂L and ∂L_T)
+    traced = min(trace_batch, s.batch)  # forward, and two backward passes (∂L and ∂L_T)
     trace = (_seconds(5 * traced * s.steps * flops, traced)
              + layer_steps * TRACE_STEP_SECONDS[config.cell] * (1 + layer_steps / TRACE_GROWTH))
     tokens = len(config.prefix) + config.predict_len  # one item, one step at a time
@@ -139,7 +144,7 @@ def estimate(config) -> Estimate:
     weights = parameters(config, s) * 4
     per_cell = 4 * (layers * hidden * (gates + 2) + s.inputs + 3 * s.outputs)  # bytes kept per (item, step)
     step_bytes = ACTIVATION_COPIES * cells * per_cell + TRACE_COPIES * traced * s.steps * per_cell
-    snapshots = max(3, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // max(weights, 1)))
+    snapshots = max(3, min(max_snapshots, max_snapshot_bytes // max(weights, 1)))
     kept = weights * (4 + snapshots)  # weights, gradients, two Adam moments, and the snapshots
     return Estimate(step, trace, predict, step_bytes / MB, kept / MB)
 
@@ -180,7 +185,7 @@ def _what_to_lower(config, defaults, cost: Estimate, seconds: float) -> str:
             if value != "rnn" and value != usual:
                 raised.append((2.0, f"the {label}"))
             continue
-        memory_task = config.dataset in MEMORY_TASKS  # the lag sets their length, not seq_len
+        memory_task = config.dataset in LAGGED  # the lag sets their length, not seq_len
         if name == "predict_len" or (name == "lag" and not memory_task) or (name == "seq_len" and memory_task):
             continue
         ratio = value / usual if usual else float(value)
