@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import charts, lesson_views, views
 from rnnviz.charts import analysis as analysis_charts
+from rnnviz.nn.train import clip_scale
 from ui import drawing, replay, state
 
 WHICH = {"the last step's loss only, ∂L_T/∂h_t": "last", "the whole loss, ∂L/∂h_t": "total"}
@@ -42,7 +43,7 @@ def clipping_views(experiment):
             return
         norm = float(history["grad_norm"].iloc[-1])
         if trainer.clip:
-            scale = min(1.0, trainer.clip / (norm + 1e-6))
+            scale = clip_scale(norm, trainer.clip)
             st.latex(rf"\lVert g\rVert = {norm:.3g},\ \theta = {trainer.clip:g} \;\Rightarrow\; "
                      rf"g \leftarrow {scale:.3g}\,g")
             st.caption(f"Clipping rescales g to θ·g/‖g‖ when ‖g‖ > θ: at step {int(history['step'].iloc[-1])} it "

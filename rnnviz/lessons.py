@@ -84,7 +84,7 @@ LESSONS = {
 APP_URL = "http://localhost:8501/"
 
 
-def share_query(key: str) -> str:
+def lesson_query(key: str) -> str:
     """The lesson's settings as a link's query string: `?dataset=counting&num_layers=2&...`.
 
     Only what differs from the dataset's defaults goes in (Config.to_query), so links stay short.
@@ -96,6 +96,6 @@ def links_table(app_url: str = APP_URL) -> str:
     """A markdown table with one link per lesson that opens the app on its settings, ready to press Train."""
     rows = ["| lesson | link |", "|---|---|"]
     for key, lesson in LESSONS.items():
-        url = app_url + share_query(key)
+        url = app_url + lesson_query(key)
         rows.append(f"| {lesson.title} | [{url}]({url}) |")
     return "\n".join(rows)

@@ -13,8 +13,9 @@ import pandas as pd
 import torch
 
 from rnnviz.charts.style import readable
-from rnnviz.nn.predict import Prediction, predict
+from rnnviz.nn.predict import Prediction, model_input, predict
 from rnnviz.nn.trace import Trace, mean_loss, trace
+from rnnviz.nn.train import clip_scale
 
 SAMPLING_SEED = 0  # a fixed seed, so a sampled continuation only changes when the model does
 MAX_UNROLLED = 12  # more steps than this get too narrow to read on a projector
@@ -81,12 +82,6 @@ def samples(experiment, prefix: str, n: int, temperature: float, count: int, see
                     generator=torch.Generator().manual_seed(seed + k)) for k in range(count)]
 
 
-def _as_inputs(ds, items) -> torch.Tensor:
-    if ds.is_tokens:
-        return torch.tensor([list(items)])
-    return ds.to_model(list(items)).reshape(1, -1, 1)
-
-
 def sequence_trace(experiment, source: str = "prefix", model=None, max_steps: int | None = None):
     """A Trace of one sequence, its step labels and the prefix length (None for a training sample).
 
@@ -112,7 +107,7 @@ def sequence_trace(experiment, source: str = "prefix", model=None, max_steps: in
     items = list(prediction.prefix) + list(prediction.generated)
     if max_steps is not None:
         items = items[:max_steps]
-    inputs = _as_inputs(ds, items)
+    inputs = model_input(ds, items)
     return trace(model, inputs), labels_for(ds, items), min(prefix_len, len(items))
 
 
@@ -175,7 +170,7 @@ def parameter_grad_norms(experiment) -> list[dict]:
     norms = [0.0 if g is None else float(g.norm()) for g in grads]
     total = math.sqrt(sum(n * n for n in norms))
     clip = trainer.clip
-    scale = min(1.0, clip / (total + 1e-6)) if clip else 1.0
+    scale = clip_scale(total, clip)
     rows = [{"name": parameter_name(name), "before": norm, "after": norm * scale}
             for (name, _), norm in zip(named, norms)]
     return rows if all(math.isfinite(row["before"]) for row in rows) else logged_weight_gradients(experiment)

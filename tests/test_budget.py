@@ -11,7 +11,7 @@ import torch
 from rnnviz.cli import config_from_args
 from rnnviz.config import DATASET_DEFAULTS, LIMITS, Config, defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.lessons import LESSONS, share_query
+from rnnviz.lessons import LESSONS, lesson_query
 from rnnviz.serving import budget
 from rnnviz.serving.budget import estimate, over_budget
 
@@ -49,7 +49,7 @@ def test_a_host_raises_the_budget_with_one_setting(monkeypatch):
 def test_every_lesson_fits_the_budget_and_its_link_opens_unchanged(key):
     config = LESSONS[key].config
     assert over_budget(config) is None
-    query = dict(pair.split("=", 1) for pair in share_query(key)[1:].split("&"))
+    query = dict(pair.split("=", 1) for pair in lesson_query(key)[1:].split("&"))
     from urllib.parse import unquote
     assert Config.from_query({k: unquote(v) for k, v in query.items()}) == (config, [])
 

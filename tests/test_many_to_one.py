@@ -11,7 +11,7 @@ from rnnviz.datasets.climbs import EXAMPLES, LENGTH, climbs
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.insight.many_to_one import readout
-from rnnviz.lessons import LESSONS, share_query
+from rnnviz.lessons import LESSONS, lesson_query
 from rnnviz.nn.trace import mean_loss
 
 
@@ -54,4 +54,4 @@ def test_the_lesson_learns_to_judge_rows_from_the_last_hidden_state():
     assert after.said == after.truth  # every example right, near misses included
     assert after.last_hidden.shape == (len(EXAMPLES), 32) and after.held_out_points.shape == (200, 2)
     assert experiment.predict("135789").continuation == "yes" and experiment.predict("135798").continuation == "no"
-    assert share_query("L1b") == "?dataset=climbs"
+    assert lesson_query("L1b") == "?dataset=climbs"

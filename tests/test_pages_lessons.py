@@ -24,7 +24,7 @@ from pages_helpers import (
 )
 
 from rnnviz.config import Config
-from rnnviz.lessons import APP_URL, LESSONS, links_table, share_query
+from rnnviz.lessons import APP_URL, LESSONS, lesson_query, links_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 PAGES = {
@@ -261,20 +261,20 @@ def test_readme_lesson_links_are_the_ones_the_code_makes():
     section = text.split("## Lesson links", 1)[1]
     assert links_table() in section
     for key in LESSONS:
-        assert f"({APP_URL}{share_query(key)})" in section
+        assert f"({APP_URL}{lesson_query(key)})" in section
 
 
 @pytest.mark.parametrize("key", list(LESSONS))
 def test_each_lesson_link_rebuilds_its_lesson(key):
-    query = dict(parse_qsl(share_query(key)[1:]))
+    query = dict(parse_qsl(lesson_query(key)[1:]))
     config, notices = Config.from_query(query)
     assert config == LESSONS[key].config and not notices
-    assert re.fullmatch(r"\?dataset=\w+(&\w+=[\w.%\-]+)*", share_query(key))
+    assert re.fullmatch(r"\?dataset=\w+(&\w+=[\w.%\-]+)*", lesson_query(key))
 
 
 @pytest.mark.parametrize("key", ["L1", "L3", "M2"])
 def test_opening_a_lesson_link_sets_the_app_up_ready_to_train(server_navigation, key):
-    at = open_app(dict(parse_qsl(share_query(key)[1:])))
+    at = open_app(dict(parse_qsl(lesson_query(key)[1:])))
     model = experiment(at)
     assert model.config == LESSONS[key].config.replace(device=model.config.device) and model.step == 0
     assert train_button(at).label == "Train"

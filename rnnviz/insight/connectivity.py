@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from rnnviz.errors import InputError
+from rnnviz.nn.predict import model_input
 from rnnviz.nn.trace import replay
 
 QUANTITIES = ("probability", "logit")
@@ -45,10 +46,7 @@ class Connectivity:
 
 def prefix_inputs(ds, prefix) -> torch.Tensor:
     """A typed prefix as one batch of model input: [1, T] ids or [1, T, 1] values."""
-    items = ds.parse_prefix(prefix)
-    if ds.is_tokens:
-        return torch.tensor([items])
-    return ds.to_model(items).reshape(1, -1, 1)
+    return model_input(ds, ds.parse_prefix(prefix))
 
 
 def _labels(ds, inputs: torch.Tensor) -> list[str]:

@@ -77,6 +77,14 @@ def predict(model, ds, prefix, n: int = 5, temperature: float = 0.0,
         model.train(was_training)
 
 
+def model_input(ds, items) -> torch.Tensor:
+    """One sequence of `ds`'s items as one batch of model input: [1, T] ids, or [1, T, 1] values on the
+    model's scale."""
+    if ds.is_tokens:
+        return torch.tensor([list(items)])
+    return ds.to_model(list(items)).reshape(1, -1, 1)
+
+
 def _run(model, inputs, state):
     """Feed `inputs` [1, T, ...] from `state`; return outputs, the new state and
     every layer's hidden state after each input, [num_layers, T, H]."""
@@ -90,7 +98,7 @@ def _run(model, inputs, state):
 
 def _predict_tokens(model, ds, ids, n, temperature, generator):
     device = model.device
-    out, state, hidden = _run(model, torch.tensor([ids], device=device), None)
+    out, state, hidden = _run(model, model_input(ds, ids).to(device), None)
     states, generated, dists = [hidden], [], []
     for _ in range(n):
         logits = out[0, -1].float()
@@ -109,7 +117,7 @@ def _predict_tokens(model, ds, ids, n, temperature, generator):
 
 def _predict_values(model, ds, values, n):
     device = model.device
-    out, state, hidden = _run(model, ds.to_model(values).reshape(1, -1, 1).to(device), None)
+    out, state, hidden = _run(model, model_input(ds, values).to(device), None)
     states, generated = [hidden], []
     for _ in range(n):
         last = out[0, -1, 0]

@@ -42,6 +42,12 @@ GROWTH_FACTOR, GROWTH_WINDOW, GROWTH_FLOOR = 10.0, 5, 1.0
 _warmed = threading.Event()
 
 
+def clip_scale(norm: float, clip: float | None) -> float:
+    """What clipping at `clip` multiplies a gradient of norm `norm` by: min(1, θ / (‖g‖ + 1e-6)), as
+    torch.nn.utils.clip_grad_norm_ does (1 when clipping is off)."""
+    return min(1.0, clip / (norm + 1e-6)) if clip else 1.0
+
+
 def warm_up_optimizers() -> None:
     """Construct an optimizer once in a background thread, so torch's lazy import of torch._dynamo
     (about a second) happens while the first page draws, not when the learner presses Train."""
@@ -198,7 +204,7 @@ class Trainer:
             loss.backward()
             if self.clip:
                 grad_norm = float(clip_grad_norm_(params, self.clip))
-                clipped = grad_norm * min(1.0, self.clip / (grad_norm + 1e-6))
+                clipped = grad_norm * clip_scale(grad_norm, self.clip)
             else:
                 grad_norm = float(get_total_norm([p.grad for p in params if p.grad is not None]))
                 clipped = grad_norm

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from rnnviz.lessons import LESSONS, share_query
+from rnnviz.lessons import LESSONS, lesson_query
 
 from .browser import CHART, open_app, screenshot
 
@@ -37,7 +37,7 @@ def assert_drawn(page, keys: list[str]) -> None:
 
 @pytest.mark.parametrize("key", list(LESSONS))
 def test_lesson_link_opens_the_lesson_ready_to_train(browser, app_url, key):
-    page = open_app(browser, app_url, query=share_query(key)[1:])
+    page = open_app(browser, app_url, query=lesson_query(key)[1:])
     try:
         lesson = LESSONS[key].config
         page.wait_for_selector(DRAWN, timeout=60_000)
