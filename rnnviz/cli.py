@@ -124,20 +124,28 @@ def loaded_experiment(args) -> Experiment:
     return experiment
 
 
-def _progress(done: int, total: int, loss: float, stream) -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} steps  loss {loss:.4f}")
-    stream.flush()
-
-
 def run_training(experiment: Experiment, steps: int, progress=None) -> None:
-    """Train in the app's bounded chunks until `steps` more steps are done or training stops."""
+    """Train in the app's bounded chunks until `steps` more steps are done or training stops;
+    `progress(steps_done, loss)` after each chunk."""
     target = experiment.step + steps
     while experiment.step < target and not experiment.trainer.diverged:
         rows = experiment.train(target - experiment.step, max_seconds=CHUNK_SECONDS)
         if progress and rows:
-            progress(steps - (target - experiment.step), steps, rows[-1]["loss"])
+            progress(len(rows), rows[-1]["loss"])
+
+
+def _progress_bar(steps: int):
+    """A progress bar on stderr (tqdm: steps done, steps per second, time left), only on a terminal and never
+    with --json, so what is printed to a pipe or a file is the result alone."""
+    from tqdm import tqdm  # only when a bar is drawn
+
+    bar = tqdm(total=steps, unit="step", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, loss: float) -> None:
+        bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+        bar.update(done)
+
+    return bar, progress
 
 
 def train_command(args) -> dict:
@@ -146,15 +154,16 @@ def train_command(args) -> dict:
     experiment = loaded_experiment(args) if args.load else Experiment(config_from_args(args))
     config = experiment.config
     before = experiment.predict()
-    show_progress = not args.json and sys.stderr.isatty()
-    progress = (lambda d, t, loss: _progress(d, t, loss, sys.stderr)) if show_progress else None
     experiment.trainer.prepare()  # set-up, like building the model: not part of the training time
+    bar, progress = _progress_bar(config.steps) if not args.json and sys.stderr.isatty() else (None, None)
     earlier = len(experiment.trainer.rows)  # a loaded model's history came back with it: not this run's
     wall = time.perf_counter()
-    run_training(experiment, config.steps, progress)
+    try:
+        run_training(experiment, config.steps, progress)
+    finally:
+        if bar is not None:
+            bar.close()
     wall = time.perf_counter() - wall
-    if show_progress:
-        sys.stderr.write("\n")
     after = experiment.predict()
     trainer = experiment.trainer
     history = trainer.history.iloc[earlier:]

@@ -1,5 +1,6 @@
 """The command line reproduces the lessons through the app's training path."""
 
+import io
 import json
 import subprocess
 import sys
@@ -140,3 +141,25 @@ def test_the_explosion_lesson_runs_from_the_command_line(capsys):
     assert "blew up" in result["diverged"] and "Lower the learning rate (now 50)" in result["diverged"]
     assert main(["train", "--lr", "500", "--steps", "1"]) == 2  # beyond 100 is still refused
     assert "outside" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """stderr as a terminal: the command line draws its progress bar there."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_progress_shows_on_a_terminal_and_never_in_the_output(capsys, monkeypatch, as_json):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = main(["train", "--dataset", "sentences", "--steps", "30", *(["--json"] if as_json else [])])
+    out = capsys.readouterr().out
+    assert code == 0
+    if as_json:  # the result alone, one JSON line, and no bar
+        assert json.loads(out)["steps"] == 30 and terminal.getvalue() == ""
+    else:
+        bar = terminal.getvalue()
+        assert "30/30" in bar and "loss " in bar and ("step/s" in bar or "s/step" in bar)  # its speed
+        assert "trained 30 steps" in out and "30/30" not in out
