@@ -4,7 +4,8 @@ This file only routes: the page setup, the pages, and the sidebar every page sha
 Start it with `streamlit run app.py`.
 
 Until the model's code (PyTorch) is loaded, and the tab has said whether it comes back to a model
-(ui.reconnect), the app draws its first frame (ui.loading): controls, page links, the page's title and text.
+(ui.reconnect), the app draws its first frame (ui.loading): controls, page links, lessons and settings, the
+page's title and text.
 """
 
 import streamlit as st

@@ -4,7 +4,11 @@ import subprocess
 import sys
 
 from pages_helpers import APP
+from streamlit.testing.v1 import AppTest
 
+from rnnviz.config import label
+from rnnviz.config.choices import cell_label
+from rnnviz.lessons import LESSONS
 from ui.loading import page_text
 
 
@@ -34,3 +38,46 @@ def test_the_focused_view_keeps_the_page_links_and_no_lessons(server_navigation)
     at = open_app({"classroom": "1"})
     assert [button.label for button in at.sidebar.button] == ["Train", "Reset", "Step"]
     assert len(at.sidebar.get("page_link")) == 11
+
+
+def first_frame(query: dict | None = None) -> AppTest:
+    """ui.loading's first frame alone, as a fresh server draws it before torch has loaded."""
+
+    def script():
+        import streamlit as st
+
+        from ui import loading
+
+        pages = [st.Page(lambda: None, title="Train", url_path="train", default=True),
+                 st.Page(lambda: None, title="Memory tasks", url_path="memory")]
+        st.navigation(pages, position="hidden")
+        loading.first_sidebar(pages)
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.query_params.update(query or {})
+    return at.run()
+
+
+def test_the_first_frame_shows_the_lessons_and_lesson_l0s_settings(server_navigation):
+    at = first_frame()
+    assert not at.exception
+    lessons = [b for b in at.sidebar.button if b.label in {lesson.title for lesson in LESSONS.values()}]
+    assert [b.label for b in lessons] == [lesson.title for lesson in LESSONS.values()]
+    assert all(b.disabled for b in at.sidebar.button)  # nothing to press until the model's code is loaded
+    l0 = LESSONS["L0"].config
+    numbers = {n.label: n.value for n in at.sidebar.number_input}
+    assert numbers == {"Steps": l0.steps, label("hidden_size"): l0.hidden_size, label("num_layers"): l0.num_layers,
+                       label("seed"): l0.seed, label("lr"): l0.lr, label("batch_size"): l0.batch_size,
+                       label("seq_len"): l0.seq_len, label("clip"): l0.clip}
+    choices = {s.label: s.value for s in at.sidebar.selectbox}
+    assert choices == {label("dataset"): l0.dataset, label("cell"): cell_label(l0.cell, l0.nonlinearity),
+                       label("device"): l0.device, label("optimizer"): l0.optimizer}
+    assert all(n.disabled for n in at.sidebar.number_input) and all(s.disabled for s in at.sidebar.selectbox)
+
+
+def test_the_first_frame_of_a_link_waits_for_its_settings_and_a_focused_view_has_none(server_navigation):
+    linked = first_frame({"dataset": "sine", "hidden_size": "7"})
+    assert [b.label for b in linked.sidebar.button][3:5] == [LESSONS["L0"].title, LESSONS["L1"].title]
+    assert not linked.sidebar.selectbox and "The settings appear with the model." in linked.sidebar.caption[0].value
+    focused = first_frame({"classroom": "1"})
+    assert [b.label for b in focused.sidebar.button] == ["Train", "Reset", "Step"] and not focused.sidebar.selectbox

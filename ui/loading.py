@@ -1,4 +1,4 @@
-"""The first frame: the sidebar's controls and the page's title and text while PyTorch loads.
+"""The first frame: the sidebar's controls, lessons and settings, and the page's title and text while PyTorch loads.
 
 Importing torch and the model's code takes about 3 s on a fresh server. The first session's first run starts
 that import in a background thread (`start`) and draws this frame at once, in the places the full page will
@@ -17,11 +17,18 @@ from pathlib import Path
 import streamlit as st
 from streamlit import config, runtime
 
+from rnnviz.config import CHOICES, Config, label
+from rnnviz.config.choices import cell_label
+from rnnviz.lessons import LESSONS
+
 from .page_links import page_links
 
 # What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code.
 MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views", "rnnviz.nn.train")
 WAIT_SECONDS = 120.0  # a run waits at most this long for the import before it reruns anyway
+# The settings ui.sidebar shows a new session (lesson L0: no text, lag or forget-gate bias), in its order.
+SETTINGS = (("Data and model", ("dataset", "cell", "hidden_size", "num_layers", "seed", "device")),
+            ("Training settings", ("optimizer", "lr", "batch_size", "seq_len", "clip", "carry_state")))
 
 _started = threading.Lock()
 _done = threading.Event()
@@ -75,17 +82,45 @@ def page_text(path: str) -> str:
 
 
 def first_sidebar(pages) -> None:
-    """The sidebar's training controls (usable once the model is loaded) and the page links."""
+    """The sidebar's training controls, page links, lessons and settings (usable once the model is loaded).
+    A link's settings (a reloaded tab's too: its address carries them) are known once torch is: until then
+    only a plain address shows values, those of the lesson a new session starts on."""
+    config = None if st.query_params else LESSONS["L0"].config
     with st.sidebar:
         st.markdown("#### Training")
         left, right = st.columns(2)
         left.button("Train", type="primary", disabled=True, width="stretch")
         right.button("Reset", disabled=True, width="stretch")
         left, right = st.columns([3, 2], vertical_alignment="bottom")
-        left.number_input("Steps", value=None, disabled=True)
+        left.number_input("Steps", value=config.steps if config else None, disabled=True)
         right.button("Step", disabled=True, width="stretch")
         page_links(pages)
-        st.caption("Lessons and settings appear with the model.")
+        if "classroom" in st.query_params:  # the focused view has no lessons or settings
+            return
+        st.markdown("#### Lessons")
+        for lesson in LESSONS.values():
+            st.button(lesson.title, help=lesson.look_for, disabled=True, width="stretch")
+        st.expander("Copy share link", expanded=False, icon=":material/link:")
+        if config is None:
+            st.caption("The settings appear with the model.")
+        else:
+            first_settings(config)
+
+
+def first_settings(config: Config) -> None:
+    """The settings panel as the sidebar draws it for `config`, every widget disabled until the model loads."""
+    for title, names in SETTINGS:
+        with st.expander(title, expanded=True):
+            for name in names:
+                value = getattr(config, name)
+                if name == "cell":
+                    st.selectbox(label(name), [cell_label(value, config.nonlinearity)], disabled=True)
+                elif name == "carry_state":
+                    st.checkbox(label(name), value=value, disabled=True)
+                elif name in CHOICES:
+                    st.selectbox(label(name), [value], disabled=True)
+                else:
+                    st.number_input(label(name), value=value, disabled=True)
 
 
 def first_page(page) -> None:
