@@ -1,4 +1,5 @@
-"""What a setting may be, and how a cell is named: the tables the library, the app and the command line share.
+"""The small tables the library, the app and the command line share, each written once: what a setting may be,
+how a cell is named, the data's limits, and the signs that show a space, newline or tab.
 
 Nothing here imports PyTorch, so the sidebar's lessons and settings can be drawn while torch is still loading;
 the modules that do use torch (rnnviz.nn, rnnviz.datasets) take their names and limits from here.
