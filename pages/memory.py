@@ -130,9 +130,9 @@ trained = second.select_slider("After training steps (each cell, same seed)", [0
 keep(**{lag_key: lag, "memory_profile_steps": trained})
 key = (task, int(lag), int(trained))
 profiles = st.session_state.get(PROFILES, {}).get(key)
-if profiles is None:
-    with st.spinner("Tracing the three cells…"):
-        profiles = remember(PROFILES, key, memory_sweep.gradient_profiles(task, int(lag), steps=int(trained)))
+if profiles is None:  # trained and traced in short turns beside everyone else's models
+    profiles = sweep_job.profiles(key, lambda: memory_sweep.GradientProfiles(task, int(lag), steps=int(trained)),
+                                  CELL_NAMES, lambda table: remember(PROFILES, key, table))
 current = None
 if loaded == task and experiment.config.lag == lag:
     with training.model_lock(experiment):

@@ -7,7 +7,6 @@ from rnnviz import views
 from rnnviz.charts import compare
 from rnnviz.compare import DATA_SETTINGS
 from rnnviz.config import label as setting_label
-from rnnviz.errors import InputError
 from ui import drawing, side_by_side, state
 from ui.messages import show
 
@@ -45,16 +44,6 @@ if same_data:
 prefix = experiment.config.prefix if same_data else base.prefix
 
 
-def predictions(going):
-    result = []
-    for entry in going.entries:
-        try:
-            result.append((entry.label, views.live_prediction(entry.experiment, prefix=prefix)))
-        except InputError:
-            result.append((entry.label, None))
-    return result
-
-
 def written(prediction) -> str:
     """What a model wrote after the prefix, as the learner reads it (a series without its leading comma)."""
     if prediction is None:
@@ -65,40 +54,38 @@ def written(prediction) -> str:
     return views.visible_text(ds, text) if characters else text.lstrip(", ")
 
 
-def text_views(going):
-    """Redrawn with every tick: what each model writes after the same prefix."""
-    rows = [{"model": label, "writes after the prefix": written(prediction)}
-            for label, prediction in predictions(going)]
+def text_views(going, shown):
+    """Redrawn a few times a second while they train: what each model writes after the same prefix."""
+    rows = [{"model": label, "writes after the prefix": written(prediction)} for label, prediction in shown.predictions]
     drawing.text_table(pd.DataFrame(rows), key="compare_continuations")
     st.caption("Each model continues the same prefix; the models that learn sooner get it right sooner.")
-    for label, message in going.diverged.items():
+    for label, message in shown.diverged.items():
         show("error", f"{label}: {message}")
 
 
-def chart_views(going):
+def chart_views(going, shown):
     """Redrawn about once a second: loss, gradient and prediction charts on shared axes."""
-    histories = going.histories()
-    labels = going.labels
+    histories = shown.histories()
+    labels = shown.labels
     left, right = st.columns(2)
     with left:
         drawing.chart(compare.compare_loss_figure(histories, labels), "compare_loss_chart",
                       "Same batches, same order: the line that falls first belongs to the setting that learns fastest.")
     with right:
-        drawing.chart(compare.compare_grad_norm_figure(histories, labels,
-                                                       [e.trainer.clip for e in going.experiments]),
+        drawing.chart(compare.compare_grad_norm_figure(histories, labels, [model.clip for model in shown.models]),
                       "compare_grad_chart",
                       "Spikes are exploding gradients; a dashed line is a model's clipping threshold θ.")
     left, right = st.columns(2)
     with left:
-        entries = [(label, views.latest_gradients(e)) for label, e in zip(labels, going.experiments)]
+        entries = [(model.label, model.latest_gradients) for model in shown.models]
         drawing.chart(compare.compare_step_grad_figure(entries), "compare_step_grad_chart",
                       "Read right to left: a level line still carries the last step's error to the first; a steep "
                       "fall is a vanishing gradient.")
     with right:
-        drawing.chart(compare.compare_prediction_figure(predictions(going)), "compare_prediction_chart",
+        drawing.chart(compare.compare_prediction_figure(shown.predictions), "compare_prediction_chart",
                       "The same question to each model: its top candidates at each generated step, the one taken "
                       "outlined.")
 
 
-side_by_side.live_comparison(text_views)
-side_by_side.live_comparison(chart_views, trains=False)
+side_by_side.live_views(text_views, prefix)
+side_by_side.live_views(chart_views, prefix, trains=False)

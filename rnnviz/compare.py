@@ -93,6 +93,7 @@ class Comparison:
         self.kind, self.base = kind, base or first
         dataset = dataset_for(first)  # one dataset object: the same items, the same stream
         self.entries = [Entry(label, Experiment(config, dataset=dataset)) for label, config in configs]
+        self.live = None  # its background trainer in the app (rnnviz.serving.live_comparison)
 
     @classmethod
     def of_kind(cls, kind: str, base: Config) -> Comparison:
@@ -127,7 +128,8 @@ class Comparison:
         The models take turns; one that could not finish in its share catches up on the next call
         (the target is counted from the slowest), so their step counts stay together. A model that
         diverged stops; the others go on. `train(experiment, steps, max_seconds)` is the training call
-        to use (the app passes its locked tick); by default `Experiment.train`.
+        to use; by default `Experiment.train`. (The app trains them beside the page instead, a model's slice
+        per training turn: rnnviz.serving.live_comparison.)
         """
         train = train or (lambda experiment, n, seconds: experiment.train(n, max_seconds=seconds))
         target = self.step + int(steps)

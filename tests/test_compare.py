@@ -1,6 +1,8 @@
-"""compare: models one setting apart, on one dataset and seed, trained in lockstep through Experiment.train."""
+"""compare: models one setting apart, on one dataset and seed, trained in lockstep through Experiment.train,
+and beside the page by one worker (rnnviz.serving.live_comparison)."""
 
 import math
+import time
 
 import pytest
 import torch
@@ -8,6 +10,11 @@ import torch
 from rnnviz import InputError
 from rnnviz.compare import KINDS, Comparison, variants
 from rnnviz.config import defaults_for
+from rnnviz.serving import live_comparison
+from rnnviz.serving.hosting import let_go
+from rnnviz.serving.live import model_lock
+from rnnviz.serving.live_comparison import LiveComparison
+from rnnviz.serving.turns import TrainingTurns
 
 BASE = defaults_for("counting").replace(hidden_size=8, batch_size=4, seq_len=6)
 
@@ -117,3 +124,65 @@ def test_needs_rebuild_when_the_sidebar_moves_on():
     assert not going.needs_rebuild(BASE.replace(prefix="5", temperature=0.5))  # these keep the models
     assert going.needs_rebuild(BASE.replace(hidden_size=16))
     assert going.needs_rebuild(BASE.replace(lr=0.1))
+
+
+# -- the worker that trains them beside the page (rnnviz.serving.live_comparison) ------------------------------
+def wait_until(condition, timeout: float = 30.0, live=None) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        if live is not None:
+            live.seen()  # the page still looks
+        time.sleep(0.02)
+
+
+def test_the_worker_trains_every_model_to_a_step_and_publishes_what_the_page_draws():
+    going = Comparison.of_kind("cells", BASE)
+    live = LiveComparison(going, TrainingTurns(1), prefix="2 3")
+    before = live.published
+    assert before.step == 0 and before.prefix == "2 3" and all(p is not None for _, p in before.predictions)
+    assert live.step_to(5) and live.running
+    wait_until(lambda: not live.running, live=live)
+    shown = live.published
+    assert [e.step for e in going.experiments] == [5, 5, 5] and shown.step == 5 and shown.state == "paused"
+    assert shown.histories().groupby("model").step.max().to_dict() == {"RNN (tanh)": 5, "LSTM": 5, "GRU": 5}
+    assert all(model.latest_gradients is not None for model in shown.models)
+    live.seen(prefix="4 5")  # a new prefix while paused is continued at once
+    after = live.published
+    assert after.prefix == "4 5" and all(list(p.prefix) != list(q.prefix)
+                                         for (_, p), (_, q) in zip(after.predictions, before.predictions))
+
+
+def test_the_worker_pauses_when_the_page_stops_looking_or_the_sidebar_trains(monkeypatch):
+    monkeypatch.setattr(live_comparison, "AWAY_SECONDS", 0.3)
+    monkeypatch.setattr(live_comparison, "LOOK_EVERY", 0.05)
+    live = LiveComparison(Comparison.of_kind("clipping", BASE), TrainingTurns(1))
+    assert live.start()
+    wait_until(lambda: not live.running)  # nobody calls seen(): the learner left the page
+    held = live.comparison.step
+    time.sleep(0.2)
+    assert live.comparison.step == held and live.published.state == "paused"
+    sidebar_trains = []
+    live.keep_going = lambda: not sidebar_trains
+    assert live.start()
+    wait_until(lambda: live.comparison.step > held, live=live)
+    sidebar_trains.append(True)
+    wait_until(lambda: not live.running, live=live)
+
+
+def test_the_worker_waits_in_line_and_stops_for_good_when_its_models_are_let_go():
+    turns = TrainingTurns(1)
+    going = Comparison.of_kind("clipping", BASE)
+    live = LiveComparison(going, turns)
+    assert turns.try_turn("another session")
+    assert live.start()
+    wait_until(lambda: live.published.state == "waiting", live=live)
+    assert live.published.place == 1 and going.step == 0
+    turns.release("another session")
+    wait_until(lambda: going.step > 0, live=live)
+    live.pause()
+    for experiment in going.experiments:
+        with model_lock(experiment):
+            let_go(experiment)
+    assert not live.start() or not wait_until(lambda: not live.running, live=live)
+    assert not live.start()

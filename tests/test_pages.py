@@ -29,7 +29,7 @@ from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
 from ui.state import CELL_CHOICES
-from ui.training import model_lock, train_now, train_tick
+from ui.training import model_lock, train_now
 
 PAGES = {"pages/train.py": ["loss_chart", "step_grad_chart", "hidden_chart", "strip_chart"],
          "pages/unrolled.py": ["unrolled_chart"],
@@ -244,14 +244,12 @@ def test_predict_page_samples_at_a_temperature(app):
     assert all(">2 3 4</span>" in text for text in texts)
 
 
-def test_train_tick_is_bounded_and_stops_on_divergence():
+def test_a_step_press_counts_its_steps_and_stops_on_divergence():
     model = Experiment(defaults_for("counting").replace(hidden_size=16, batch_size=8))
-    rows = train_tick(model, steps=3, max_seconds=60)  # bounded by the count here, not by a busy machine
-    assert [row["step"] for row in rows] == [1, 2, 3]
-    assert train_now(model, 4) == 4 and model.step == 7
+    assert train_now(model, 3, max_seconds=60) == 3 and model.step == 3  # bounded by the count, not the clock
     model.model.head.bias.data.fill_(math.nan)
-    assert train_tick(model) == [] and model.trainer.diverged
-    assert train_tick(model) == []  # stays stopped until a reset
+    assert train_now(model, 4) == 0 and model.trainer.diverged
+    assert train_now(model, 4) == 0  # stays stopped until a reset
 
 
 def test_model_lock_is_one_reentrant_lock_per_experiment():
@@ -259,7 +257,7 @@ def test_model_lock_is_one_reentrant_lock_per_experiment():
     second = Experiment(defaults_for("counting").replace(hidden_size=4))
     assert model_lock(first) is model_lock(first) and model_lock(first) is not model_lock(second)
     with model_lock(first):
-        assert train_tick(first, steps=1)  # the tick takes the same lock again
+        assert train_now(first, 1) == 1  # a step takes the same lock again
 
 
 @pytest.mark.parametrize("key", list(LESSONS))

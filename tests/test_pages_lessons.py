@@ -21,6 +21,7 @@ from pages_helpers import (
     running,
     step,
     train_button,
+    wait_for,
 )
 
 from rnnviz.config import Config
@@ -183,36 +184,44 @@ def test_memory_page_switches_task_and_follows_a_task_loaded(app):
 
 
 # -- side by side ----------------------------------------------------------------------------------------
+def compare_running(app) -> bool:
+    """Whether the side-by-side models train (their worker says, rnnviz.serving.live_comparison)."""
+    live = app.session_state["compare_comparison"].live
+    return live is not None and live.running
+
+
 def test_side_by_side_steps_every_model_together(app):
     app.switch_page("pages/side_by_side.py").run()
     going = app.session_state["compare_comparison"]
     assert going.labels == ["RNN (tanh)", "LSTM", "GRU"] and going.step == 0
     app.number_input(key="compare_step_count").set_value(4).run()
     app.button(key="compare_step").click().run()
-    for _ in range(50):  # AppTest fires no timers: each run is one tick towards the target
-        if not app.session_state["compare_running"]:
-            break
-        assert app.button(key="compare_toggle").label == "Pause"  # a Step press can be paused half-way
-        app.run()
-    assert not app.exception and not app.session_state["compare_running"]
+    assert app.button(key="compare_toggle").label == "Pause" or not compare_running(app)  # Pause stops it half-way
+    wait_for(lambda: not compare_running(app))  # trained beside the page, in the worker's thread
+    app.run()
+    assert not app.exception and app.button(key="compare_toggle").label == "Train side by side"
     assert [e.step for e in going.experiments] == [4, 4, 4]
     assert experiment(app).step == 0  # the sidebar's model is another one
     spec = specs(app)["compare_loss_chart"]
     assert all(f'"name":"{label}"' in spec for label in going.labels)
+    assert any("**Paused** · step 4 ·" in line.value for line in app.markdown)  # the models' status line
 
 
 def test_side_by_side_train_pause_and_the_sidebar_take_turns(app):
     app.switch_page("pages/side_by_side.py").run()
     app.button(key="compare_toggle").click().run()
     going = app.session_state["compare_comparison"]
-    assert app.session_state["compare_running"] and going.step > 0  # the fragment trained one tick
-    assert app.button(key="compare_toggle").label == "Pause"
+    assert compare_running(app) and app.button(key="compare_toggle").label == "Pause"
+    wait_for(lambda: going.step > 0)  # the worker trains beside the page
     train_button(app).click().run()  # the sidebar's Train takes over
-    assert running(app) and not app.session_state["compare_running"]
+    assert running(app) and not compare_running(app)
     app.button(key="compare_toggle").click().run()
-    assert app.session_state["compare_running"] and not running(app)
+    assert compare_running(app) and not running(app)
     app.button(key="compare_toggle").click().run()
-    assert not app.session_state["compare_running"]
+    assert not compare_running(app)
+    held = going.step
+    app.run()
+    assert going.step == held  # paused: the step counts hold still
 
 
 def test_side_by_side_rebuilds_another_comparison_from_the_sidebar(app):

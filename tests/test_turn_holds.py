@@ -1,21 +1,26 @@
-"""No sweep, side-by-side tick or Step press holds a training turn longer than about a second.
+"""No Step press, sweep slice, gradient-profile slice or side-by-side slice holds a training turn longer than
+about a second, and a comparison never holds more than one.
 
-Each works in slices that take a turn and give it back (limits.TURNS records the longest hold). Measured here
+Each works in slices that take a turn and give it back (TrainingTurns records the longest hold). Measured here
 with the heaviest settings the budget allows; the bound is scaled by how busy the machine is just now, since
 the machine may be shared. The figures are printed (pytest -s).
 """
 
+import time
+
+import pandas as pd
 import torch
 from test_budget import slowdown
 
 from rnnviz.compare import Comparison
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.insight.memory_sweep import LagSweep
+from rnnviz.insight.memory_sweep import GradientProfiles, LagSweep, gradient_profiles
 from rnnviz.serving.budget import largest_allowed
-from rnnviz.serving.turns import TURNS
+from rnnviz.serving.live_comparison import LiveComparison
+from rnnviz.serving.turns import TURNS, TrainingTurns
 from ui import sweep_job
-from ui.training import TICK_SECONDS, train_now, train_tick
+from ui.training import train_now
 
 ABOUT_A_SECOND = 1.0
 
@@ -48,18 +53,54 @@ def test_a_lag_sweep_gives_its_turn_back_after_every_slice():
     assert len(sweep.table()) == 4 and longest < ABOUT_A_SECOND * slowdown()
 
 
-def test_side_by_side_ticks_give_the_turn_back_between_models():
+def test_gradient_profiles_at_the_longest_lag_give_their_turn_back_after_every_slice():
+    torch.set_num_threads(1)
+    job = GradientProfiles("recall", 160, steps=3)  # the page's longest lag (pages/memory.py)
+
+    def run() -> None:
+        slices = 0
+        while not job.finished:
+            assert sweep_job.advance(job) is not None
+            slices += 1
+        assert slices > len(job.cells)
+
+    longest = measured(run)
+    print(f"gradient profiles at lag 160: longest hold {longest:.2f} s")
+    at_once = gradient_profiles("recall", 160, steps=3)  # slicing changes nothing but who waits
+    pd.testing.assert_frame_equal(job.table(), at_once)
+    assert longest < ABOUT_A_SECOND * slowdown()
+
+
+class CountedTurns(TrainingTurns):
+    """Training turns that remember who took one, and the most held at once."""
+
+    def __init__(self):
+        super().__init__(max_concurrent=3)
+        self.owners, self.most = set(), 0
+
+    def try_turn(self, owner, timeout: float = 0.0) -> bool:
+        granted = super().try_turn(owner, timeout)
+        if granted:
+            self.owners.add(owner)
+            self.most = max(self.most, self.active)
+        return granted
+
+
+def test_side_by_side_trains_beside_the_page_one_turn_at_a_time():
     torch.set_num_threads(1)
     base = largest_allowed(defaults_for("counting"), "batch_size", 256)  # the plain RNN at the budget's edge
     going = Comparison.of_kind("clipping", base)
-
-    def run() -> None:
-        while going.step < 30:
-            going.train(going.steps_for(TICK_SECONDS), max_seconds=TICK_SECONDS, train=train_tick)
-
-    longest = measured(run)
-    print(f"side by side, batch {base.batch_size}: longest hold {longest:.2f} s")
-    assert longest < 1.5 * ABOUT_A_SECOND * slowdown()
+    turns = CountedTurns()  # room for three at once: the comparison still takes one
+    live = LiveComparison(going, turns)
+    assert live.step_to(8)
+    deadline = time.monotonic() + 120
+    while live.running and time.monotonic() < deadline:
+        live.seen()  # the page still looks
+        time.sleep(0.05)
+    print(f"side by side, batch {base.batch_size}: longest hold {turns.longest_hold:.2f} s")
+    assert [e.step for e in going.experiments] == [8, 8] and live.published.step == 8
+    assert turns.owners == {live.owner} and turns.most == 1
+    assert turns.longest_hold < 1.5 * ABOUT_A_SECOND * slowdown()
 
 
 def test_a_step_press_on_the_heaviest_allowed_model_holds_a_turn_about_a_second_at_most():

@@ -82,8 +82,7 @@ def settle(reported: str | None) -> None:
         _take_secret(reported, keeper, state)
     # What a reload brings back besides the model (and its worker): the lesson, the focused view, and the
     # side-by-side models (made by this session, so held with it: ui.keeper.move hands them over too).
-    carried = (state.LESSON, state.CLASSROOM, side_by_side.COMPARE, side_by_side.COMPARE_RUNNING,
-               side_by_side.COMPARE_KIND)
+    carried = (state.LESSON, state.CLASSROOM, side_by_side.COMPARE, side_by_side.COMPARE_KIND)
     TABS.remember(st.session_state[SECRET], {k: st.session_state[k] for k in carried if k in st.session_state})
 
 

@@ -1,13 +1,13 @@
 """Side by side: two or three models trained in lockstep on the same data and seed (rnnviz.compare).
 
 They live apart from the session's own experiment, and every st.session_state key of this module starts
-with "compare_". One thing trains at a time: starting these pauses the sidebar's model, and pressing the
-sidebar's Train pauses these.
+with "compare_". They train beside the page, in one background worker (rnnviz.serving.live_comparison) that
+takes one training turn at a time; the page's fragments only draw what it publishes. One thing trains at a
+time: starting these pauses the sidebar's model, and the sidebar's model training pauses these.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 import streamlit as st
@@ -15,14 +15,13 @@ import streamlit as st
 from rnnviz.compare import KINDS as COMPARE_KINDS
 from rnnviz.compare import Comparison
 from rnnviz.errors import InputError
+from rnnviz.serving.live_comparison import ComparisonPublished, LiveComparison, live_comparison
 
 from .keeper import hold
 from .state import default, experiment, index_of, is_running, pause, say, session_key
-from .training import SLOW_INTERVAL, TICK_INTERVAL, TICK_SECONDS, model_lock, train_tick
+from .training import CHART_INTERVAL, SLOW_INTERVAL, timed_run, worker
 
-COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
-COMPARE_KIND, COMPARE_STEPS = "compare_kind", "compare_step_count"
-COMPARE_TARGET = "compare_target"  # the step a Step press trains to, tick by tick; absent while Train runs freely
+COMPARE, COMPARE_KIND, COMPARE_STEPS = "compare_comparison", "compare_kind", "compare_step_count"
 STATUS_COLUMNS = [1, 5]  # who the status line is about, and the line: one line per model, each named
 
 
@@ -36,16 +35,29 @@ def comparison() -> Comparison | None:
 def build_comparison(kind: str) -> str | None:
     """New side-by-side models of `kind` from the sidebar's current settings; the refusal's message, if any."""
     try:
-        st.session_state[COMPARE] = going = Comparison.of_kind(kind, experiment().config)
+        going = Comparison.of_kind(kind, experiment().config)
     except InputError as error:
         return str(error)
+    replaced = st.session_state.get(COMPARE)
+    if replaced is not None and replaced.live is not None:
+        replaced.live.stop()  # its worker never trains again; the keeper lets its models go with the session
+    st.session_state[COMPARE] = going
     hold(session_key(), going.experiments)
-    st.session_state[COMPARE_RUNNING] = False
     return None
 
 
+def compare_worker(going: Comparison) -> LiveComparison:
+    """`going`'s background trainer, which pauses by itself while the sidebar's model trains."""
+    live = live_comparison(going)
+    sidebar = worker(experiment())
+    live.keep_going = lambda: not sidebar.running  # one thing trains at a time
+    return live
+
+
 def compare_running() -> bool:
-    return bool(st.session_state.get(COMPARE_RUNNING, False))
+    """Whether the side-by-side models are training (or waiting for a turn to)."""
+    going = st.session_state.get(COMPARE)
+    return bool(going is not None and going.live is not None and going.live.running)
 
 
 def _compare_rebuild() -> None:
@@ -55,43 +67,28 @@ def _compare_rebuild() -> None:
 
 
 def _compare_toggle() -> None:
-    going = comparison()
-    if going is None or len(going.diverged) == len(going.entries):
-        return
-    st.session_state[COMPARE_RUNNING] = not compare_running()
-    st.session_state.pop(COMPARE_TARGET, None)  # Pause also ends a Step press half-way; Train runs on freely
-    if compare_running():
-        pause()  # one thing trains at a time
-
-
-def compare_tick(going: Comparison, max_seconds: float = TICK_SECONDS) -> int:
-    """One bounded chunk of side-by-side training: every model the same number of steps, each under its lock and
-    its own training turn (so no turn is held longer than its share of the tick and one step); towards a Step
-    press's target, if one is set."""
-    steps = going.steps_for(max_seconds)
-    target = st.session_state.get(COMPARE_TARGET)
-    if target is not None:
-        steps = min(steps, target - going.step)
-    if steps > 0:
-        going.train(steps, max_seconds=max_seconds, train=train_tick)
-    return going.step
-
-
-def _compare_step() -> None:
-    """Step: train every model this many steps, tick by tick like Train (Pause stops it half-way)."""
+    """Train side by side / Pause (which also ends a press of Step half-way)."""
     going = comparison()
     if going is None:
         return
-    st.session_state[COMPARE_TARGET] = going.step + int(st.session_state.get(COMPARE_STEPS, 10))
-    st.session_state[COMPARE_RUNNING] = True
-    pause()  # one thing trains at a time
+    live = compare_worker(going)
+    if live.running:
+        live.pause()
+    elif live.start():
+        pause()  # one thing trains at a time
+
+
+def _compare_step() -> None:
+    """Step: train every model this many steps, beside the page like Train (Pause stops it half-way)."""
+    going = comparison()
+    if going is not None and compare_worker(going).step_to(int(st.session_state.get(COMPARE_STEPS, 10))):
+        pause()  # one thing trains at a time
 
 
 def compare_controls(going: Comparison | None) -> None:
     """What to compare, Train side by side / Pause, Step and Rebuild, in one row."""
     if is_running() and compare_running():
-        st.session_state[COMPARE_RUNNING] = False  # the sidebar's Train was pressed: it has the machine now
-        st.session_state.pop(COMPARE_TARGET, None)
+        going.live.pause()  # the sidebar's Train was pressed: it has the machine now
     kinds = list(COMPARE_KINDS)
     first, second, third, fourth, fifth = st.columns([3, 2, 2, 1, 2], vertical_alignment="bottom")
     first.selectbox("Compare", kinds, index=index_of(kinds, COMPARE_KIND), key=COMPARE_KIND,
@@ -108,43 +105,48 @@ def compare_controls(going: Comparison | None) -> None:
                  help="New models from the sidebar's current settings, trained from scratch.")
 
 
-def _compare_losses(going: Comparison) -> str:
+def _compare_losses(shown: ComparisonPublished) -> str:
     parts = []
-    for entry in going.entries:
-        trainer = entry.experiment.trainer
-        if trainer.diverged:
-            parts.append(f"{entry.label}: diverged at step {trainer.step + 1}")
-        elif trainer.rows:
-            parts.append(f"{entry.label}: loss {trainer.rows[-1]['loss']:.4g}")
+    for model in shown.models:
+        if model.diverged:
+            parts.append(f"{model.label}: diverged at step {model.rows[-1]['step'] + 1 if model.rows else 1}")
+        elif model.rows:
+            parts.append(f"{model.label}: loss {model.rows[-1]['loss']:.4g}")
     return " · ".join(parts) or "not trained yet"
 
 
-def live_comparison(draw: Callable[[Comparison], None], trains: bool = True) -> None:
-    """Like `drawing.live`, for the side-by-side models: with `trains`, draw then train one tick every
-    TICK_INTERVAL; without, only redraw every SLOW_INTERVAL."""
-    interval = TICK_INTERVAL if trains else SLOW_INTERVAL
+def _status(shown: ComparisonPublished) -> str:
+    if shown.state == "waiting":
+        line = f"number {shown.place} in line" if shown.place > 0 else "next in line"
+        state = f":material/hourglass_top: Waiting for a turn ({line})"
+    else:
+        state = {"training": "Training", "diverged": "Stopped"}.get(shown.state, "Paused")
+    target = f" of {shown.target}" if shown.target is not None and shown.state != "paused" else ""
+    return f"**{state}** · step {shown.step}{target} · " + _compare_losses(shown)
 
-    @st.fragment(run_every=interval if compare_running() and not is_running() else None)
+
+def live_views(draw: Callable[[Comparison, ComparisonPublished], None], prefix: str, trains: bool = True) -> None:
+    """Draw `draw(comparison, published)` from what the side-by-side worker last published, in a fragment that
+    redraws every CHART_INTERVAL while they train (with `trains`: the status line too, and the page redrawn
+    when they stop), or every SLOW_INTERVAL (without). Each redraw tells the worker the page still looks,
+    and which `prefix` to continue."""
+    interval = CHART_INTERVAL if trains else SLOW_INTERVAL
+
+    @st.fragment(run_every=interval if compare_running() else None)
     def compare_views() -> None:
         going = comparison()
         if going is None:
             return
+        live = compare_worker(going)
+        live.seen(prefix)
+        shown = live.published
         if trains:
-            state = "Training" if compare_running() else "Paused"
+            if timed_run() and not live.running:
+                st.rerun(scope="app")  # they stopped (Step done, all diverged, the sidebar's model took over)
             with st.container(key="compare_status"):
                 who, line = st.columns(STATUS_COLUMNS, vertical_alignment="center")
                 who.markdown("**These models**")
-                line.markdown(f"**{state}** · step {going.step} · " + _compare_losses(going))
-        with contextlib.ExitStack() as locks:
-            for model in going.experiments:
-                locks.enter_context(model_lock(model))
-            draw(going)
-        if trains and compare_running() and not is_running():
-            step = compare_tick(going)
-            target = st.session_state.get(COMPARE_TARGET)
-            if len(going.diverged) == len(going.entries) or (target is not None and step >= target):
-                st.session_state[COMPARE_RUNNING] = False
-                st.session_state.pop(COMPARE_TARGET, None)
-                st.rerun()
+                line.markdown(_status(shown))
+        draw(going, shown)
 
     compare_views()

@@ -1,22 +1,26 @@
-"""The memory page's lag sweep as a job of short slices: each slice takes a training turn and gives it back.
+"""The memory page's lag sweep and gradient profiles as jobs of short slices: each slice takes a training turn
+and gives it back.
 
-A sweep trains up to thirty small models; run in one go it would hold a turn for a minute while the rest of
-the class waited. Here a timed fragment advances it about SLICE_SECONDS at a time
-(rnnviz.insight.memory_sweep.LagSweep), so other sessions get their turns between slices, and Pause or Stop
-act within a slice. Every st.session_state key of this module starts with "sweep_".
+A sweep trains up to thirty small models, and the profiles three at a long lag; run in one go either would hold
+the server for a minute while the rest of the class waited. Here a timed fragment advances each about
+SLICE_SECONDS at a time (rnnviz.insight.memory_sweep.LagSweep, GradientProfiles), so other sessions get their
+turns between slices, and Pause or Stop act within a slice. Every st.session_state key of this module starts
+with "sweep_".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from rnnviz.errors import InputError
-from rnnviz.insight.memory_sweep import LagSweep
+from rnnviz.insight.memory_sweep import GradientProfiles, LagSweep
 from rnnviz.serving.turns import TURNS
 
 JOB, PAUSED = "sweep_job", "sweep_paused"
+PROFILES_JOB = "sweep_profiles_job"  # (settings, GradientProfiles) being traced
 SLICE_SECONDS = 0.25  # one slice's work: well under the second a turn may be held
 INTERVAL = 0.3  # seconds between slices: the gap in which other sessions take their turns
 
@@ -45,17 +49,17 @@ def _toggle_pause() -> None:
     st.session_state[PAUSED] = not st.session_state.get(PAUSED, False)
 
 
-def owner(sweep: LagSweep) -> tuple[str, int]:
-    return ("memory_sweep", id(sweep))
+def owner(job: LagSweep | GradientProfiles) -> tuple[str, int]:
+    return ("memory_sweep", id(job))
 
 
-def advance(sweep: LagSweep, max_seconds: float = SLICE_SECONDS) -> bool | None:
-    """One slice under a training turn: None if no turn was free (the sweep keeps its place in line),
-    else whether a run finished in it."""
-    with TURNS.turn(owner(sweep)) as granted:
+def advance(job: LagSweep | GradientProfiles, max_seconds: float = SLICE_SECONDS) -> bool | None:
+    """One slice under a training turn: None if no turn was free (the job keeps its place in line),
+    else whether a run (or a cell's profile) finished in it."""
+    with TURNS.turn(owner(job)) as granted:
         if not granted:
             return None
-        return sweep.advance(max_seconds) is not None
+        return job.advance(max_seconds) is not None
 
 
 def progress_text(sweep: LagSweep, names: dict) -> str:
@@ -113,3 +117,34 @@ def live(settings, names: dict, finished: Callable[[object], None]) -> None:
                      help="End the sweep now and keep the runs it finished.")
 
     sweep_views()
+
+
+def profiles(settings, make: Callable[[], GradientProfiles], names: dict,
+             finished: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
+    """The gradient profiles for `settings`, traced a slice per tick by a job made with `make` (one that was
+    tracing other settings is dropped), with its progress; the cells traced so far. `finished(table)` is
+    called once every cell is traced."""
+    current = st.session_state.get(PROFILES_JOB)
+    if current is None or current[0] != settings:
+        st.session_state[PROFILES_JOB] = current = (settings, make())
+    job = current[1]
+
+    @st.fragment(run_every=INTERVAL)
+    def profile_progress() -> None:
+        kept = st.session_state.get(PROFILES_JOB)
+        if kept is None or kept[1] is not job:
+            return
+        moved = advance(job)
+        if job.finished:
+            st.session_state.pop(PROFILES_JOB, None)
+            finished(job.table())
+        if moved:
+            st.rerun()  # a cell was traced: the page redraws the chart with its line
+        state = "Waiting for a training turn" if moved is None else "Tracing"
+        training = f" · {names[job.current.config.cell]}, step {job.current.step} of {job.steps}" \
+            if job.current is not None and job.steps else ""
+        st.progress(len(job.frames) / len(job.cells),
+                    text=f"**{state}** · {len(job.frames)} of {len(job.cells)} cells traced{training}")
+
+    profile_progress()
+    return job.table()

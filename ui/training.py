@@ -3,7 +3,6 @@
 `worker(experiment)` is the model's background trainer, made once and kept on the Experiment; Train/Pause,
 Step, Reset and new settings act through it, and the pages draw what it publishes. On a shared server a
 worker trains only with one of the process's few turns (`TURNS`, rnnviz.serving.turns), waiting in line otherwise.
-`train_tick` remains for the side-by-side models, which train in their page's fragment.
 Nothing here reads st.session_state.
 """
 
@@ -21,10 +20,6 @@ from rnnviz.views import status_text
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
 CHART_INTERVAL = 0.25  # how often the live charts get new data while training
 SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
-# The side-by-side models still train in their fragment: one tick's budget and how often it runs.
-TICK_SECONDS = 0.12
-TICK_STEPS = 100_000  # a tick is bounded by its time, not by this count
-TICK_INTERVAL = 0.2
 
 
 def worker(experiment: Experiment) -> live.LiveTraining:
@@ -55,15 +50,6 @@ def turn_owner(experiment: Experiment):
 def train_now(experiment: Experiment, steps: int, max_seconds: float = STEP_SECONDS) -> int:
     """Train `steps` steps at once through the model's worker (the Step button); returns the steps done."""
     return worker(experiment).steps(steps, max_seconds)
-
-
-def train_tick(experiment: Experiment, steps: int = TICK_STEPS, max_seconds: float = TICK_SECONDS,
-               wait: float = 0.0) -> list[dict] | None:
-    """One bounded chunk of training in the caller's thread (the side-by-side models); None: no turn was free."""
-    with model_lock(experiment), TURNS.turn(("experiment", id(experiment)), timeout=wait) as granted:
-        if not granted:
-            return None
-        return experiment.train(steps, max_seconds=max_seconds)
 
 
 def timed_run() -> bool:

@@ -205,17 +205,57 @@ class LagSweep:
         return pd.DataFrame(self.rows)
 
 
+class GradientProfiles:
+    """‖∂L_T/∂h_t‖ against t for each cell (after `steps` training steps; 0 = at initialisation), a slice at a time.
+
+    Training three cells at a long lag takes about a minute on a small server, so the app calls `advance` once
+    per tick under a training turn (as for `LagSweep`), and a learner who moves the lag loses only this job.
+    """
+
+    def __init__(self, task: str, lag: int, cells=CELLS, seed: int = 0, steps: int = 0, **settings):
+        _check(task, cells)
+        self.task, self.lag, self.cells, self.seed, self.steps = task, int(lag), tuple(cells), seed, int(steps)
+        self.settings = settings
+        self.frames: list[pd.DataFrame] = []  # one per cell traced
+        self.current: Experiment | None = None  # the cell training now
+
+    @property
+    def finished(self) -> bool:
+        return len(self.frames) == len(self.cells)
+
+    def advance(self, max_seconds: float | None = None) -> pd.DataFrame | None:
+        """Train the cell in progress for about `max_seconds`, tracing each cell once it has its steps (at most
+        one step and one trace over); the profile of a cell traced in it, if one was."""
+        started, traced = time.perf_counter(), None
+        while not self.finished:
+            left = None if max_seconds is None else max_seconds - (time.perf_counter() - started)
+            if left is not None and left <= 0:
+                break
+            if self.current is None:
+                self.current = memory_experiment(self.task, self.cells[len(self.frames)], self.lag, self.seed,
+                                                 **self.settings)
+            experiment = self.current
+            if experiment.step < self.steps and experiment.train(self.steps - experiment.step, max_seconds=left):
+                continue  # trained some; a diverged model is traced as it stands
+            profile = gradient_profile(experiment)
+            traced = pd.DataFrame({"cell": experiment.config.cell, "t": np.arange(1, len(profile) + 1),
+                                   "grad_norm_last": profile})
+            self.frames.append(traced)
+            self.current = None
+        return traced
+
+    def table(self) -> pd.DataFrame:
+        """Columns: cell, t (1-based), grad_norm_last; the cells traced so far."""
+        if not self.frames:
+            return pd.DataFrame(columns=["cell", "t", "grad_norm_last"])
+        return pd.concat(self.frames, ignore_index=True)
+
+
 def gradient_profiles(task: str, lag: int, cells=CELLS, seed: int = 0, steps: int = 0, **settings) -> pd.DataFrame:
-    """‖∂L_T/∂h_t‖ against t for each cell (after `steps` training steps; 0 = at initialisation).
+    """‖∂L_T/∂h_t‖ against t for each cell (after `steps` training steps; 0 = at initialisation), in one go.
 
     Columns: cell, t (1-based), grad_norm_last.
     """
-    _check(task, cells)
-    frames = []
-    for cell in cells:
-        experiment = memory_experiment(task, cell, lag, seed, **settings)
-        if steps:
-            experiment.train(steps)
-        profile = gradient_profile(experiment)
-        frames.append(pd.DataFrame({"cell": cell, "t": np.arange(1, len(profile) + 1), "grad_norm_last": profile}))
-    return pd.concat(frames, ignore_index=True)
+    job = GradientProfiles(task, lag, cells, seed, steps, **settings)
+    job.advance()
+    return job.table()
