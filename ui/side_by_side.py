@@ -17,7 +17,7 @@ from rnnviz.compare import Comparison
 from rnnviz.errors import InputError
 
 from .keeper import hold
-from .state import default, experiment, index_of, is_running, pause, say, session_key
+from .state import experiment, is_running, pause, say, session_key
 from .training import SLOW_INTERVAL, TICK_INTERVAL, TICK_SECONDS, model_lock, train_tick
 
 COMPARE, COMPARE_RUNNING = "compare_comparison", "compare_running"
@@ -94,14 +94,14 @@ def compare_controls(going: Comparison | None) -> None:
         st.session_state.pop(COMPARE_TARGET, None)
     kinds = list(COMPARE_KINDS)
     first, second, third, fourth, fifth = st.columns([3, 2, 2, 1, 2], vertical_alignment="bottom")
-    first.selectbox("Compare", kinds, index=index_of(kinds, COMPARE_KIND), key=COMPARE_KIND,
+    first.selectbox("Compare", kinds, key=COMPARE_KIND, persist_state="session",
                     format_func=lambda kind: COMPARE_KINDS[kind][0], on_change=_compare_rebuild,
                     help="Each model is the sidebar's settings with this one thing changed.")
     dead = going is None or len(going.diverged) == len(going.entries)
     second.button("Pause" if compare_running() else "Train side by side", key="compare_toggle", type="primary",
                   on_click=_compare_toggle, disabled=dead, width="stretch")
-    third.number_input("Steps", min_value=1, max_value=5000, step=10, key=COMPARE_STEPS,
-                       value=default(COMPARE_STEPS, 50, blank="min"))
+    third.number_input("Steps", min_value=1, max_value=5000, step=10, value=50, key=COMPARE_STEPS,
+                       persist_state="session")
     fourth.button("Step", key="compare_step", on_click=_compare_step, disabled=dead, width="stretch",
                   help="Train every model this many steps now.")
     fifth.button("Rebuild", key="compare_rebuild", on_click=_compare_rebuild, width="stretch",
