@@ -13,8 +13,7 @@ st.title("Gradients")
 st.caption("Backpropagation through time sends the error at each step back through every earlier step. "
            "These views show how much of it arrives.")
 snapshot = replay.replay_control(state.experiment())
-which = st.radio("Heatmap of", list(WHICH), index=state.index_of(list(WHICH), "grad_which"), key="grad_which",
-                 horizontal=True)
+which = st.radio("Heatmap of", list(WHICH), key="grad_which", horizontal=True, persist_state="session")
 
 
 def until(experiment):

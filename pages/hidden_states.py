@@ -21,8 +21,7 @@ st.caption("Every hidden unit (rows) at every time step (columns) while the mode
 experiment = state.experiment()
 snapshot = replay.replay_control(experiment)
 left, right = st.columns([5, 1])
-source = left.radio("Read", list(SOURCES), index=state.index_of(list(SOURCES), "hidden_source"), key="hidden_source",
-                    horizontal=True)
+source = left.radio("Read", list(SOURCES), key="hidden_source", horizontal=True, persist_state="session")
 # Forget choices the current model does not have (fewer layers or units after a reset).
 layers, units_all = experiment.model.num_layers, list(range(experiment.model.hidden_size))
 for key, fits in (("hidden_layer", lambda value: value <= layers),
@@ -31,10 +30,9 @@ for key, fits in (("hidden_layer", lambda value: value <= layers),
         del st.session_state[key]
 layer = 1
 if layers > 1:
-    layer = right.number_input("Layer", min_value=1, max_value=layers, key="hidden_layer",
-                               value=state.default("hidden_layer", 1, blank="min"))
-units = st.multiselect("Units to draw as lines", units_all, key="hidden_units",
-                       default=state.default("hidden_units", units_all[:3]))
+    layer = right.number_input("Layer", min_value=1, max_value=layers, key="hidden_layer", persist_state="session")
+units = st.multiselect("Units to draw as lines", units_all, default=units_all[:3], key="hidden_units",
+                       persist_state="session")
 
 
 def live_views(experiment):

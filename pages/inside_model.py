@@ -32,12 +32,12 @@ if st.session_state.get("inside_state") == "cell state c" and model.cell != "lst
 left, right = st.columns([3, 2])
 position = steps
 if steps > 1:
-    position = left.slider("The prediction made after step", 1, steps, key="inside_position",
-                           value=state.default("inside_position", steps))
+    position = left.slider("The prediction made after step", 1, steps, value=steps, key="inside_position",
+                           persist_state="session")
 quantity = "probability"
 if ds.is_tokens:
     choice = right.radio("Differentiate the predicted symbol's", list(QUANTITIES), horizontal=True,
-                         key="inside_quantity", index=state.index_of(list(QUANTITIES), "inside_quantity"))
+                         key="inside_quantity", persist_state="session")
     quantity = QUANTITIES[choice]
 
 
@@ -69,17 +69,15 @@ drawing.live(connectivity_views, trains=False)
 st.subheader("Unit explorer: what one hidden unit responds to")
 first, second, third, fourth = st.columns([1, 1, 2, 2])
 unit = first.number_input("Unit", min_value=0, max_value=model.hidden_size - 1, key="inside_unit",
-                          value=state.default("inside_unit", 0, blank="min"))
+                          persist_state="session")
 layer = 1
 if model.num_layers > 1:
     layer = second.number_input("Layer", min_value=1, max_value=model.num_layers, key="inside_layer",
-                                value=state.default("inside_layer", 1, blank="min"))
+                                persist_state="session")
 which_state = "hidden"
 if model.cell == "lstm":
-    which_state = STATES[third.radio("Read", list(STATES), key="inside_state",
-                                     index=state.index_of(list(STATES), "inside_state"))]
-order = ORDERS[fourth.radio("Contexts where it is", list(ORDERS), key="inside_order",
-                            index=state.index_of(list(ORDERS), "inside_order"))]
+    which_state = STATES[third.radio("Read", list(STATES), key="inside_state", persist_state="session")]
+order = ORDERS[fourth.radio("Contexts where it is", list(ORDERS), key="inside_order", persist_state="session")]
 
 
 def unit_views(experiment):

@@ -17,19 +17,9 @@ TITLES = {"recall": "M1 · Recall the first letter", "brackets": "M2 · Balanced
           "adding": "M3 · The adding problem"}
 CELL_NAMES = {cell: cell_label(cell) for cell in memory_sweep.CELLS}
 SWEEPS, PROFILES = "memory_sweeps", "memory_profiles"  # results kept per settings for this session
-KEPT = "memory_kept"  # the controls' values, kept while another page is open
+LOADED = "memory_loaded"  # the memory task the sidebar's model was on at the last visit
 KEEP = 20
 MAX_PROFILE_LAG = 160
-
-
-def kept(key: str, fallback):
-    """A control's value from the last visit: Streamlit forgets the state of widgets a page did not draw."""
-    return st.session_state.setdefault(KEPT, {}).get(key, fallback)
-
-
-def keep(**values) -> None:
-    st.session_state.setdefault(KEPT, {}).update(values)
-
 
 st.title("Memory tasks")
 st.caption("Each task hides the answer's clue many steps back. Train the three cells at growing lags and watch "
@@ -38,12 +28,10 @@ drawing.live(lambda experiment: None)  # trains the sidebar's model, with the st
 experiment = state.experiment()
 tasks = list(MEMORY_TASKS)
 loaded = experiment.config.dataset if experiment.config.dataset in MEMORY_TASKS else None
-initial = kept("memory_task", loaded or "recall")
-if loaded and loaded != kept("memory_loaded", None):  # a memory task was just loaded: show that one
-    initial = loaded
-    st.session_state.pop("memory_task", None)
-task = st.selectbox("Task", tasks, index=tasks.index(initial), key="memory_task", format_func=TITLES.get)
-keep(memory_task=task, memory_loaded=loaded)
+if loaded and loaded != st.session_state.get(LOADED):  # a memory task was just loaded: show that one
+    st.session_state["memory_task"] = loaded
+st.session_state[LOADED] = loaded
+task = st.selectbox("Task", tasks, key="memory_task", format_func=TITLES.get, persist_state="session")
 preset = defaults_for(task)
 st.caption(load_dataset(task, lag=preset.lag).description + " Press M1–M3 in the sidebar to train one yourself.")
 
@@ -87,17 +75,14 @@ drawing.live(loaded_views, trains=False)
 st.subheader("Accuracy against lag: RNN, LSTM and GRU")
 first, second, third, fourth = st.columns([3, 3, 1, 1])
 lags_key, steps_key = f"memory_lags_{task}", f"memory_steps_{task}"
-lags = first.multiselect("Lags", lesson_views.LAG_CHOICES, key=lags_key,
-                         default=state.default(lags_key, kept(lags_key, lesson_views.SWEEP_LAGS[task])))
-cells = second.multiselect("Cells", list(memory_sweep.CELLS), key="memory_cells", format_func=CELL_NAMES.get,
-                           default=state.default("memory_cells", kept("memory_cells", list(memory_sweep.CELLS))))
-steps = third.number_input("Steps each", min_value=10, max_value=2000, step=50, key=steps_key,
-                           value=state.default(steps_key, kept(steps_key, preset.steps), blank="min"))
+lags = first.multiselect("Lags", lesson_views.LAG_CHOICES, default=lesson_views.SWEEP_LAGS[task], key=lags_key,
+                         persist_state="session")
+cells = second.multiselect("Cells", list(memory_sweep.CELLS), default=list(memory_sweep.CELLS), key="memory_cells",
+                           format_func=CELL_NAMES.get, persist_state="session")
+steps = third.number_input("Steps each", min_value=10, max_value=2000, step=50, value=preset.steps, key=steps_key,
+                           persist_state="session")
 budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(lesson_views.SWEEP_BUDGET), step=5,
-                             key="memory_budget",
-                             value=state.default("memory_budget", kept("memory_budget",
-                                                                       int(lesson_views.SWEEP_BUDGET)), blank="min"))
-keep(**{lags_key: lags, "memory_cells": cells, steps_key: steps, "memory_budget": budget})
+                             value=int(lesson_views.SWEEP_BUDGET), key="memory_budget", persist_state="session")
 settings = (task, tuple(sorted(lags)), tuple(cells), int(steps), int(budget))
 if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lags or not cells,
              help="Trains every cell at every lag from the task's preset, within the time budget. It trains in short "
@@ -122,12 +107,10 @@ st.subheader("How far back the gradient reaches")
 first, second = st.columns([3, 2])
 start_lag = experiment.config.lag if loaded == task else preset.lag
 lag_key = f"memory_lag_{task}"
-lag = first.slider("Lag", 2, MAX_PROFILE_LAG, key=lag_key,
-                   value=state.default(lag_key, kept(lag_key, min(max(start_lag, 2), MAX_PROFILE_LAG))))
-trained = second.select_slider("After training steps (each cell, same seed)", [0, 25, 50, 100],
-                               key="memory_profile_steps",
-                               value=state.default("memory_profile_steps", kept("memory_profile_steps", 0)))
-keep(**{lag_key: lag, "memory_profile_steps": trained})
+lag = first.slider("Lag", 2, MAX_PROFILE_LAG, value=min(max(start_lag, 2), MAX_PROFILE_LAG), key=lag_key,
+                   persist_state="session")
+trained = second.select_slider("After training steps (each cell, same seed)", [0, 25, 50, 100], value=0,
+                               key="memory_profile_steps", persist_state="session")
 key = (task, int(lag), int(trained))
 profiles = st.session_state.get(PROFILES, {}).get(key)
 if profiles is None:  # trained and traced in short turns beside everyone else's models

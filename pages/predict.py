@@ -20,13 +20,14 @@ snapshot = replay.replay_control(experiment)
 left, middle, right, last = st.columns([4, 2, 2, 2])
 with left:
     drawing.prefix_box(key="predict_prefix")
-middle.number_input("Length", min_value=1, max_value=LIMITS["predict_len"][2], key="predict_length",
-                    value=state.default("predict_length", config.predict_len, blank="min"))
+# Length and temperature are the model's settings: not kept while another page shows, so they come back
+# from the model (a lesson may have changed them).
+middle.number_input("Length", min_value=1, max_value=LIMITS["predict_len"][2], value=config.predict_len,
+                    key="predict_length")
 right.number_input("Temperature (0 = greedy)", min_value=0.0, max_value=LIMITS["temperature"][2], step=0.1,
-                   key="predict_temperature", format="%g",
-                   value=state.default("predict_temperature", config.temperature, blank="min"))
-samples = last.number_input("Samples", min_value=1, max_value=5, key="predict_samples",
-                            value=state.default("predict_samples", 3, blank="min"))
+                   value=config.temperature, key="predict_temperature", format="%g")
+samples = last.number_input("Samples", min_value=1, max_value=5, value=3, key="predict_samples",
+                            persist_state="session")
 drawing.apply_settings(predict_len=st.session_state["predict_length"],
                        temperature=st.session_state["predict_temperature"])
 config = experiment.config

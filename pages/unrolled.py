@@ -29,8 +29,7 @@ if experiment.config.carry_state and not experiment.dataset.fixed_length:
     sources[CARRIED] = "carried"
 if st.session_state.get("unrolled_source") not in sources:
     st.session_state.pop("unrolled_source", None)
-source = st.radio("Run the model on", list(sources), index=state.index_of(list(sources), "unrolled_source"),
-                  key="unrolled_source", horizontal=True)
+source = st.radio("Run the model on", list(sources), key="unrolled_source", horizontal=True, persist_state="session")
 snapshot = replay.replay_control(experiment)
 
 

@@ -57,17 +57,16 @@ try:
         left, middle, right = st.columns([4, 1, 1])
         step = steps
         if steps > 1:
-            step = left.slider("Step t (the symbol read there)", 1, steps, key="worked_step",
-                               value=state.default("worked_step", steps))
+            step = left.slider("Step t (the symbol read there)", 1, steps, value=steps, key="worked_step",
+                               persist_state="session")
         left.caption(f"Step {step} reads **{labels[step - 1]}**.")
         units = middle.number_input("Units shown", min_value=1, max_value=min(8, experiment.model.hidden_size),
-                                    key="worked_units",
-                                    value=state.default("worked_units", min(4, experiment.model.hidden_size),
-                                                        blank="min"))
+                                    value=min(4, experiment.model.hidden_size), key="worked_units",
+                                    persist_state="session")
         layer = 1
         if experiment.model.num_layers > 1:
             layer = right.number_input("Layer", min_value=1, max_value=experiment.model.num_layers,
-                                       key="worked_layer", value=state.default("worked_layer", 1, blank="min"))
+                                       key="worked_layer", persist_state="session")
         terms = lesson_views.model_step(experiment, step, units=units, layer=layer - 1)
         chain = lesson_views.model_chain(experiment, layer=layer - 1)
     trained_at = experiment.step
@@ -130,16 +129,14 @@ for column, (name, label) in zip(columns, (("input_size", "Input size"), ("hidde
                                            ("output_size", "Output size"), ("num_layers", "Layers"))):
     low, high = param_count.BOUNDS[name]
     initial = param_count.L3_EXAMPLE.get(name, 1)
-    sizes[name] = column.number_input(label, min_value=low, max_value=high, step=1, key=f"params_{name}",
-                                      value=state.default(f"params_{name}", initial, blank="min"))
+    sizes[name] = column.number_input(label, min_value=low, max_value=high, step=1, value=initial,
+                                      key=f"params_{name}", persist_state="session")
 left, middle, right = st.columns(3)
 cell_names = {"RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
-cell = cell_names[left.radio("Cell", list(cell_names), horizontal=True, key="params_cell",
-                             index=state.index_of(list(cell_names), "params_cell"))]
+cell = cell_names[left.radio("Cell", list(cell_names), horizontal=True, key="params_cell", persist_state="session")]
 forms = ["two (PyTorch: b_ih and b_hh)", "one (textbook: b_h)"]
-form = middle.radio("Biases per gate", forms, key="params_bias", index=state.index_of(forms, "params_bias"))
-bidirectional = right.checkbox("Bidirectional", key="params_bidirectional",
-                               value=state.default("params_bidirectional", False))
+form = middle.radio("Biases per gate", forms, key="params_bias", persist_state="session")
+bidirectional = right.checkbox("Bidirectional", key="params_bidirectional", persist_state="session")
 try:
     counts = param_count.count_parameters(cell=cell, bidirectional=bidirectional, **sizes)
 except InputError as error:

@@ -162,8 +162,7 @@ with csv_tab:
         if refusal:
             show("error", f"{refusal} Nothing was changed: the current model and its history are as they were.")
         else:
-            st.selectbox("Column to forecast", table.numeric, key="own_csv_column",
-                         index=state.index_of(table.numeric, "own_csv_column"))
+            st.selectbox("Column to forecast", table.numeric, key="own_csv_column", persist_state="session")
             st.button("Train on this column", key="use_column", on_click=use_column, type="primary")
     show_refusal("csv")
 

@@ -24,7 +24,7 @@ from rnnviz.serving.live import Published
 from . import live_chart as mounted
 from .messages import show
 from .sharing import sync_link
-from .state import LESSON, PRESSES_DRAWN, default, experiment, is_running, presses, say, write
+from .state import LESSON, PRESSES_DRAWN, experiment, is_running, presses, say
 from .training import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, status_line, timed_run, worker
 
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
@@ -51,8 +51,8 @@ def prefix_box(key: str = "prefix", label: str = "Prefix for the model to contin
     """A text box for the prefix; a prefix the data cannot read shows why and keeps the last good one."""
     exp, error_key = experiment(), f"{key}_prefix_error"
     if error_key not in st.session_state and st.session_state.get(key) != exp.config.prefix:
-        write(key, exp.config.prefix)
-    st.text_input(label, value=default(key, blank=""), key=key,
+        st.session_state[key] = exp.config.prefix
+    st.text_input(label, key=key,
                   on_change=lambda: apply_prefix(st.session_state[key], error_key),
                   help="Press Enter to see the model continue it. Training goes on while you type.")
     if error_key in st.session_state:

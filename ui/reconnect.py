@@ -109,15 +109,10 @@ def _take_secret(reported: str | None, keeper, state) -> None:
 
 
 def _restore(experiment, carried: dict, state) -> None:
-    from .side_by_side import COMPARE_KIND
-
     st.session_state[state.EXPERIMENT] = experiment
     st.session_state[state.LINK_READ] = True  # the address bar holds this model's settings: do not rebuild
     for name, value in carried.items():
-        if name == COMPARE_KIND:
-            state.write(name, value)  # a widget's value set from code (see state.default)
-        else:
-            st.session_state[name] = value
+        st.session_state[name] = value
     state.seed_widgets(experiment.config, force=True)
     steps = f"after {experiment.step} training steps" if experiment.step else "untrained"
     state.say(f"Welcome back: this tab's model is here as you left it, {steps}.")

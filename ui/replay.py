@@ -11,10 +11,8 @@ import streamlit as st
 
 from rnnviz.experiment import Experiment
 
-from .state import default, write
-
 NOW = "now"
-KEY, CHOSEN = "replay_step", "replay_chosen"  # the widget, and the choice it keeps while another page shows
+KEY = "replay_step"  # one widget on every page that replays: its choice is kept from page to page
 
 
 def _label(experiment: Experiment):
@@ -29,22 +27,15 @@ def replay_control(experiment: Experiment) -> int | None:
     """The snapshot chooser; the training step chosen, or None for the model as it is now."""
     steps = [step for step in experiment.trainer.snapshot_steps() if step != experiment.step]
     options = [*steps, NOW]
-    chosen = st.session_state.get(CHOSEN, NOW)
-    if chosen not in options:  # a reset, a new lesson: that snapshot is gone
-        chosen = st.session_state[CHOSEN] = NOW
-    # Streamlit forgets a widget's value on a page that does not draw it: bring the choice back.
-    if st.session_state.get(KEY) != chosen:
-        write(KEY, chosen)
-    choice = st.pills("Show the model as it was after training step", options, key=KEY, default=default(KEY, NOW),
-                      format_func=_label(experiment), selection_mode="single", required=True, on_change=_remember,
+    # Each page draws its own widget under KEY: give this one the last page's choice (persist_state keeps it
+    # while a page without one shows, but not into another page's widget), or "now" if that snapshot is gone.
+    chosen = st.session_state.get(KEY, NOW)
+    st.session_state[KEY] = chosen if chosen in options else NOW
+    choice = st.pills("Show the model as it was after training step", options, key=KEY, persist_state="session",
+                      format_func=_label(experiment), selection_mode="single", required=True,
                       help="The weights are saved often early in training, where it learns fastest, and every "
                            "100 steps later. The choice holds on every page that replays (training goes on).")
     return None if choice in (None, NOW) else int(choice)
-
-
-def _remember() -> None:
-    chosen = st.session_state.get(KEY)
-    st.session_state[CHOSEN] = NOW if chosen is None else chosen  # step 0 is a choice, not "nothing chosen"
 
 
 def model_at(experiment: Experiment, step: int | None):

@@ -18,7 +18,7 @@ from rnnviz.errors import InputError
 from rnnviz.serving.live_comparison import ComparisonPublished, LiveComparison, live_comparison
 
 from .keeper import hold
-from .state import default, experiment, index_of, is_running, pause, say, session_key
+from .state import experiment, is_running, pause, say, session_key
 from .training import CHART_INTERVAL, SLOW_INTERVAL, timed_run, worker
 
 COMPARE, COMPARE_KIND, COMPARE_STEPS = "compare_comparison", "compare_kind", "compare_step_count"
@@ -91,14 +91,14 @@ def compare_controls(going: Comparison | None) -> None:
         going.live.pause()  # the sidebar's Train was pressed: it has the machine now
     kinds = list(COMPARE_KINDS)
     first, second, third, fourth, fifth = st.columns([3, 2, 2, 1, 2], vertical_alignment="bottom")
-    first.selectbox("Compare", kinds, index=index_of(kinds, COMPARE_KIND), key=COMPARE_KIND,
+    first.selectbox("Compare", kinds, key=COMPARE_KIND, persist_state="session",
                     format_func=lambda kind: COMPARE_KINDS[kind][0], on_change=_compare_rebuild,
                     help="Each model is the sidebar's settings with this one thing changed.")
     dead = going is None or len(going.diverged) == len(going.entries)
     second.button("Pause" if compare_running() else "Train side by side", key="compare_toggle", type="primary",
                   on_click=_compare_toggle, disabled=dead, width="stretch")
-    third.number_input("Steps", min_value=1, max_value=5000, step=10, key=COMPARE_STEPS,
-                       value=default(COMPARE_STEPS, 50, blank="min"))
+    third.number_input("Steps", min_value=1, max_value=5000, step=10, value=50, key=COMPARE_STEPS,
+                       persist_state="session")
     fourth.button("Step", key="compare_step", on_click=_compare_step, disabled=dead, width="stretch",
                   help="Train every model this many steps now.")
     fifth.button("Rebuild", key="compare_rebuild", on_click=_compare_rebuild, width="stretch",

@@ -31,15 +31,12 @@ from .state import (
     SHARE_SLOT,
     WIDGET_FIELDS,
     classroom,
-    default,
     experiment,
-    index_of,
     install,
     is_running,
     presses,
     say,
     seed_widgets,
-    write,
 )
 from .training import STEP_SECONDS, train_now, worker
 
@@ -105,7 +102,7 @@ def _settings(exp: Experiment) -> None:
             datasets.append(exp.config.dataset)
         _choice("Dataset", datasets, "dataset", on_change=_dataset_changed)
         if st.session_state.get("dataset") == "text":
-            st.text_area("Your text", value=default("text", blank=""), key="text", height=120,
+            st.text_area("Your text", key="text", height=120, persist_state="session",
                          help="A character model learns to continue it.")
         if st.session_state.get("dataset") in LAGGED:
             _number("Lag (steps to remember)", "lag")
@@ -124,17 +121,18 @@ def _settings(exp: Experiment) -> None:
         _number("Batch size", "batch_size")
         _number("Sequence length", "seq_len")
         _number("Clip gradient norm at (0 = off)", "clip", step=0.5)
-        st.checkbox("Carry the hidden state between batches", value=bool(default("carry_state")), key="carry_state")
+        st.checkbox("Carry the hidden state between batches", key="carry_state", persist_state="session")
 
 
+# The sidebar's widgets take their values from session state (seed_widgets), never from a default of their own.
 def _number(label: str, key: str, container=st, **options) -> None:
     kind, low, high = LIMITS[WIDGET_FIELDS[key]]
-    container.number_input(label, value=default(key, blank="min"), key=key, min_value=kind(low), max_value=kind(high),
+    container.number_input(label, key=key, min_value=kind(low), max_value=kind(high), persist_state="session",
                            **options)
 
 
 def _choice(label: str, options: list, key: str, **more) -> None:
-    st.selectbox(label, options, index=index_of(options, key), key=key, **more)
+    st.selectbox(label, options, key=key, persist_state="session", **more)
 
 
 def _pending(changed: list[str]) -> None:
@@ -241,4 +239,4 @@ def _dataset_changed() -> None:
     """A new dataset brings its lesson's sizes and rates into the widgets; cell, layers and seed stay."""
     defaults = dataset_defaults(st.session_state["dataset"])
     for key in ("text", "lag", "hidden_size", "lr", "batch_size", "seq_len", "carry_state", "step_count"):
-        write(key, getattr(defaults, WIDGET_FIELDS[key]))
+        st.session_state[key] = getattr(defaults, WIDGET_FIELDS[key])

@@ -3,7 +3,8 @@
 The one owner of st.session_state's shared keys. One Experiment per session, built on first use and never on
 a rerun; it is registered with the server (ui.keeper), so a new model always comes in through `install`.
 Whether it trains is its worker's to say (ui.training.worker), not a flag here.
-Widget values pass between code and the browser through `write` and `default` (see `default` for why).
+Widget values live in st.session_state under the widget's key. Each widget keeps its value while another page
+shows (`persist_state="session"`); code sets one by writing its key before the widget is drawn.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from . import keeper
 from .messages import show
 from .training import worker
 
-EXPERIMENT, LESSON, MESSAGES, WRITTEN = "experiment", "lesson", "messages", "widgets_written"
+EXPERIMENT, LESSON, MESSAGES = "experiment", "lesson", "messages"
 SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT = "session_key", "link_read", "classroom", "share_slot"
 PRESSES, PRESSES_DRAWN = "presses", "presses_drawn"  # presses so far of each action button; what the sidebar drew
 # sidebar widget key → Config field (Config's field metadata); the "cell" widget sets both cell and nonlinearity
@@ -140,37 +141,8 @@ def _widget_values(config: Config) -> dict:
 
 
 def seed_widgets(config: Config, force: bool = False) -> None:
-    """Give each sidebar widget its value from `config` (all of them when `force`, else the missing ones)."""
+    """Give each sidebar widget its value from `config` (all of them when `force`, else the missing ones).
+    Only before the widgets are drawn in this run (from a callback, when `force`)."""
     for key, value in _widget_values(config).items():
         if force or key not in st.session_state:
-            write(key, value)
-
-
-def write(key: str, value) -> None:
-    """Set a widget's value from code (before the widget is drawn in this run)."""
-    st.session_state[key] = value
-    st.session_state.setdefault(WRITTEN, set()).add(key)
-
-
-def default(key: str, initial=None, blank=None):
-    """The default to create widget `key` with: its current value, unless code wrote it for this run.
-
-    The value lives in session state, but a widget the browser mounts afresh (when something above it
-    appeared or went) starts from its default, so the default must be the value. A value written by
-    code reaches the browser anyway; then the widget gets `blank`, its own "no default" ("min" for a
-    number, "" for text), since a real default beside it would only make Streamlit warn.
-    `initial` seeds a widget that has no value yet.
-    """
-    if key not in st.session_state and initial is not None:
-        write(key, initial)
-    written = st.session_state.setdefault(WRITTEN, set())
-    if key in written:
-        written.discard(key)
-        return blank
-    return st.session_state.get(key)
-
-
-def index_of(options: list, key: str) -> int:
-    """The default index for a choice widget `key` (see `default`); a new one starts at the first option."""
-    value = default(key, options[0])
-    return options.index(value) if value in options else 0
+            st.session_state[key] = value
