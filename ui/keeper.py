@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit import runtime
 
 from rnnviz.experiment import Experiment
+from rnnviz.serving.capacity import check_room
 from rnnviz.serving.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
 from rnnviz.serving.tabs import TABS
 from rnnviz.serving.turns import SESSIONS
@@ -30,6 +31,7 @@ _keeper_started = threading.Event()
 
 def admit(key, experiment: Experiment) -> None:
     """Make `experiment` session `key`'s model in SESSIONS (which may refuse: the server is full), and hold it."""
+    check_room([experiment], replacing=[SESSIONS.get(key)])  # the server's cap on model memory
     SESSIONS.put(key, experiment)
     hold(key, [experiment])
 
