@@ -3,6 +3,8 @@
 Each session's Experiment is held in `SESSIONS` (rnnviz.serving.turns), together with (weakly) every other model
 the session made, such as its side-by-side models. A background keeper marks connected sessions as seen
 and lets the others' models go after the time-to-live, which is Streamlit's own for a reconnect.
+Not `st.cache_resource(scope="session", on_release=...)`: it releases the moment a tab disconnects (a reload,
+a network blip), not after the TTL, so a reload could never take its model back (ui.reconnect, `move`).
 """
 
 from __future__ import annotations
