@@ -3,6 +3,8 @@
 Each session's Experiment is held in `SESSIONS` (rnnviz.serving.turns), together with (weakly) every other model
 the session made, such as its side-by-side models. A background keeper marks connected sessions as seen
 and lets the others' models go after the time-to-live, which is Streamlit's own for a reconnect.
+Not `st.cache_resource(scope="session", on_release=...)`: it releases the moment a tab disconnects (a reload,
+a network blip), not after the TTL, so a reload could never take its model back (ui.reconnect, `move`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import streamlit as st
 from streamlit import runtime
 
 from rnnviz.experiment import Experiment
+from rnnviz.serving.capacity import check_room
 from rnnviz.serving.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
 from rnnviz.serving.tabs import TABS
 from rnnviz.serving.turns import SESSIONS
@@ -30,6 +33,7 @@ _keeper_started = threading.Event()
 
 def admit(key, experiment: Experiment) -> None:
     """Make `experiment` session `key`'s model in SESSIONS (which may refuse: the server is full), and hold it."""
+    check_room([experiment], replacing=[SESSIONS.get(key)])  # the server's cap on model memory
     SESSIONS.put(key, experiment)
     hold(key, [experiment])
 

@@ -2,6 +2,8 @@
 
 A link opened is applied on the session's first run (`open_link`), and the address bar, with the sidebar's
 share box, follows the model's settings from then on (`sync_link`).
+Not `bind="query-params"`: the URL must show the model's settings, not a widget's value waiting for a reset,
+and a bad link value must become Config's notice, where a bound widget drops it silently.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import streamlit as st
 from rnnviz.compare import KINDS as COMPARE_KINDS
 from rnnviz.compare import Comparison
 from rnnviz.errors import InputError
+from rnnviz.serving.capacity import check_room
 from rnnviz.serving.live_comparison import ComparisonPublished, LiveComparison, live_comparison
 
 from .keeper import hold
@@ -34,11 +35,12 @@ def comparison() -> Comparison | None:
 
 def build_comparison(kind: str) -> str | None:
     """New side-by-side models of `kind` from the sidebar's current settings; the refusal's message, if any."""
+    replaced = st.session_state.get(COMPARE)
     try:
         going = Comparison.of_kind(kind, experiment().config)
+        check_room(going.experiments, replacing=replaced.experiments if replaced is not None else ())
     except InputError as error:
         return str(error)
-    replaced = st.session_state.get(COMPARE)
     if replaced is not None and replaced.live is not None:
         replaced.live.stop()  # its worker never trains again; the keeper lets its models go with the session
     st.session_state[COMPARE] = going

@@ -24,7 +24,7 @@ from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS, model_l
 from rnnviz.serving.turns import TURNS, TrainingTurns
 from rnnviz.views import latest_gradients, live_prediction
 
-AWAY_SECONDS = 5.0  # the page looks at least every second while these train; this long unseen, it is gone
+AWAY_SECONDS = 10.0  # the page looks several times a second while these train: unseen this long, it is gone
 LOOK_EVERY = 1.0  # how often the worker asks whether it should keep going
 
 
