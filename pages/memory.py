@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import lesson_views
 from rnnviz.charts import memory
 from rnnviz.config import defaults_for
 from rnnviz.datasets import load_dataset
 from rnnviz.datasets.memory_tasks import MEMORY_TASKS
 from rnnviz.insight import memory_sweep
 from rnnviz.serving.budget import TRACE_BATCH
+from rnnviz.views import memory_score
 from ui import drawing, state, sweep_job, training
 from ui.messages import show
 
@@ -58,7 +58,7 @@ def remember(store: str, key, value):
 
 # -- the loaded model ---------------------------------------------------------------------------------------
 def loaded_views(experiment):
-    scores = lesson_views.memory_score(experiment)
+    scores = memory_score.memory_score(experiment)
     if scores is None:
         st.info("The sidebar's model is not on a memory task. Press M1, M2 or M3 in the sidebar: its accuracy "
                 "and gradients then show here as it trains.")
@@ -86,16 +86,16 @@ drawing.live(loaded_views, trains=False)
 st.subheader("Accuracy against lag: RNN, LSTM and GRU")
 first, second, third, fourth = st.columns([3, 3, 1, 1])
 lags_key, steps_key = f"memory_lags_{task}", f"memory_steps_{task}"
-lags = first.multiselect("Lags", lesson_views.LAG_CHOICES, key=lags_key,
-                         default=state.default(lags_key, kept(lags_key, lesson_views.SWEEP_LAGS[task])))
+lags = first.multiselect("Lags", memory_score.LAG_CHOICES, key=lags_key,
+                         default=state.default(lags_key, kept(lags_key, memory_score.SWEEP_LAGS[task])))
 cells = second.multiselect("Cells", list(memory_sweep.CELLS), key="memory_cells", format_func=CELL_NAMES.get,
                            default=state.default("memory_cells", kept("memory_cells", list(memory_sweep.CELLS))))
 steps = third.number_input("Steps each", min_value=10, max_value=2000, step=50, key=steps_key,
                            value=state.default(steps_key, kept(steps_key, preset.steps), blank="min"))
-budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(lesson_views.SWEEP_BUDGET), step=5,
+budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(memory_score.SWEEP_BUDGET), step=5,
                              key="memory_budget",
                              value=state.default("memory_budget", kept("memory_budget",
-                                                                       int(lesson_views.SWEEP_BUDGET)), blank="min"))
+                                                                       int(memory_score.SWEEP_BUDGET)), blank="min"))
 keep(**{lags_key: lags, "memory_cells": cells, steps_key: steps, "memory_budget": budget})
 settings = (task, tuple(sorted(lags)), tuple(cells), int(steps), int(budget))
 if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lags or not cells,
@@ -106,7 +106,7 @@ if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lag
         show("warning", refused)
 sweep_job.live(settings, CELL_NAMES, lambda table: remember(SWEEPS, settings, table))
 table = st.session_state.get(SWEEPS, {}).get(settings)
-drawing.chart(memory.lag_accuracy_figure(table, lesson_views.chance_level(task), TITLES[task]), "memory_lag_chart",
+drawing.chart(memory.lag_accuracy_figure(table, memory_score.chance_level(task), TITLES[task]), "memory_lag_chart",
               "Every run starts from the same seed and reads the same data. Look for the lag at which the tanh RNN "
               "drops to the dashed chance line while the LSTM and GRU stay up.")
 if table is not None:

@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import views
 from rnnviz.charts import compare
 from rnnviz.compare import DATA_SETTINGS
 from rnnviz.config import label as setting_label
 from rnnviz.errors import InputError
+from rnnviz.views import continuation, gradients
+from rnnviz.views.labels import visible_text
 from ui import drawing, side_by_side, state
 from ui.messages import show
 
@@ -49,7 +50,7 @@ def predictions(going):
     result = []
     for entry in going.entries:
         try:
-            result.append((entry.label, views.live_prediction(entry.experiment, prefix=prefix)))
+            result.append((entry.label, continuation.live_prediction(entry.experiment, prefix=prefix)))
         except InputError:
             result.append((entry.label, None))
     return result
@@ -60,9 +61,9 @@ def written(prediction) -> str:
     if prediction is None:
         return "(this prefix cannot be read)"
     ds = going.dataset
-    text = views.split_text(ds, prediction)[1]
+    text = continuation.split_text(ds, prediction)[1]
     characters = ds.is_tokens and getattr(ds, "separator", " ") == ""
-    return views.visible_text(ds, text) if characters else text.lstrip(", ")
+    return visible_text(ds, text) if characters else text.lstrip(", ")
 
 
 def text_views(going):
@@ -90,7 +91,7 @@ def chart_views(going):
                       "Spikes are exploding gradients; a dashed line is a model's clipping threshold θ.")
     left, right = st.columns(2)
     with left:
-        entries = [(label, views.latest_gradients(e)) for label, e in zip(labels, going.experiments)]
+        entries = [(label, gradients.latest_gradients(e)) for label, e in zip(labels, going.experiments)]
         drawing.chart(compare.compare_step_grad_figure(entries), "compare_step_grad_chart",
                       "Read right to left: a level line still carries the last step's error to the first; a steep "
                       "fall is a vanishing gradient.")

@@ -20,7 +20,7 @@ from streamlit import config, runtime
 from .page_links import page_links
 
 # What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code.
-MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views", "rnnviz.nn.train")
+MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views.sequence", "rnnviz.nn.train")
 WAIT_SECONDS = 120.0  # a run waits at most this long for the import before it reruns anyway
 
 _started = threading.Lock()
