@@ -6,7 +6,7 @@ import streamlit as st
 from rnnviz.charts import maths
 from rnnviz.charts.by_hand import by_hand_figure
 from rnnviz.errors import InputError
-from rnnviz.insight import worked
+from rnnviz.insight import equations, worked
 from rnnviz.nn import by_hand, param_count
 from rnnviz.views import sequence, worked_maths
 from ui import drawing, state, training
@@ -28,7 +28,7 @@ example = worked.worked_example()
 for terms in example:
     with st.container(key=f"worked_t{terms.step}", border=True):
         st.markdown(f"**t = {terms.step}**")
-        for line in worked_maths.compact_latex(worked.equations_latex(terms, digits=8)):
+        for line in worked_maths.compact_latex(equations.equations_latex(terms, digits=8)):
             st.latex(line)
 left, right = st.columns(2)
 with left:
@@ -72,7 +72,7 @@ try:
         chain = worked_maths.model_chain(experiment, layer=layer - 1)
     trained_at = experiment.step
     with st.container(key="worked_model_equations", border=True):
-        for line in worked_maths.compact_latex(worked.equations_latex(terms)):
+        for line in worked_maths.compact_latex(equations.equations_latex(terms)):
             st.latex(line)
         if terms.summary():
             st.caption(terms.summary())

@@ -16,7 +16,7 @@ from rnnviz.charts import maths, memory
 from rnnviz.compare import Comparison
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.insight import spectral, worked
+from rnnviz.insight import equations, spectral, worked
 from rnnviz.insight.connectivity import connectivity, connectivity_matrix
 from rnnviz.insight.memory_sweep import gradient_profiles
 from rnnviz.insight.spectral import spectral_over_training, spectral_table
@@ -61,13 +61,13 @@ def test_worked_figure_draws_the_worked_examples_numbers():
 
 def test_the_pages_latex_carries_the_worked_numbers_to_eight_digits():
     for terms in worked.worked_example():
-        lines = worked_maths.compact_latex(worked.equations_latex(terms, digits=8))
+        lines = worked_maths.compact_latex(equations.equations_latex(terms, digits=8))
         text = " ".join(lines)
         expected_h, expected_y = L3_COMPUTED[terms.step]
         for value in [*expected_h, expected_y]:
             assert f"{value:.8f}" in text
         assert lines[-1].startswith(r"\mathbf{h}_{" + str(terms.step) + "}") and r"\qquad y_{" in lines[-1]
-    first = " ".join(worked.equations_latex(worked.worked_example()[0], digits=8))
+    first = " ".join(equations.equations_latex(worked.worked_example()[0], digits=8))
     assert "0.20000000" in first and "0.50000000" in first and "0.80000000" in first  # a_1 as LESSONS prints it
 
 

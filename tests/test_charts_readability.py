@@ -19,7 +19,7 @@ from rnnviz.charts.hidden import label_stride
 from rnnviz.charts.style import decade_ticks, diverging_colour, wrap_title
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.insight import worked
+from rnnviz.insight import bptt, worked
 from rnnviz.insight.connectivity import prefix_inputs
 from rnnviz.nn.predict import predict
 from rnnviz.views import gradients, sequence, spectral_radius
@@ -61,7 +61,7 @@ def every_figure(experiment):
         "unrolled": charts.unrolled_figure(prediction.hidden, labels, ["y"] * len(labels)),
         "spectral": analysis_charts.spectral_figure(spectral_radius.spectral_history(experiment)),
         "connectivity_matrix": analysis_charts.connectivity_matrix_figure(np.eye(5), list("23456")),
-        "bptt": maths.bptt_figure(worked.bptt_chain(experiment.model, inputs)),
+        "bptt": maths.bptt_figure(bptt.bptt_chain(experiment.model, inputs)),
         "worked": maths.worked_figure(worked.worked_example()),
         "gradient_profile": memory.gradient_profile_figure(None, current=np.logspace(-6, 0, 20)),
         "compare_grad": compare_charts.compare_grad_norm_figure(history.assign(model="a"), ["a"], [0.5]),

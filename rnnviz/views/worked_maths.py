@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnnviz.insight import worked
+from rnnviz.insight import bptt, worked
 from rnnviz.views.sequence import prefix_steps
 
 # The values LESSONS L3 prints for its example. a_1 and h_1 follow from its equations; the rest do not
@@ -60,7 +60,7 @@ def model_step(experiment, step: int, units: int = worked.DEFAULT_UNITS, layer: 
                              max_units=max(1, min(int(units), experiment.model.hidden_size)))
 
 
-def model_chain(experiment, layer: int = 0) -> worked.Chain:
+def model_chain(experiment, layer: int = 0) -> bptt.Chain:
     """The BPTT chain of the learner's model along the prefix."""
     inputs, _ = prefix_steps(experiment)
-    return worked.bptt_chain(experiment.model, inputs, layer=layer)
+    return bptt.bptt_chain(experiment.model, inputs, layer=layer)
