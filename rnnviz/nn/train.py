@@ -105,7 +105,7 @@ class Trainer:
         self.last_batch = None
         self.callbacks = []  # called as callback(trainer, row) after every step
         self._history_cache = None
-        self._take_snapshot()
+        self.take_snapshot()
 
     # -- settings that may change between steps without a reset ---------------------------
     @property
@@ -233,7 +233,7 @@ class Trainer:
         if self.validate_every and self.step % self.validate_every == 0:
             row["val_loss"] = self.validation_loss()
         if _snapshot_milestone(self.step) or (self.snapshot_every and self.step % self.snapshot_every == 0):
-            self._take_snapshot()
+            self.take_snapshot()
 
     def log_gradients(self):
         """Trace part of the latest batch and log its per-time-step gradient norms."""
@@ -271,7 +271,8 @@ class Trainer:
         return float(self._loss(outputs, targets.to(self.model.device)))
 
     # -- snapshots ---------------------------------------------------------------------------
-    def _take_snapshot(self) -> None:
+    def take_snapshot(self) -> None:
+        """Keep a copy of the weights as they are now, under the current step (thinning old ones past the cap)."""
         self.snapshots[self.step] = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
         if len(self.snapshots) > self.max_snapshots:
             # Thin the periodic ones first; keep step 0 and the latest.
