@@ -14,7 +14,6 @@ that, a gradient norm that grows fast raises `warning`, which the views show.
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import pandas as pd
@@ -35,22 +34,6 @@ BLOW_UP_FACTOR = 100.0
 # The gradient norm growing this much within GROWTH_WINDOW steps, to above GROWTH_FLOOR, is the explosion
 # starting (a norm rising from 0.02 to 0.7 is a model leaving a flat start, not an explosion).
 GROWTH_FACTOR, GROWTH_WINDOW, GROWTH_FLOOR = 10.0, 5, 1.0
-
-
-_warmed = threading.Event()
-
-
-def warm_up_optimizers() -> None:
-    """Construct an optimizer once in a background thread, so torch's lazy import of torch._dynamo
-    (about a second) happens while the first page draws, not when the learner presses Train."""
-    if _warmed.is_set():
-        return
-    _warmed.set()
-
-    def build_one() -> None:
-        OPTIMIZERS["adam"]([torch.zeros(1, requires_grad=True)])
-
-    threading.Thread(target=build_one, name="rnnviz-warm-up", daemon=True).start()
 
 
 def _snapshot_milestone(step: int) -> bool:
