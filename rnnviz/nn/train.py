@@ -93,8 +93,8 @@ class Trainer:
     # -- settings that may change between steps without a reset ---------------------------
     @property
     def optimizer(self) -> torch.optim.Optimizer:
-        """Built on first use: constructing torch's optimizers imports torch._dynamo (about a second),
-        which a page that only shows the untrained model should not wait for."""
+        """Built on first use: constructing torch's optimizers imports torch._dynamo, which a page that only
+        shows the untrained model should not wait for."""
         if self._optimizer is None:
             self._optimizer = OPTIMIZERS[self.optimizer_name](self.model.parameters(), lr=self._lr)
         return self._optimizer
