@@ -47,7 +47,7 @@ if fresh_server or not reconnect.known(secret):
         st.rerun()
     st.stop()  # the tab's answer reruns the app
 
-from rnnviz.nn.train import warm_up_optimizers  # noqa: E402 - loaded by now (ui.loading)
+from rnnviz.serving.warm_up import warm_up_optimizers  # noqa: E402 - loaded by now (ui.loading)
 from ui import sidebar  # noqa: E402
 
 reconnect.settle(secret)

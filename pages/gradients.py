@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from rnnviz import charts, lesson_views, views
+from rnnviz import charts
 from rnnviz.charts import analysis as analysis_charts
 from rnnviz.nn.train import clip_scale
+from rnnviz.views import gradients, spectral_radius
 from ui import drawing, replay, state
 
 WHICH = {"the last step's loss only, ∂L_T/∂h_t": "last", "the whole loss, ∂L/∂h_t": "total"}
@@ -60,14 +61,14 @@ def through_time_views(experiment):
         st.warning(trainer.warning)
     if trainer.diverged:
         st.caption("Training stopped: these views show every step up to the last one that could still be measured.")
-    latest = views.latest_gradients(experiment, step=step) or {}
+    latest = gradients.latest_gradients(experiment, step=step) or {}
     logged = [entry for entry in trainer.gradient_log if entry["step"] <= step]
     left, right = st.columns(2)
     with left:
         drawing.chart(charts.grad_heatmap_figure(logged, which=WHICH[which]), "grad_heatmap_chart",
                       "One row per logged batch, time steps across: watch whether the left side fades or lights up.")
     with right:
-        spectral = lesson_views.spectral_history(experiment)
+        spectral = spectral_radius.spectral_history(experiment)
         spectral = spectral[spectral["step"] <= step]
         drawing.chart(analysis_charts.spectral_figure(spectral, experiment.config.cell), "spectral_chart",
                       "Spectral radius ρ (solid) and largest singular value σ_max (dashed) of W_hh. Each step back "
@@ -80,8 +81,8 @@ def through_time_views(experiment):
                       "Log scale. Read the dashed line right to left: each step back multiplies by W_hhᵀ·diag(f′); "
                       "a steady fall is the vanishing gradient.")
     with right:
-        weights = (views.parameter_grad_norms(experiment) if snapshot is None
-                   else views.logged_weight_gradients(experiment, step))
+        weights = (gradients.parameter_grad_norms(experiment) if snapshot is None
+                   else gradients.logged_weight_gradients(experiment, step))
         drawing.chart(charts.param_grad_figure(weights, trainer.clip),
                       "param_grad_chart", "Which weights the latest batch pushes hardest.")
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import charts, views
+from rnnviz import charts
+from rnnviz.views import sequence
 from ui import drawing, replay, state
 
 SOURCES = {"your prefix and its continuation": "prefix", "a training sample": "sample"}
@@ -37,13 +38,13 @@ units = st.multiselect("Units to draw as lines", units_all, default=units_all[:3
 
 def live_views(experiment):
     model = replay.model_at(experiment, snapshot)
-    traced = drawing.unless_refused(views.sequence_trace, experiment, SOURCES[source], model=model, max_steps=80)
+    traced = drawing.unless_refused(sequence.sequence_trace, experiment, SOURCES[source], model=model, max_steps=80)
     if traced is None:
         return
     result, labels, prefix_len = traced
     step = replay.shown_step(experiment, snapshot)
     drawing.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
-                                               bound=views.hidden_bound(experiment),
+                                               bound=sequence.hidden_bound(experiment),
                                                title=f"Hidden state h_t after training step {step}"),
                   "hidden_chart",
                   "Red is positive, blue negative. A row that keeps its colour is a unit holding on to something; "

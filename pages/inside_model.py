@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from rnnviz import lesson_views
 from rnnviz.charts import analysis as charts
 from rnnviz.insight.connectivity import connectivity
+from rnnviz.views import sequence, unit_explorer
+from rnnviz.views.connectivity import connectivity_matrix
 from ui import drawing, state
 
 QUANTITIES = {"its probability": "probability", "its logit (before softmax)": "logit"}
@@ -21,7 +22,7 @@ ds, model = experiment.dataset, experiment.model
 # -- connectivity --------------------------------------------------------------------------------------------
 st.subheader("Connectivity: what the prediction at a step depends on")
 drawing.prefix_box(key="inside_prefix")
-inputs, labels = drawing.unless_refused(lesson_views.prefix_steps, experiment) or (None, [])
+inputs, labels = drawing.unless_refused(sequence.prefix_steps, experiment) or (None, [])
 steps = len(labels)
 for key, low, high in (("inside_position", 1, steps), ("inside_unit", 0, model.hidden_size - 1),
                        ("inside_layer", 1, model.num_layers)):
@@ -48,7 +49,7 @@ def connectivity_views(experiment):
                                     experiment.config.prefix, position=position - 1, quantity=quantity)
     if result is None:
         return
-    every_step = drawing.unless_refused(lesson_views.connectivity_matrix, experiment, quantity=quantity)
+    every_step = drawing.unless_refused(connectivity_matrix, experiment, quantity=quantity)
     if every_step is None:
         return
     matrix, matrix_step = every_step
@@ -81,7 +82,7 @@ order = ORDERS[fourth.radio("Contexts where it is", list(ORDERS), key="inside_or
 
 
 def unit_views(experiment):
-    report = drawing.unless_refused(lesson_views.unit_report, experiment, int(unit), layer=int(layer) - 1,
+    report = drawing.unless_refused(unit_explorer.unit_report, experiment, int(unit), layer=int(layer) - 1,
                                     state=which_state, order=order)
     if report is None:
         return

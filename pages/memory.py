@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from rnnviz import lesson_views
 from rnnviz.charts import memory
 from rnnviz.config import defaults_for
 from rnnviz.config.choices import cell_label
@@ -10,6 +9,7 @@ from rnnviz.datasets import load_dataset
 from rnnviz.datasets.memory_tasks import MEMORY_TASKS
 from rnnviz.insight import memory_sweep
 from rnnviz.nn.train import TRACE_BATCH
+from rnnviz.views import memory_score
 from ui import drawing, state, sweep_job, training
 from ui.messages import show
 
@@ -47,7 +47,7 @@ def remember(store: str, key, value):
 
 # -- the loaded model ---------------------------------------------------------------------------------------
 def loaded_views(experiment):
-    scores = lesson_views.memory_score(experiment)
+    scores = memory_score.memory_score(experiment)
     if scores is None:
         st.info("The sidebar's model is not on a memory task. Press M1, M2 or M3 in the sidebar: its accuracy "
                 "and gradients then show here as it trains.")
@@ -75,14 +75,14 @@ drawing.live(loaded_views, trains=False)
 st.subheader("Accuracy against lag: RNN, LSTM and GRU")
 first, second, third, fourth = st.columns([3, 3, 1, 1])
 lags_key, steps_key = f"memory_lags_{task}", f"memory_steps_{task}"
-lags = first.multiselect("Lags", lesson_views.LAG_CHOICES, default=lesson_views.SWEEP_LAGS[task], key=lags_key,
+lags = first.multiselect("Lags", memory_score.LAG_CHOICES, default=memory_score.SWEEP_LAGS[task], key=lags_key,
                          persist_state="session")
 cells = second.multiselect("Cells", list(memory_sweep.CELLS), default=list(memory_sweep.CELLS), key="memory_cells",
                            format_func=CELL_NAMES.get, persist_state="session")
 steps = third.number_input("Steps each", min_value=10, max_value=2000, step=50, value=preset.steps, key=steps_key,
                            persist_state="session")
-budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(lesson_views.SWEEP_BUDGET), step=5,
-                             value=int(lesson_views.SWEEP_BUDGET), key="memory_budget", persist_state="session")
+budget = fourth.number_input("Time budget (s)", min_value=5, max_value=int(memory_score.SWEEP_BUDGET), step=5,
+                             value=int(memory_score.SWEEP_BUDGET), key="memory_budget", persist_state="session")
 settings = (task, tuple(sorted(lags)), tuple(cells), int(steps), int(budget))
 if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lags or not cells,
              help="Trains every cell at every lag from the task's preset, within the time budget. It trains in short "
@@ -92,7 +92,7 @@ if st.button("Run the sweep", key="memory_run", type="primary", disabled=not lag
         show("warning", refused)
 sweep_job.live(settings, CELL_NAMES, lambda table: remember(SWEEPS, settings, table))
 table = st.session_state.get(SWEEPS, {}).get(settings)
-drawing.chart(memory.lag_accuracy_figure(table, lesson_views.chance_level(task), TITLES[task]), "memory_lag_chart",
+drawing.chart(memory.lag_accuracy_figure(table, memory_score.chance_level(task), TITLES[task]), "memory_lag_chart",
               "Every run starts from the same seed and reads the same data. Look for the lag at which the tanh RNN "
               "drops to the dashed chance line while the LSTM and GRU stay up.")
 if table is not None:

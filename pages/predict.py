@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from rnnviz import charts, views
+from rnnviz import charts
 from rnnviz.charts.series_truth import series_truth_figure
 from rnnviz.config import LIMITS
 from rnnviz.insight import series_truth
+from rnnviz.views import continuation
+from rnnviz.views.labels import prediction_labels
 from ui import drawing, replay, state, training
 
 st.title("Predict")
@@ -33,7 +35,7 @@ drawing.apply_settings(predict_len=st.session_state["predict_length"],
 config = experiment.config
 ds = experiment.dataset
 with training.model_lock(experiment):
-    predictions = drawing.unless_refused(views.samples, experiment, config.prefix, config.predict_len,
+    predictions = drawing.unless_refused(continuation.samples, experiment, config.prefix, config.predict_len,
                                          config.temperature, count=1 if config.temperature == 0 else int(samples),
                                          model=replay.model_at(experiment, snapshot)) or []
 if predictions:
@@ -42,7 +44,7 @@ if predictions:
     if config.temperature == 0:
         st.caption("Greedy: every sample would be the same, so one is shown. Raise the temperature to sample.")
     for number, prediction in enumerate(predictions, start=1):
-        drawing.written_text(*views.split_text(ds, prediction), key=f"sample_{number}")
+        drawing.written_text(*continuation.split_text(ds, prediction), key=f"sample_{number}")
     first = predictions[0]
     left, right = st.columns(2)
     with left:
@@ -59,5 +61,5 @@ if predictions:
                           "is no true continuation to compare with.")
             drawing.text_table(series_truth.before_after_table(rows, truth), key="predict_before_after")
     with right:
-        drawing.chart(charts.trajectory_figure(first, views.prediction_labels(ds, first)), "trajectory_chart",
+        drawing.chart(charts.trajectory_figure(first, prediction_labels(ds, first)), "trajectory_chart",
                       "The top layer's hidden state flattened to 2-D: blue while reading, orange while writing.")

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import views
 from rnnviz.charts import compare
 from rnnviz.compare import DATA_SETTINGS
 from rnnviz.config import label as setting_label
+from rnnviz.views import continuation
+from rnnviz.views.labels import visible_text
 from ui import drawing, side_by_side, state
 from ui.messages import show
 
@@ -49,9 +50,9 @@ def written(prediction) -> str:
     if prediction is None:
         return "(this prefix cannot be read)"
     ds = going.dataset
-    text = views.split_text(ds, prediction)[1]
+    text = continuation.split_text(ds, prediction)[1]
     characters = ds.is_tokens and getattr(ds, "separator", " ") == ""
-    return views.visible_text(ds, text) if characters else text.lstrip(", ")
+    return visible_text(ds, text) if characters else text.lstrip(", ")
 
 
 def text_views(going, shown):

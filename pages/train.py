@@ -3,8 +3,9 @@ recurrence change together, on one screen."""
 
 import streamlit as st
 
-from rnnviz import views
 from rnnviz.charts import live
+from rnnviz.views import continuation, progress, sequence
+from rnnviz.views.labels import prediction_labels
 from ui import drawing
 from ui.messages import show
 from ui.training import CHART_INTERVAL, STATUS_INTERVAL
@@ -25,11 +26,11 @@ def text_views(experiment, shown):
         if shown.refusal:
             show("warning", shown.refusal)
         elif shown.prediction is not None:
-            drawing.written_text(*views.split_text(experiment.dataset, shown.prediction), key="continuation")
+            drawing.written_text(*continuation.split_text(experiment.dataset, shown.prediction), key="continuation")
     with right:
         current = shown.prediction.continuation if shown.prediction is not None else None
-        drawing.text_table(views.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
-                                                  last=1), key="milestones")
+        drawing.text_table(progress.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
+                                                     last=1), key="milestones")
 
 
 def chart_views(experiment, shown):
@@ -50,13 +51,13 @@ def chart_views(experiment, shown):
     if prediction is None or strip is None:
         return
     with hidden:
-        drawing.live_chart(live.live_hidden_figure(prediction.hidden, views.prediction_labels(ds, prediction),
+        drawing.live_chart(live.live_hidden_figure(prediction.hidden, prediction_labels(ds, prediction),
                                                    prefix_len=len(prediction.prefix),
-                                                   bound=views.hidden_bound(experiment), height=CHART_HEIGHT,
+                                                   bound=sequence.hidden_bound(experiment), height=CHART_HEIGHT,
                                                    title="Hidden state, reading then writing"), "hidden_chart")
     drawing.live_chart(live.live_strip_figure(strip.hidden, list(strip.inputs), list(strip.outputs),
                                               prefix_len=strip.prefix_len, cell=experiment.config.cell,
-                                              bound=views.hidden_bound(experiment), height=STRIP_HEIGHT),
+                                              bound=sequence.hidden_bound(experiment), height=STRIP_HEIGHT),
                        "strip_chart")
 
 

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from rnnviz import charts, views
+from rnnviz import charts
 from rnnviz.insight import carried
+from rnnviz.views import sequence
+from rnnviz.views.labels import labels_for
 from ui import drawing, replay, state, training
 
 EQUATIONS = {
@@ -39,16 +41,16 @@ def animation(experiment):
     start, start_label = None, ""
     with training.model_lock(experiment):
         if sources[source] == "carried":
-            chain = carried.next_chain(experiment, max_steps=views.MAX_UNROLLED)
-            result, labels = chain.result, views.labels_for(experiment.dataset, chain.items)
+            chain = carried.next_chain(experiment, max_steps=sequence.MAX_UNROLLED)
+            result, labels = chain.result, labels_for(experiment.dataset, chain.items)
             start = chain.start
             start_label = (f"h<sub>0</sub>: the last h<br>of batch {chain.batch - 1}" if chain.carried
                            else "h<sub>0</sub>=0: nothing<br>carried yet")
         else:
-            result, labels, _ = views.sequence_trace(experiment, sources[source], max_steps=views.MAX_UNROLLED,
-                                                     model=replay.model_at(experiment, snapshot))
-    figure = charts.unrolled_figure(result.hidden[:, 0], labels, views.step_outputs(experiment.dataset, result),
-                                    cell=experiment.config.cell, bound=views.hidden_bound(experiment),
+            result, labels, _ = sequence.sequence_trace(experiment, sources[source], max_steps=sequence.MAX_UNROLLED,
+                                                        model=replay.model_at(experiment, snapshot))
+    figure = charts.unrolled_figure(result.hidden[:, 0], labels, sequence.step_outputs(experiment.dataset, result),
+                                    cell=experiment.config.cell, bound=sequence.hidden_bound(experiment),
                                     carried_h=start, carried_label=start_label)
     caption = (f"The model as it is at training step {experiment.step}; while it trains, the numbers follow it "
                "every few seconds." if snapshot is None or start is not None else

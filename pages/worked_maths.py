@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import lesson_views
 from rnnviz.charts import maths
 from rnnviz.charts.by_hand import by_hand_figure
 from rnnviz.errors import InputError
-from rnnviz.insight import worked
+from rnnviz.insight import equations, worked
 from rnnviz.nn import by_hand, param_count
+from rnnviz.views import sequence, worked_maths
 from ui import drawing, state, training
 from ui.messages import show
 
@@ -28,7 +28,7 @@ example = worked.worked_example()
 for terms in example:
     with st.container(key=f"worked_t{terms.step}", border=True):
         st.markdown(f"**t = {terms.step}**")
-        for line in lesson_views.compact_latex(worked.equations_latex(terms, digits=8)):
+        for line in worked_maths.compact_latex(equations.equations_latex(terms, digits=8)):
             st.latex(line)
 left, right = st.columns(2)
 with left:
@@ -38,7 +38,7 @@ with left:
 with right:
     st.warning("The tutorial prints values for y_1, h_2, y_2, h_3 and y_3 that do not follow from its own equations "
                "(a_1 and h_1 do). The numbers above are computed from the equations; here are both.")
-    drawing.text_table(lesson_views.printed_vs_computed(example), key="worked_printed")
+    drawing.text_table(worked_maths.printed_vs_computed(example), key="worked_printed")
 
 st.subheader("The same step in your model")
 st.caption("Your model reading the prefix, at the current training step. Pick a step: the units that moved most "
@@ -47,7 +47,7 @@ drawing.prefix_box(key="worked_prefix")
 experiment = state.experiment()
 try:
     with training.model_lock(experiment):
-        inputs, labels = lesson_views.prefix_steps(experiment)
+        inputs, labels = sequence.prefix_steps(experiment)
         steps = inputs.shape[1]
         # Forget choices the current model or prefix does not have (a shorter prefix, fewer units or layers).
         for key, high in (("worked_step", steps), ("worked_units", min(8, experiment.model.hidden_size)),
@@ -67,11 +67,11 @@ try:
         if experiment.model.num_layers > 1:
             layer = right.number_input("Layer", min_value=1, max_value=experiment.model.num_layers,
                                        key="worked_layer", persist_state="session")
-        terms = lesson_views.model_step(experiment, step, units=units, layer=layer - 1)
-        chain = lesson_views.model_chain(experiment, layer=layer - 1)
+        terms = worked_maths.model_step(experiment, step, units=units, layer=layer - 1)
+        chain = worked_maths.model_chain(experiment, layer=layer - 1)
     trained_at = experiment.step
     with st.container(key="worked_model_equations", border=True):
-        for line in lesson_views.compact_latex(worked.equations_latex(terms)):
+        for line in worked_maths.compact_latex(equations.equations_latex(terms)):
             st.latex(line)
         if terms.summary():
             st.caption(terms.summary())
@@ -106,7 +106,7 @@ st.caption("PyTorch's nn.RNN, nn.LSTM and nn.GRU run every step in one fused cal
            "weights, gives the same numbers: your model on your prefix, both ways.")
 try:
     with training.model_lock(experiment):
-        inputs, labels = lesson_views.prefix_steps(experiment)
+        inputs, labels = sequence.prefix_steps(experiment)
         compared = by_hand.compare(experiment.model, inputs)
     left, right = st.columns([1, 1])
     with left:

@@ -119,13 +119,11 @@ def locked(make, experiment):
 def export_data(make, experiment):
     """What a download button hands out. While training: made when clicked, so it is the model as it is then.
     While paused: made now, since the model cannot change before the click, and Streamlit names such a file by its
-    content, so the button still works when the browser shows it from an earlier run (with 20 sessions, a file
-    made on click had been dropped by a later run of the page, and the download never came)."""
+    content, so the button still works when the browser shows it from an earlier run (docs/notes.md)."""
     build = locked(make, experiment)
     if state.is_running():
         return build
-    # Made once per paused model: every run of this page while paused would make the same bytes again (a trace of
-    # up to 400 steps, about 0.6 s for the largest model allowed).
+    # Made once per paused model: every run of this page while paused would make the same bytes again.
     made = st.session_state.setdefault("export_files", {})
     now = (experiment, experiment.step, experiment.config)
     if make.__name__ not in made or made[make.__name__][0] != now:

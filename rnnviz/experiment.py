@@ -10,7 +10,6 @@ need a new Experiment, and `needs_reset` names them.
 from __future__ import annotations
 
 import threading
-import weakref
 
 import torch
 
@@ -26,8 +25,6 @@ from rnnviz.nn.train import Trainer
 MODEL_SETTINGS = NEW_MODEL
 
 _init_lock = threading.Lock()  # torch's global RNG is shared by every session in the process
-# Every Experiment still in memory, held weakly: how a server can tell that closed sessions' models were freed.
-ALIVE: weakref.WeakSet = weakref.WeakSet()
 
 
 def dataset_for(config: Config):
@@ -62,7 +59,6 @@ class Experiment:
                                clip=config.clip or None, seed=config.seed, carry_state=config.carry_state)
         self._milestones: dict = {}
         self.live = None  # the app's background trainer (rnnviz.serving.live.LiveTraining), made on first use
-        ALIVE.add(self)
 
     def _seq_len(self, config: Config) -> int:
         return config.seq_len

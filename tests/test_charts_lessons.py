@@ -10,17 +10,18 @@ import pandas as pd
 import pytest
 import torch
 
-from rnnviz import lesson_views
 from rnnviz.charts import analysis as analysis_charts
 from rnnviz.charts import compare as compare_charts
 from rnnviz.charts import maths, memory
 from rnnviz.compare import Comparison
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.insight import spectral, worked
+from rnnviz.insight import equations, spectral, worked
 from rnnviz.insight.connectivity import connectivity, connectivity_matrix
 from rnnviz.insight.memory_sweep import gradient_profiles
 from rnnviz.insight.spectral import spectral_over_training, spectral_table
+from rnnviz.views import connectivity as connectivity_view
+from rnnviz.views import memory_score, sequence, spectral_radius, unit_explorer, worked_maths
 
 # h_t and y_t of LESSONS L3's stated equations (its printed figures after h_1 do not follow from them).
 L3_COMPUTED = {
@@ -60,24 +61,24 @@ def test_worked_figure_draws_the_worked_examples_numbers():
 
 def test_the_pages_latex_carries_the_worked_numbers_to_eight_digits():
     for terms in worked.worked_example():
-        lines = lesson_views.compact_latex(worked.equations_latex(terms, digits=8))
+        lines = worked_maths.compact_latex(equations.equations_latex(terms, digits=8))
         text = " ".join(lines)
         expected_h, expected_y = L3_COMPUTED[terms.step]
         for value in [*expected_h, expected_y]:
             assert f"{value:.8f}" in text
         assert lines[-1].startswith(r"\mathbf{h}_{" + str(terms.step) + "}") and r"\qquad y_{" in lines[-1]
-    first = " ".join(worked.equations_latex(worked.worked_example()[0], digits=8))
+    first = " ".join(equations.equations_latex(worked.worked_example()[0], digits=8))
     assert "0.20000000" in first and "0.50000000" in first and "0.80000000" in first  # a_1 as LESSONS prints it
 
 
 def test_compact_latex_joins_only_short_neighbours_and_keeps_everything():
     lines = ["a" * 50, "b" * 60, "c" * 200, "d" * 10]
-    assert lesson_views.compact_latex(lines, limit=120) == ["a" * 50 + r"\qquad " + "b" * 60, "c" * 200, "d" * 10]
-    assert lesson_views.compact_latex([]) == []
+    assert worked_maths.compact_latex(lines, limit=120) == ["a" * 50 + r"\qquad " + "b" * 60, "c" * 200, "d" * 10]
+    assert worked_maths.compact_latex([]) == []
 
 
 def test_printed_against_computed_says_where_the_tutorial_is_wrong():
-    table = lesson_views.printed_vs_computed(worked.worked_example())
+    table = worked_maths.printed_vs_computed(worked.worked_example())
     assert table["value"].tolist() == ["h_1", "y_1", "h_2", "y_2", "h_3", "y_3"]
     assert table["agree"].tolist() == ["yes", "no", "no", "no", "no", "no"]
     assert table.loc[1, "its equations give"] == "0.62274399" and table.loc[1, "the tutorial prints"] == "0.62507946"
@@ -85,7 +86,7 @@ def test_printed_against_computed_says_where_the_tutorial_is_wrong():
 
 
 def test_step_terms_figure_stacks_the_rnn_terms_of_the_shown_units(trained):
-    terms = lesson_views.model_step(trained, 3, units=3)
+    terms = worked_maths.model_step(trained, 3, units=3)
     assert len(terms.units) == 3
     fig = maths.step_terms_figure(terms, ["2", "3", "4"])
     part = terms.parts["a"]
@@ -98,7 +99,7 @@ def test_step_terms_figure_stacks_the_rnn_terms_of_the_shown_units(trained):
 
 def test_step_terms_figure_shows_each_gate_for_an_lstm():
     experiment = Experiment(defaults_for("counting").replace(hidden_size=6, cell="lstm"))
-    terms = lesson_views.model_step(experiment, 2, units=2)
+    terms = worked_maths.model_step(experiment, 2, units=2)
     fig = maths.step_terms_figure(terms)
     for gate in ("input", "forget", "output"):
         assert np.allclose(named(fig, f"{gate} gate").y, terms.gates[gate][terms.units])
@@ -106,15 +107,15 @@ def test_step_terms_figure_shows_each_gate_for_an_lstm():
 
 
 def test_bptt_figure_draws_the_chain_norms_and_the_product_back_from_the_end(trained):
-    chain = lesson_views.model_chain(trained)
-    _, labels = lesson_views.prefix_steps(trained)
+    chain = worked_maths.model_chain(trained)
+    _, labels = sequence.prefix_steps(trained)
     fig = maths.bptt_figure(chain, labels)
     bars, line = fig.data
     assert np.allclose(bars.y, chain.norms.numpy())
     assert np.allclose(line.y[:-1], chain.span_norms()) and line.y[-1] == 1.0
     assert np.isclose(line.y[0], chain.product_norm(0, chain.steps))
     # The RNN's step Jacobian is diag(tanh'(a_t)) W_hh: its norm, computed here from the weights.
-    terms = lesson_views.model_step(trained, 1)
+    terms = worked_maths.model_step(trained, 1)
     slope = 1 - np.tanh(terms.parts["a"]["pre"]) ** 2
     w_hh = trained.model.rnn.weight_hh_l0.detach().double().numpy()
     assert np.isclose(bars.y[0], np.linalg.norm(slope[:, None] * w_hh, 2))
@@ -122,7 +123,7 @@ def test_bptt_figure_draws_the_chain_norms_and_the_product_back_from_the_end(tra
 
 # -- spectral radius -------------------------------------------------------------------------------------
 def test_spectral_figure_draws_the_eigenvalues_of_each_snapshot(trained):
-    history = lesson_views.spectral_history(trained)
+    history = spectral_radius.spectral_history(trained)
     assert history["step"].tolist() == [0, 1, 2, 5, 10, 20, 50, 60]  # the snapshots, then now
     fig = analysis_charts.spectral_figure(history, "rnn")
     radius, singular = named(fig, "spectral radius"), named(fig, "largest singular value")
@@ -138,18 +139,18 @@ def test_spectral_figure_draws_the_eigenvalues_of_each_snapshot(trained):
 
 
 def test_spectral_history_measures_each_snapshot_once(trained, monkeypatch):
-    lesson_views.spectral_history(trained)
+    spectral_radius.spectral_history(trained)
     measured = []
     real = spectral_table
     monkeypatch.setattr(spectral, "spectral_table", lambda *a, **k: measured.append(1) or real(*a, **k))
-    again = lesson_views.spectral_history(trained)
+    again = spectral_radius.spectral_history(trained)
     assert len(measured) == 1 and len(again) == 8  # only "now", which is not a snapshot
 
 
 def test_spectral_figure_for_gated_cells_and_layers_uses_the_candidate_block():
     experiment = Experiment(defaults_for("counting").replace(hidden_size=6, cell="gru", num_layers=2))
     experiment.train(2)
-    table = lesson_views.spectral_history(experiment)
+    table = spectral_radius.spectral_history(experiment)
     fig = analysis_charts.spectral_figure(table, "gru")
     line = named(fig, "spectral radius · layer 2")
     expected = table[(table.block == "candidate") & (table.layer == 1)]["spectral_radius"]
@@ -180,22 +181,22 @@ def test_connectivity_matrix_is_kept_a_few_seconds_while_training():
     experiment = Experiment(defaults_for("counting").replace(hidden_size=8, batch_size=4))
     now = [100.0]
     clock = lambda: now[0]  # noqa: E731
-    matrix, step = lesson_views.connectivity_matrix(experiment, clock=clock)
+    matrix, step = connectivity_view.connectivity_matrix(experiment, clock=clock)
     assert step == 0 and np.allclose(matrix, connectivity_matrix(experiment.model, experiment.dataset, "234"))
     experiment.train(1)
     now[0] += 1.0
-    assert lesson_views.connectivity_matrix(experiment, clock=clock)[1] == 0  # a second old: kept
+    assert connectivity_view.connectivity_matrix(experiment, clock=clock)[1] == 0  # a second old: kept
     now[0] += 5.0
-    fresh, step = lesson_views.connectivity_matrix(experiment, clock=clock)
+    fresh, step = connectivity_view.connectivity_matrix(experiment, clock=clock)
     assert step == 1 and np.allclose(fresh, connectivity_matrix(experiment.model, experiment.dataset, "234"))
     experiment.config = experiment.config.replace(prefix="56")
-    assert lesson_views.connectivity_matrix(experiment, clock=clock)[0].shape == (2, 2)  # a new prefix: at once
+    assert connectivity_view.connectivity_matrix(experiment, clock=clock)[0].shape == (2, 2)  # a new prefix: at once
     fig = analysis_charts.connectivity_matrix_figure(fresh, ["2", "3", "4"], step=1)
     assert "model at step 1" in fig.layout.title.text
 
 
 def test_unit_figure_and_contexts_are_the_unit_report(trained):
-    report = lesson_views.unit_report(trained, 3)
+    report = unit_explorer.unit_report(trained, 3)
     fig = analysis_charts.unit_symbols_figure(report)
     (bars,) = fig.data
     assert np.allclose(bars.x, report.by_symbol["mean"]) and list(bars.y) == list(report.by_symbol["symbol"])
@@ -219,9 +220,9 @@ def test_lag_accuracy_figure_draws_one_line_per_cell_and_chance():
 
 
 def test_chance_levels():
-    assert lesson_views.chance_level("recall") == 0.25
-    assert lesson_views.chance_level("brackets") == 0.5
-    assert np.isclose(lesson_views.chance_level("adding"), 0.19)
+    assert memory_score.chance_level("recall") == 0.25
+    assert memory_score.chance_level("brackets") == 0.5
+    assert np.isclose(memory_score.chance_level("adding"), 0.19)
     # A constant answer of 1.0 to the sum of two U(0, 1) numbers, checked by sampling.
     sums = torch.rand(200_000, 2, generator=torch.Generator().manual_seed(0)).sum(dim=1)
     assert abs(float(((sums - 1.0).abs() <= 0.1).float().mean()) - 0.19) < 0.005
@@ -238,9 +239,9 @@ def test_gradient_profile_figure_draws_each_cells_profile_and_yours():
 
 
 def test_memory_score_only_for_memory_tasks():
-    assert lesson_views.memory_score(Experiment(defaults_for("counting").replace(hidden_size=4))) is None
+    assert memory_score.memory_score(Experiment(defaults_for("counting").replace(hidden_size=4))) is None
     experiment = Experiment(defaults_for("brackets").replace(hidden_size=4, lag=6))
-    scores = lesson_views.memory_score(experiment)
+    scores = memory_score.memory_score(experiment)
     assert scores["which"] == "accuracy_last" and scores["headline"] == scores["accuracy_last"]
     assert scores["chance"] == 0.5 and 0 <= scores["accuracy"] <= 1
 

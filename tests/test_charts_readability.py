@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from rnnviz import charts, lesson_views, views
+from rnnviz import charts
 from rnnviz.charts import analysis as analysis_charts
 from rnnviz.charts import compare as compare_charts
 from rnnviz.charts import maths, memory
@@ -19,9 +19,11 @@ from rnnviz.charts.hidden import label_stride
 from rnnviz.charts.style import decade_ticks, diverging_colour, wrap_title
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
-from rnnviz.insight import worked
+from rnnviz.insight import bptt, worked
 from rnnviz.insight.connectivity import prefix_inputs
 from rnnviz.nn.predict import predict
+from rnnviz.views import gradients, sequence, spectral_radius
+from rnnviz.views.labels import prediction_labels
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +42,9 @@ def every_figure(experiment):
     trainer = experiment.trainer
     history = trainer.history
     prediction = experiment.predict("234", n=5)
-    labels = views.prediction_labels(experiment.dataset, prediction)
-    latest = views.latest_gradients(experiment)
-    traced = views.sequence_trace(experiment, "sample")[0]
+    labels = prediction_labels(experiment.dataset, prediction)
+    latest = gradients.latest_gradients(experiment)
+    traced = sequence.sequence_trace(experiment, "sample")[0]
     gates = {name: values[0, 0] for name, values in traced.gates.items()}
     inputs = prefix_inputs(experiment.dataset, "23456")
     return {
@@ -50,16 +52,16 @@ def every_figure(experiment):
         "grad_norm": charts.grad_norm_figure(history, trainer.clip),
         "step_grad": charts.step_grad_figure(latest["grad_norms"], latest["grad_norms_last"], step=latest["step"]),
         "grad_heatmap": charts.grad_heatmap_figure(trainer.gradient_log),
-        "param_grad": charts.param_grad_figure(views.parameter_grad_norms(experiment), trainer.clip),
+        "param_grad": charts.param_grad_figure(gradients.parameter_grad_norms(experiment), trainer.clip),
         "hidden": charts.hidden_heatmap_figure(prediction.hidden, labels, prefix_len=3),
         "gates": charts.gates_figure(gates, ["x"] * traced.hidden.shape[2]),
         "units": charts.units_figure(prediction.hidden[0], [0, 1], labels),
         "candidates": charts.candidates_figure(prediction),
         "trajectory": charts.trajectory_figure(prediction, labels),
         "unrolled": charts.unrolled_figure(prediction.hidden, labels, ["y"] * len(labels)),
-        "spectral": analysis_charts.spectral_figure(lesson_views.spectral_history(experiment)),
+        "spectral": analysis_charts.spectral_figure(spectral_radius.spectral_history(experiment)),
         "connectivity_matrix": analysis_charts.connectivity_matrix_figure(np.eye(5), list("23456")),
-        "bptt": maths.bptt_figure(worked.bptt_chain(experiment.model, inputs)),
+        "bptt": maths.bptt_figure(bptt.bptt_chain(experiment.model, inputs)),
         "worked": maths.worked_figure(worked.worked_example()),
         "gradient_profile": memory.gradient_profile_figure(None, current=np.logspace(-6, 0, 20)),
         "compare_grad": compare_charts.compare_grad_norm_figure(history.assign(model="a"), ["a"], [0.5]),
@@ -121,7 +123,7 @@ def test_legends_sit_under_the_chart_never_on_the_title(trained):
 
 
 def test_two_layer_spectral_title_gives_every_layer(trained):
-    fig = analysis_charts.spectral_figure(lesson_views.spectral_history(trained))
+    fig = analysis_charts.spectral_figure(spectral_radius.spectral_history(trained))
     title = fig.layout.title.text
     assert "layer 1: ρ" in title and "layer 2: ρ" in title
 
@@ -138,7 +140,7 @@ def test_long_titles_wrap_at_their_separators():
 
 
 def test_every_gate_panel_has_its_own_colour_bar(trained):
-    traced = views.sequence_trace(trained, "sample")[0]
+    traced = sequence.sequence_trace(trained, "sample")[0]
     fig = charts.gates_figure({name: v[0, 0] for name, v in traced.gates.items()}, ["x"] * traced.hidden.shape[2])
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     assert heatmaps and all(t.showscale is not False for t in heatmaps)

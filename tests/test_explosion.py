@@ -8,11 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz import charts, views
+from rnnviz import charts
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.nn import train
 from rnnviz.serving.live import Published
+from rnnviz.views import gradients, progress, sequence
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +38,10 @@ def test_the_history_holds_every_finite_step_and_the_warning_came_first(exploded
 
 
 def test_gradient_views_show_the_last_batch_that_could_be_measured(exploded):
-    latest = views.latest_gradients(exploded)
+    latest = gradients.latest_gradients(exploded)
     assert latest is not None and latest["step"] <= exploded.step
     assert np.isfinite(latest["grad_norms"]).all() and np.isfinite(latest["grad_norms_last"]).all()
-    weights = views.parameter_grad_norms(exploded)
+    weights = gradients.parameter_grad_norms(exploded)
     assert weights and all(math.isfinite(row["before"]) for row in weights)
     assert any(row["before"] > 0 for row in weights)  # (a saturated tanh passes no gradient: zeros are true)
     fig = charts.param_grad_figure(weights)
@@ -48,7 +49,7 @@ def test_gradient_views_show_the_last_batch_that_could_be_measured(exploded):
 
 
 def test_charts_of_the_wreck_keep_readable_colour_bars(exploded):
-    result, labels, _ = views.sequence_trace(exploded, "sample", max_steps=20)
+    result, labels, _ = sequence.sequence_trace(exploded, "sample", max_steps=20)
     gates = {name: values[0, 0] for name, values in result.gates.items()}
     fig = charts.gates_figure(gates, labels)
     for trace in fig.data:
@@ -59,6 +60,6 @@ def test_charts_of_the_wreck_keep_readable_colour_bars(exploded):
     assert heatmap.layout.coloraxis.colorbar.ticktext
     stopped = Published(version=1, state="diverged", step=exploded.step, diverged=exploded.trainer.diverged,
                         warning="growing")
-    assert "the gradient norm is growing fast" not in views.status_text(stopped, "cpu")  # stopped: the alarm says it
+    assert "the gradient norm is growing fast" not in progress.status_text(stopped, "cpu")  # stopped: the alarm says it
     growing = Published(version=1, state="training", step=exploded.step, warning="growing")
-    assert "the gradient norm is growing fast" in views.status_text(growing, "cpu")
+    assert "the gradient norm is growing fast" in progress.status_text(growing, "cpu")

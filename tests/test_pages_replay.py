@@ -8,7 +8,7 @@ import pytest
 from pages_helpers import experiment, page_charts, step
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import views
+from rnnviz.views import continuation
 
 REPLAYING = ["pages/hidden_states.py", "pages/gradients.py", "pages/unrolled.py", "pages/predict.py"]
 
@@ -46,9 +46,9 @@ def test_the_chosen_step_holds_from_page_to_page_and_each_view_replays_it(app: A
 
     app.switch_page("pages/predict.py").run()
     assert not app.exception and app.pills(key="replay_step").value == 2
-    then = views.samples(exp, exp.config.prefix, exp.config.predict_len, 0.0, 1, model=earlier)[0]
+    then = continuation.samples(exp, exp.config.prefix, exp.config.predict_len, 0.0, 1, model=earlier)[0]
     shown = "".join(block.proto.body for block in app.get("html"))
-    assert views.split_text(exp.dataset, then)[1].strip() in shown
+    assert continuation.split_text(exp.dataset, then)[1].strip() in shown
     assert any("after training step 2" in caption.value for caption in app.caption)
 
     app.switch_page("pages/unrolled.py").run()

@@ -293,7 +293,7 @@ def test_snapshots_of_a_large_model_are_capped_by_bytes():
     assert trainer.max_snapshots == MAX_SNAPSHOT_BYTES // model_bytes < 30
     for step in range(1, 40):  # snapshots come at 1, 2, 5, 10, 20 and every 100: force more
         trainer.step = step * 100
-        trainer._take_snapshot()
+        trainer.take_snapshot()
     assert len(trainer.snapshots) == trainer.max_snapshots
     assert 0 in trainer.snapshots and 3900 in trainer.snapshots
 

@@ -27,7 +27,7 @@ ABOUT_A_SECOND = 1.0
 
 def setup_module() -> None:
     """torch's one-time costs (its optimizers import torch._dynamo) come before the measurements, as the app
-    pays them at start-up (train.warm_up_optimizers)."""
+    pays them at start-up (serving.warm_up.warm_up_optimizers)."""
     Experiment(defaults_for("recall")).train(1)
 
 

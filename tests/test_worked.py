@@ -17,13 +17,13 @@ from conftest import seeded_model
 from torch import nn
 
 from rnnviz import InputError, load_dataset, trace
+from rnnviz.insight.bptt import bptt_chain
+from rnnviz.insight.equations import equations_latex
 from rnnviz.insight.worked import (
     L3_INPUTS,
     L3_W_HH,
     L3_W_HY,
     L3_W_XH,
-    bptt_chain,
-    equations_latex,
     lesson_model,
     step_terms,
     worked_example,

@@ -1,8 +1,8 @@
 """Start the browser loading its chart library while the server is still importing PyTorch.
 
-On a fresh start the first page waits on two slow things in turn: the server importing torch
-(about 2 s here), then the browser fetching and compiling Plotly's JavaScript, which Streamlit
-loads only when the first chart arrives (about 3 s on a 2-core machine with no GPU). Sending an
+On a fresh start the first page waits on two slow things in turn: the server importing torch,
+then the browser fetching and compiling Plotly's JavaScript, which Streamlit loads only when
+the first chart arrives (docs/notes.md has the times). Sending an
 empty, hidden chart before torch is imported lets the two overlap; the live charts' own plotly.js
 (ui.live_chart) is started the same way. This module must not import
 torch or anything that does.

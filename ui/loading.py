@@ -1,6 +1,6 @@
 """The first frame: the sidebar's controls, lessons and settings, and the page's title and text while PyTorch loads.
 
-Importing torch and the model's code takes about 3 s on a fresh server. The first session's first run starts
+Importing torch and the model's code takes seconds on a fresh server. The first session's first run starts
 that import in a background thread (`start`) and draws this frame at once, in the places the full page will
 use, so the learner reads the page while the model loads; then it reruns as the full app. Later sessions
 find everything loaded. This module must not import torch, nor anything that does.
@@ -24,7 +24,7 @@ from rnnviz.lessons import LESSONS
 from .page_links import page_links
 
 # What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code.
-MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views", "rnnviz.nn.train")
+MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views.sequence", "rnnviz.nn.train")
 WAIT_SECONDS = 120.0  # a run waits at most this long for the import before it reruns anyway
 # The settings ui.sidebar shows a new session (lesson L0: no text, lag or forget-gate bias), in its order.
 SETTINGS = (("Data and model", ("dataset", "cell", "hidden_size", "num_layers", "seed", "device")),

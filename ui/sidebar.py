@@ -193,11 +193,8 @@ def _keep_model() -> None:
     seed_widgets(experiment().config, force=True)
 
 
-# While training, a fragment's timed rerun can leave the browser just after a click and carry the click
-# too. Then either run may be the first to see it, and the other may see it again, by then with the
-# arguments of the button drawn after it (seen with 20 sessions: Pause paused, then trained on; or the
-# Pause was dropped). So each action button gets a new key with every press (`presses()`): a press acts
-# once, in whichever run sees it first, and a press of an older button does nothing.
+# A fragment's timed rerun can carry a click too, so two runs may see one press (docs/notes.md): a new key with
+# every press (`presses()`) makes a press act once, and a press of an older button do nothing.
 def action_button(container, name: str, label: str, action: Callable, args: tuple = (), **options) -> None:
     """A button that runs `action(*args)` once per press, under the key <name>_<presses so far>, inside a
     container keyed `name` (the same on every drawing, for the page's styling and for tests)."""

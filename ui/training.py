@@ -15,7 +15,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.serving import live
 from rnnviz.serving.live import STEP_SECONDS, Published, model_lock  # noqa: F401 - the app's one name for each
 from rnnviz.serving.turns import TURNS
-from rnnviz.views import status_text
+from rnnviz.views.progress import status_text
 
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
 CHART_INTERVAL = 0.25  # how often the live charts get new data while training

@@ -1,7 +1,7 @@
 """The Train page's live charts as plain Plotly figure dicts, cheap enough to rebuild several times a second.
 
-The figures of the other chart modules go through plotly.graph_objects, which checks every property: 30 to
-200 ms a figure on a 2-core machine, time the training thread then waits for. These build the same kind of
+The figures of the other chart modules go through plotly.graph_objects, which checks every property: too slow
+to rebuild several times a second while training waits (docs/notes.md). These build the same kind of
 figure as dicts ({"data": [...], "layout": {...}}), which `plotly.io.to_json` and plotly.js take as they are.
 Each says what a learner should see, like every chart function.
 """

@@ -40,9 +40,10 @@ class Dataset:
     def _windows(self, stream: torch.Tensor, starts: torch.Tensor, seq_len: int):
         offsets = torch.arange(seq_len + 1)
         chunk = stream[starts[:, None] + offsets[None, :]]
-        return self._shape(chunk[:, :-1]), self._shape(chunk[:, 1:])
+        return self.as_input(chunk[:, :-1]), self.as_input(chunk[:, 1:])
 
-    def _shape(self, chunk: torch.Tensor) -> torch.Tensor:
+    def as_input(self, chunk: torch.Tensor) -> torch.Tensor:
+        """Windows of the stream [B, T] as the model reads them (a series adds a feature axis)."""
         return chunk
 
     def batch(self, batch_size: int, seq_len: int, generator: torch.Generator | None = None):

@@ -59,7 +59,7 @@ class SeriesDataset(Dataset):
         self.scale = (high - low) / 2 or 1.0
         self.stream = (values - self.center) / self.scale
 
-    def _shape(self, chunk: torch.Tensor) -> torch.Tensor:
+    def as_input(self, chunk: torch.Tensor) -> torch.Tensor:
         return chunk.unsqueeze(-1)
 
     def to_model(self, values) -> torch.Tensor:

@@ -27,7 +27,7 @@ import json
 import numpy as np
 
 from rnnviz.errors import InputError
-from rnnviz.views import sequence_trace
+from rnnviz.views.sequence import sequence_trace
 
 TRACE_STEPS = 400  # the longest sequence traced for a download (the views show fewer)
 

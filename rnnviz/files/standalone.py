@@ -99,6 +99,7 @@ def consecutive_batch(data, index):
 
 def loss_of(model, outputs, targets):
     """The mean loss over the targets that count (memory tasks score only some steps)."""
+    # The app's loss (rnnviz.nn.trace.item_losses) written again on purpose: this script runs without rnnviz.
     if model.vocab_size is None:
         counts = ~torch.isnan(targets).any(dim=-1)
         filled = torch.where(counts[..., None], targets, outputs.detach())

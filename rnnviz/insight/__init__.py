@@ -1,6 +1,8 @@
 """Looking inside a trained network, one idea per module.
 
-  worked        one recurrent step with its real numbers, and the chain of Jacobians BPTT multiplies
+  worked        one recurrent step with its real numbers, replayed in float64
+  equations     that step's equations as LaTeX, the numbers filled in
+  bptt          the chain of Jacobians backpropagation through time multiplies
   spectral      W_hh's spectral radius and largest singular value, now and over training
   connectivity  how strongly each earlier input moves the prediction at a chosen step
   units         what one hidden unit responds to: its mean per input symbol and its top contexts

@@ -59,7 +59,7 @@ def _sequences(ds, max_steps: int, seq_len: int | None) -> torch.Tensor:
         stream = stream[:count * seq_len].reshape(count, seq_len)
     else:
         stream = stream.reshape(1, -1)
-    return ds._shape(stream) if not ds.is_tokens else stream
+    return ds.as_input(stream) if not ds.is_tokens else stream
 
 
 def _symbol_labels(ds, inputs: torch.Tensor) -> tuple[np.ndarray, list[str]]:

@@ -64,13 +64,14 @@ class Trace:
         return self.hidden.shape[2]
 
 
-def _layer_weights(rnn, layer: int):
+def layer_weights(rnn, layer: int):
+    """W_ih, W_hh, b_ih, b_hh of one layer of a torch.nn RNN/LSTM/GRU (the biases None when it has none)."""
     return (getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}"),
             getattr(rnn, f"bias_ih_l{layer}", None), getattr(rnn, f"bias_hh_l{layer}", None))
 
 
-def _rnn_step(cell, nonlinearity, x_proj, h, c, w_hh, b_hh):
-    """One step of the cell given the input projection W_ih x_t + b_ih. Returns h, c, gates."""
+def cell_step(cell, nonlinearity, x_proj, h, c, w_hh, b_hh):
+    """One step of the cell given the input projection W_ih x_t + b_ih, as torch computes it. Returns h, c, gates."""
     h_proj = F.linear(h, w_hh, b_hh)
     if cell == "rnn":
         a = x_proj + h_proj
@@ -104,14 +105,14 @@ def replay(model, features: torch.Tensor, state=None):
     layer_input = features
     hiddens, cells, gates = [], [], []
     for layer in range(model.num_layers):
-        w_ih, w_hh, b_ih, b_hh = _layer_weights(rnn, layer)
+        w_ih, w_hh, b_ih, b_hh = layer_weights(rnn, layer)
         # The input projection of every step at once: it does not depend on h.
         x_proj = F.linear(layer_input, w_ih, b_ih)
         h = h0[layer]
         c = c0[layer] if c0 is not None else None
         layer_h, layer_c, layer_g = [], [], []
         for t in range(steps):
-            h, c, g = _rnn_step(model.cell, model.nonlinearity, x_proj[:, t], h, c, w_hh, b_hh)
+            h, c, g = cell_step(model.cell, model.nonlinearity, x_proj[:, t], h, c, w_hh, b_hh)
             layer_h.append(h)
             layer_c.append(c)
             layer_g.append(g)

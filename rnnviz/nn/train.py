@@ -14,7 +14,6 @@ that, a gradient norm that grows fast raises `warning`, which the views show.
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import pandas as pd
@@ -39,26 +38,12 @@ BLOW_UP_FACTOR = 100.0
 GROWTH_FACTOR, GROWTH_WINDOW, GROWTH_FLOOR = 10.0, 5, 1.0
 
 
-_warmed = threading.Event()
 
 
 def clip_scale(norm: float, clip: float | None) -> float:
     """What clipping at `clip` multiplies a gradient of norm `norm` by: min(1, θ / (‖g‖ + 1e-6)), as
     torch.nn.utils.clip_grad_norm_ does (1 when clipping is off)."""
     return min(1.0, clip / (norm + 1e-6)) if clip else 1.0
-
-
-def warm_up_optimizers() -> None:
-    """Construct an optimizer once in a background thread, so torch's lazy import of torch._dynamo
-    (about a second) happens while the first page draws, not when the learner presses Train."""
-    if _warmed.is_set():
-        return
-    _warmed.set()
-
-    def build_one() -> None:
-        OPTIMIZERS["adam"]([torch.zeros(1, requires_grad=True)])
-
-    threading.Thread(target=build_one, name="rnnviz-warm-up", daemon=True).start()
 
 
 def _snapshot_milestone(step: int) -> bool:
@@ -111,13 +96,13 @@ class Trainer:
         self.last_batch = None
         self.callbacks = []  # called as callback(trainer, row) after every step
         self._history_cache = None
-        self._take_snapshot()
+        self.take_snapshot()
 
     # -- settings that may change between steps without a reset ---------------------------
     @property
     def optimizer(self) -> torch.optim.Optimizer:
-        """Built on first use: constructing torch's optimizers imports torch._dynamo (about a second),
-        which a page that only shows the untrained model should not wait for."""
+        """Built on first use: constructing torch's optimizers imports torch._dynamo, which a page that only
+        shows the untrained model should not wait for."""
         if self._optimizer is None:
             self._optimizer = OPTIMIZERS[self.optimizer_name](self.model.parameters(), lr=self._lr)
         return self._optimizer
@@ -239,7 +224,7 @@ class Trainer:
         if self.validate_every and self.step % self.validate_every == 0:
             row["val_loss"] = self.validation_loss()
         if _snapshot_milestone(self.step) or (self.snapshot_every and self.step % self.snapshot_every == 0):
-            self._take_snapshot()
+            self.take_snapshot()
 
     def log_gradients(self):
         """Trace part of the latest batch and log its per-time-step gradient norms."""
@@ -277,7 +262,8 @@ class Trainer:
         return float(self._loss(outputs, targets.to(self.model.device)))
 
     # -- snapshots ---------------------------------------------------------------------------
-    def _take_snapshot(self) -> None:
+    def take_snapshot(self) -> None:
+        """Keep a copy of the weights as they are now, under the current step (thinning old ones past the cap)."""
         self.snapshots[self.step] = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
         if len(self.snapshots) > self.max_snapshots:
             # Thin the periodic ones first; keep step 0 and the latest.

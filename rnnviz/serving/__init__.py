@@ -5,4 +5,5 @@
   budget   the work one training step may cost, estimated from the sizes
   hosting  share links that carry a lesson, and letting a closed tab's model go
   tabs     which browser tab owns which model, so a reload brings the model back to its own tab only
+  warm_up  work done once at start (building an optimizer) so that no learner waits for it
 """

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import torch
 
 from rnnviz.config import Config
-from rnnviz.experiment import ALIVE, MODEL_SETTINGS
+from rnnviz.experiment import MODEL_SETTINGS, Experiment
 
 CLASSROOM = "classroom"  # ?classroom=1: the focused view, settings hidden
 YES, NO = {"1", "true", "yes", "on", ""}, {"0", "false", "no", "off"}
@@ -118,7 +118,8 @@ def models_in_memory() -> tuple[int, int]:
     """How many Experiments in this process still hold a model (not let go), and the bytes of their tensors:
     weights, optimizer moments and weight snapshots. After every tab closes and the keeper has run, (0, 0)."""
     count = size = 0
-    for experiment in list(ALIVE):
+    # Found by the garbage collector rather than a registry, so the library keeps no server bookkeeping.
+    for experiment in [item for item in gc.get_objects() if issubclass(type(item), Experiment)]:
         if was_let_go(experiment):
             continue
         count += 1

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from rnnviz.errors import InputError
 from rnnviz.serving.turns import TURNS, TrainingTurns
-from rnnviz.views import Strip, live_prediction, strip_of
+from rnnviz.views.continuation import live_prediction
+from rnnviz.views.strip import Strip, strip_of
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
