@@ -3,12 +3,11 @@
 import streamlit as st
 
 from rnnviz.charts import memory
+from rnnviz.choices import TRACE_BATCH, cell_label
 from rnnviz.config import defaults_for
-from rnnviz.config.choices import cell_label
 from rnnviz.datasets import load_dataset
 from rnnviz.datasets.memory_tasks import MEMORY_TASKS
 from rnnviz.insight import memory_sweep
-from rnnviz.nn.train import TRACE_BATCH
 from rnnviz.views import memory_score
 from ui import drawing, state, sweep_job, training
 from ui.messages import show

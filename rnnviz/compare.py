@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rnnviz.choices import cell_label
 from rnnviz.config import Config, in_groups
-from rnnviz.config.choices import cell_label
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment, dataset_for
 from rnnviz.serving.budget import over_budget

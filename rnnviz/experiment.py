@@ -13,8 +13,8 @@ import threading
 
 import torch
 
+from rnnviz.choices import LAGGED
 from rnnviz.config import NEW_MODEL, Config
-from rnnviz.config.choices import LAGGED
 from rnnviz.datasets import load_dataset
 from rnnviz.nn.device import pick_device
 from rnnviz.nn.model import SeqModel

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnviz.config import FLAGS, GROUPS, LIMITS, NEW_MODEL, WIDGETS, Config, in_groups
-from rnnviz.config.choices import (
+from rnnviz.choices import (
     CELL_CHOICES,
     CELL_NAMES,
     CELLS,
@@ -24,6 +23,7 @@ from rnnviz.config.choices import (
     cell_label,
     readable,
 )
+from rnnviz.config import FLAGS, GROUPS, LIMITS, NEW_MODEL, WIDGETS, Config, in_groups
 from rnnviz.config.defaults import DATASET_NAMES
 from rnnviz.errors import InputError
 

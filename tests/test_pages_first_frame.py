@@ -6,8 +6,8 @@ import sys
 from pages_helpers import APP
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.choices import cell_label
 from rnnviz.config import label
-from rnnviz.config.choices import cell_label
 from rnnviz.lessons import LESSONS
 from ui.loading import page_text
 

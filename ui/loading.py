@@ -17,8 +17,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit import config, runtime
 
+from rnnviz.choices import cell_label
 from rnnviz.config import CHOICES, Config, label
-from rnnviz.config.choices import cell_label
 from rnnviz.lessons import LESSONS
 
 from .page_links import page_links

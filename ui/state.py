@@ -15,8 +15,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from rnnviz.choices import CELL_CHOICES  # noqa: F401 - the sidebar's cell labels, from the library's one table
 from rnnviz.config import WIDGETS, Config
-from rnnviz.config.choices import CELL_CHOICES  # noqa: F401 - the sidebar's cell labels, from the library's one table
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS

@@ -29,7 +29,7 @@ from rnnviz.charts.style import (
 )
 from rnnviz.charts.training import smoothed
 from rnnviz.charts.unrolled import CELL_FILL, CELL_LINE
-from rnnviz.config.choices import CELL_NAMES
+from rnnviz.choices import CELL_NAMES
 
 LIVE_POINTS = 600  # points per line sent to the browser, several times a second
 GENERATED_FILL = "#fbe3cc"

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.charts.style import note_figure, positive, styled
-from rnnviz.config.choices import cell_label
+from rnnviz.choices import cell_label
 
 CELL_COLOURS = {"rnn": "#d1495b", "lstm": "#1f6fb4", "gru": "#2a9d5c"}
 PROFILE_TITLE = "How far back the answer's gradient reaches"

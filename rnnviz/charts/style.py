@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.config.choices import VISIBLE, readable  # noqa: F401 - the signs the charts show a space, newline, tab as
+from rnnviz.choices import VISIBLE, readable  # noqa: F401 - the signs the charts show a space, newline, tab as
 
 FONT_SIZE = 16
 TITLE_SIZE = 19

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.charts.style import FONT_SIZE, HIDDEN_SCALE, as_array, styled
-from rnnviz.config.choices import CELL_NAMES
+from rnnviz.choices import CELL_NAMES
 
 DX = 1.5  # distance between time steps
 HALF_W, HALF_H = 0.5, 0.34  # half the size of a cell box

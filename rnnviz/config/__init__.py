@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from rnnviz.choices import MAX_PREFIX, MAX_SERIES_TEXT, MAX_TEXT
 from rnnviz.config.checks import (
     CAUTIONS,
     CHOICES,
@@ -29,7 +30,6 @@ from rnnviz.config.checks import (
     label,
     to_text,
 )
-from rnnviz.config.choices import MAX_PREFIX, MAX_SERIES_TEXT, MAX_TEXT
 from rnnviz.config.defaults import DATASET_DEFAULTS, DATASET_NAMES
 from rnnviz.errors import InputError, shown
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 
-from rnnviz.config.choices import (
+from rnnviz.choices import (
     CELLS,
     DEVICE_CHOICES,
     MAX_LAG,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from rnnviz.config.choices import MAX_LAG
+from rnnviz.choices import MAX_LAG
 from rnnviz.datasets.base import IGNORE_INDEX
 from rnnviz.datasets.series import SeriesDataset
 from rnnviz.datasets.tokens import TokenDataset

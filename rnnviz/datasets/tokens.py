@@ -7,8 +7,8 @@ import re
 
 import torch
 
-from rnnviz.config.choices import MAX_SYMBOLS
-from rnnviz.config.choices import MAX_TEXT as MAX_TEXT_CHARS
+from rnnviz.choices import MAX_SYMBOLS
+from rnnviz.choices import MAX_TEXT as MAX_TEXT_CHARS
 from rnnviz.datasets.base import Dataset
 from rnnviz.errors import InputError, check_encodable, check_whole, shown
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rnnviz.config.choices import readable
+from rnnviz.choices import readable
 
 if TYPE_CHECKING:
     from rnnviz.insight.worked import StepTerms

@@ -2,7 +2,7 @@
 
 import torch
 
-from rnnviz.config.choices import DEVICE_CHOICES
+from rnnviz.choices import DEVICE_CHOICES
 from rnnviz.errors import InputError
 
 

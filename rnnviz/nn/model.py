@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from rnnviz.choices import CELL_NAMES, GATE_COUNT, MAX_SYMBOLS, NONLINEARITIES  # noqa: F401 - shared names
 from rnnviz.config import check_setting
-from rnnviz.config.choices import CELL_NAMES, GATE_COUNT, MAX_SYMBOLS, NONLINEARITIES  # noqa: F401 - shared names
 from rnnviz.errors import InputError, check_whole
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}  # PyTorch's module for each of config's CELLS

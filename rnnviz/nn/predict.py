@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnviz.config.choices import MAX_PREDICT, MAX_PREFIX, MAX_TEMPERATURE
+from rnnviz.choices import MAX_PREDICT, MAX_PREFIX, MAX_TEMPERATURE
 from rnnviz.errors import InputError
 from rnnviz.nn.trace import replay
 

@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 from torch.nn.utils import clip_grad_norm_, get_total_norm
 
+from rnnviz.choices import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, TRACE_BATCH
 from rnnviz.config import check_setting
 from rnnviz.errors import InputError, shown
 from rnnviz.nn.model import detach_state
@@ -27,10 +28,6 @@ from rnnviz.nn.trace import mean_loss, trace
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}  # one for each of config's OPTIMIZERS
 HISTORY_COLUMNS = ["step", "loss", "grad_norm", "grad_norm_clipped", "lr", "seconds", "val_loss"]
-MAX_SNAPSHOTS = 30
-TRACE_BATCH = 8  # items of a batch the gradient trace replays step by step
-# Snapshots of a large model are capped by bytes too, so one session cannot hold gigabytes.
-MAX_SNAPSHOT_BYTES = 64 * 2**20
 # A loss this many times the first step's has blown up: no sane run gets 100x worse than the untrained model.
 BLOW_UP_FACTOR = 100.0
 # The gradient norm growing this much within GROWTH_WINDOW steps, to above GROWTH_FLOOR, is the explosion

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rnnviz.config.choices import GATE_COUNT, LAGGED, MAX_SYMBOLS
+from rnnviz.choices import GATE_COUNT, LAGGED, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, MAX_SYMBOLS, TRACE_BATCH
 
 BUDGET_SETTING = "RNNVIZ_STEP_BUDGET"
 STEP_SECONDS = 1.0  # the worst training step (with its gradient trace and validation), at budget 1
@@ -60,14 +60,6 @@ def _built(name: str, lag: int):
     from rnnviz.datasets import load_dataset  # torch: imported on the first price, so Config stays torch-free
 
     return load_dataset(name, lag=lag) if name in LAGGED else load_dataset(name)
-
-
-@lru_cache(maxsize=1)
-def _trainer_facts() -> tuple[int, int, int]:
-    """The Trainer's trace batch, and how many weight snapshots it keeps, in what memory (imports torch)."""
-    from rnnviz.nn.train import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, TRACE_BATCH
-
-    return TRACE_BATCH, MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES
 
 
 def shape(config) -> Shape:
@@ -127,7 +119,7 @@ def _seconds(flops: float, rows: int) -> float:
 def estimate(config) -> Estimate:
     """Price `config` from its sizes: nothing is built but a small dataset's facts."""
     s = shape(config)
-    trace_batch, max_snapshots, max_snapshot_bytes = _trainer_facts()
+    trace_batch, max_snapshots, max_snapshot_bytes = TRACE_BATCH, MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES
     gates, hidden, layers = GATE_COUNT[config.cell], config.hidden_size, config.num_layers
     cells = s.batch * s.steps  # (item, time step) pairs in a batch
     layer_steps = layers * s.steps

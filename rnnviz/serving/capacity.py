@@ -15,9 +15,8 @@ import os
 from collections.abc import Iterable
 
 from rnnviz.errors import InputError
-from rnnviz.experiment import ALIVE
 from rnnviz.serving.budget import estimate
-from rnnviz.serving.hosting import was_let_go
+from rnnviz.serving.hosting import held_experiments, was_let_go
 
 MEMORY_SETTING = "RNNVIZ_MODEL_MEMORY"
 
@@ -39,7 +38,7 @@ def kept_megabytes(experiment) -> float:
 def in_use(leaving: Iterable = (), alive: Iterable | None = None) -> float:
     """Megabytes the models in memory keep (let-go models hold nothing), but for those in `leaving`."""
     leaving = {id(experiment) for experiment in leaving if experiment is not None}
-    return sum(kept_megabytes(experiment) for experiment in list(ALIVE if alive is None else alive)
+    return sum(kept_megabytes(experiment) for experiment in (held_experiments() if alive is None else list(alive))
                if id(experiment) not in leaving and not was_let_go(experiment))
 
 

@@ -114,14 +114,17 @@ def was_let_go(experiment) -> bool:
     return any(parameter.numel() == 0 for parameter in experiment.model.parameters())
 
 
+def held_experiments() -> list:
+    """Every Experiment in this process that still holds a model (not let go)."""
+    # Found by the garbage collector rather than a registry, so the library keeps no server bookkeeping.
+    return [item for item in gc.get_objects() if issubclass(type(item), Experiment) and not was_let_go(item)]
+
+
 def models_in_memory() -> tuple[int, int]:
     """How many Experiments in this process still hold a model (not let go), and the bytes of their tensors:
     weights, optimizer moments and weight snapshots. After every tab closes and the keeper has run, (0, 0)."""
     count = size = 0
-    # Found by the garbage collector rather than a registry, so the library keeps no server bookkeeping.
-    for experiment in [item for item in gc.get_objects() if issubclass(type(item), Experiment)]:
-        if was_let_go(experiment):
-            continue
+    for experiment in held_experiments():
         count += 1
         trainer = experiment.trainer
         tensors = [*experiment.model.parameters()]

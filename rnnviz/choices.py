@@ -28,6 +28,9 @@ CELL_CHOICES = {cell_label(cell, nonlinearity): (cell, nonlinearity)
 # -- training -----------------------------------------------------------------------------------------------
 OPTIMIZERS = ("adam", "sgd")
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+TRACE_BATCH = 8  # items of a batch the gradient trace replays step by step
+MAX_SNAPSHOTS = 30  # weight snapshots a trainer keeps for replay
+MAX_SNAPSHOT_BYTES = 64 * 2**20  # and in what memory at most, so one session cannot hold gigabytes
 
 # -- data ---------------------------------------------------------------------------------------------------
 LAGGED = frozenset({"recall", "brackets", "adding"})  # the memory tasks: the answer lies `lag` steps back
