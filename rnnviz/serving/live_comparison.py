@@ -22,7 +22,8 @@ from rnnviz.nn.train import HISTORY_COLUMNS
 from rnnviz.serving.hosting import was_let_go
 from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS, model_lock
 from rnnviz.serving.turns import TURNS, TrainingTurns
-from rnnviz.views import latest_gradients, live_prediction
+from rnnviz.views.continuation import live_prediction
+from rnnviz.views.gradients import latest_gradients
 
 AWAY_SECONDS = 10.0  # the page looks several times a second while these train: unseen this long, it is gone
 LOOK_EVERY = 1.0  # how often the worker asks whether it should keep going
