@@ -65,7 +65,7 @@ def test_a_trainer_out_of_bounds_is_refused_and_the_model_kept(counting, options
     ("counting", {"runs": 10**9}, "counting runs must be a whole number from 1 to 100,000; got 1000000000."),
     ("counting", {"runs": 0}, "from 1 to 100,000; got 0."),
     ("sine", {"points": 10**9}, "The number of points must be a whole number from 3 to 100,000"),
-    ("recall", {"lag": 10**5000}, "The lag must be a whole number from 0 to 1,000; got a whole number of about 5,000"),
+    ("recall", {"lag": 10**5000}, "The lag must be a whole number from 0 to 300; got a whole number of about 5,000"),
     ("text", {"text": "   \n\t "}, "The text holds only blank space"),
     ("text", {"text": "ab\ud800cd"}, "The text holds U+D800 at character 3, which is not a character"),
     ("csv", {"values": [0.0, 1e-45, 0.0, 1e-45]}, "spans only 1.4e-45"),

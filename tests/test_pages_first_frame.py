@@ -6,7 +6,6 @@ import sys
 from pages_helpers import APP
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.choices import cell_label
 from rnnviz.config import label
 from rnnviz.lessons import LESSONS
 from ui.loading import page_text
@@ -65,19 +64,20 @@ def test_the_first_frame_shows_the_lessons_and_lesson_l0s_settings(server_naviga
     assert [b.label for b in lessons] == [lesson.title for lesson in LESSONS.values()]
     assert all(b.disabled for b in at.sidebar.button)  # nothing to press until the model's code is loaded
     l0 = LESSONS["L0"].config
-    numbers = {n.label: n.value for n in at.sidebar.number_input}
-    assert numbers == {"Steps": l0.steps, label("hidden_size"): l0.hidden_size, label("num_layers"): l0.num_layers,
-                       label("seed"): l0.seed, label("lr"): l0.lr, label("batch_size"): l0.batch_size,
-                       label("seq_len"): l0.seq_len, label("clip"): l0.clip}
-    choices = {s.label: s.value for s in at.sidebar.selectbox}
-    assert choices == {label("dataset"): l0.dataset, label("cell"): cell_label(l0.cell, l0.nonlinearity),
-                       label("device"): l0.device, label("optimizer"): l0.optimizer}
-    assert all(n.disabled for n in at.sidebar.number_input) and all(s.disabled for s in at.sidebar.selectbox)
+    assert [n.value for n in at.sidebar.number_input] == [l0.steps]
+    text = "\n".join(m.value for m in at.sidebar.markdown)
+    for name, value in (("dataset", "counting"), ("cell", "RNN (tanh)"), ("hidden_size", "256"), ("num_layers", "1"),
+                        ("seed", "0"), ("device", "auto"), ("optimizer", "adam"), ("lr", "0.01"),
+                        ("batch_size", "50"), ("seq_len", "20"), ("clip", "0.0"), ("carry_state", "false")):
+        assert f"{label(name)}: `{value}`" in text
+    assert text.index("**Data and model**") < text.index("Dataset:") < text.index("**Training settings**")
 
 
 def test_the_first_frame_of_a_link_waits_for_its_settings_and_a_focused_view_has_none(server_navigation):
     linked = first_frame({"dataset": "sine", "hidden_size": "7"})
     assert [b.label for b in linked.sidebar.button][3:5] == [LESSONS["L0"].title, LESSONS["L1"].title]
-    assert not linked.sidebar.selectbox and "The settings appear with the model." in linked.sidebar.caption[0].value
+    assert "Dataset:" not in "".join(m.value for m in linked.sidebar.markdown)
+    assert "The settings appear with the model." in linked.sidebar.caption[0].value
     focused = first_frame({"classroom": "1"})
-    assert [b.label for b in focused.sidebar.button] == ["Train", "Reset", "Step"] and not focused.sidebar.selectbox
+    assert [b.label for b in focused.sidebar.button] == ["Train", "Reset", "Step"]
+    assert "Dataset:" not in "".join(m.value for m in focused.sidebar.markdown)

@@ -18,7 +18,8 @@ import streamlit as st
 from streamlit import config, runtime
 
 from rnnviz.choices import cell_label
-from rnnviz.config import CHOICES, Config, label
+from rnnviz.config import Config, label
+from rnnviz.config.checks import to_text
 from rnnviz.lessons import LESSONS
 
 from .page_links import page_links
@@ -98,9 +99,8 @@ def first_sidebar(pages) -> None:
         if "classroom" in st.query_params:  # the focused view has no lessons or settings
             return
         st.markdown("#### Lessons")
-        for lesson in LESSONS.values():
-            st.button(lesson.title, help=lesson.look_for, disabled=True, width="stretch")
-        st.expander("Copy share link", expanded=False, icon=":material/link:")
+        for lesson in LESSONS.values():  # no hover text yet: its script would hold the sidebar back (first_settings)
+            st.button(lesson.title, disabled=True, width="stretch")
         if config is None:
             st.caption("The settings appear with the model.")
         else:
@@ -108,19 +108,14 @@ def first_sidebar(pages) -> None:
 
 
 def first_settings(config: Config) -> None:
-    """The settings panel as the sidebar draws it for `config`, every widget disabled until the model loads."""
+    """The settings the sidebar will show for `config`, as text: widgets of kinds not yet on the page would each
+    fetch their script from a server busy importing torch, and the sidebar waits for all of them."""
     for title, names in SETTINGS:
-        with st.expander(title, expanded=True):
-            for name in names:
-                value = getattr(config, name)
-                if name == "cell":
-                    st.selectbox(label(name), [cell_label(value, config.nonlinearity)], disabled=True)
-                elif name == "carry_state":
-                    st.checkbox(label(name), value=value, disabled=True)
-                elif name in CHOICES:
-                    st.selectbox(label(name), [value], disabled=True)
-                else:
-                    st.number_input(label(name), value=value, disabled=True)
+        st.markdown(f"**{title}**")
+        shown = {name: getattr(config, name) for name in names}
+        if "cell" in shown:
+            shown["cell"] = cell_label(config.cell, config.nonlinearity)
+        st.markdown("  \n".join(f"{label(name)}: `{to_text(value)}`" for name, value in shown.items()))
 
 
 def first_page(page) -> None:
