@@ -153,10 +153,10 @@ def live_board(draw: Callable[[Experiment, Published], None], interval: float, s
 
     @st.fragment(run_every=interval if is_running() else None)
     def board() -> None:
-        if shows_status:
-            follow_the_worker()
         exp = experiment()
         draw(exp, worker(exp).published)
+        if shows_status:  # after drawing: what the learner typed shows before the rest of the page follows
+            follow_the_worker()
 
     board()
 

@@ -186,17 +186,18 @@ class LiveTraining:
     def update(self, config) -> None:
         """Apply settings that keep the model (learning rate, clipping, prefix, ...) between two steps, and
         publish the views they change at once."""
-        with self.holding():
-            self.experiment.update(config)
-            self.refresh()
+        self.refresh(change=lambda: self.experiment.update(config))
 
-    def refresh(self) -> None:
-        """Publish afresh now, views included (after a change made while paused, or a new prefix)."""
-        state = self.published.state if self._wanted else "paused"
-        if self.experiment.trainer.diverged:
-            state = "diverged"
-        with self.holding():
-            self._publish(state, views=True)
+    def refresh(self, change: Callable[[], None] | None = None) -> None:
+        """Publish afresh now, views included (after a change made while paused, or a new prefix), after
+        making `change` to the experiment with the worker stepped aside."""
+        with self._publishing, self.holding():  # in this order everywhere: what is published, then the model
+            if change is not None:
+                change()
+            state = self.published.state if self._wanted else "paused"
+            if self.experiment.trainer.diverged:
+                state = "diverged"
+            self._publish_locked(state, views=True)
 
     # -- the worker ----------------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -278,10 +279,13 @@ class LiveTraining:
 
     def _publish(self, state: str, views: bool) -> None:
         with self._publishing:
-            if self._stopped:  # let go: keep nothing of the model alive through what was published
-                self.published = Published(version=self._version + 1, state="paused", step=0)
-                return
-            self._publish_now(state, views)
+            self._publish_locked(state, views)
+
+    def _publish_locked(self, state: str, views: bool) -> None:
+        if self._stopped:  # let go: keep nothing of the model alive through what was published
+            self.published = Published(version=self._version + 1, state="paused", step=0)
+            return
+        self._publish_now(state, views)
 
     def _publish_now(self, state: str, views: bool) -> None:
         trainer = self.experiment.trainer
