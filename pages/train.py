@@ -17,8 +17,7 @@ drawing.lesson_note()
 
 
 def text_views(experiment, shown):
-    """Redrawn about ten times a second while training: the status, the prefix and its continuation, then and now."""
-    drawing.status(experiment, shown)
+    """The prefix and its continuation, then and now."""
     left, right = st.columns([3, 2])
     with left:
         drawing.prefix_box()
@@ -32,8 +31,10 @@ def text_views(experiment, shown):
                                                   last=1), key="milestones")
 
 
-def chart_views(experiment, shown):
-    """Redrawn a few times a second while training, each chart kept in place with only its data changed."""
+def live_views(experiment, shown):
+    """Redrawn a few times a second while training, and at once for a new prefix: its continuation and every
+    chart, each kept in place with only its data changed."""
+    text_views(experiment, shown)
     ds = experiment.dataset
     latest = shown.latest_gradients or {}
     loss, gradient, hidden = st.columns(3)
@@ -60,5 +61,7 @@ def chart_views(experiment, shown):
                        "strip_chart")
 
 
-drawing.live_board(text_views, STATUS_INTERVAL, shows_status=True)
-drawing.live_board(chart_views, CHART_INTERVAL)
+# The status line alone redraws ten times a second (small and cheap); the prefix box sits with the views it
+# changes, so a new prefix redraws them all in one fragment run, training or paused.
+drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True)
+drawing.live_board(live_views, CHART_INTERVAL)

@@ -70,6 +70,7 @@ def apply_prefix(text: str, error_key: str) -> None:
         return
     st.session_state.pop(error_key, None)
     worker(exp).update(config)  # the continuation of the new prefix is published at once
+    sync_link()  # the address bar now; the share box with the page's next full run
     for notice in notices:
         say(notice, "warning")
 
@@ -140,7 +141,8 @@ def follow_the_worker() -> None:
 
     The model stopped training (paused, diverged) while the page showed it training; or this run was the
     first to see a press of a sidebar button (ui.sidebar.action_button), so the sidebar must show the new
-    button; or a widget in the fragment changed something the page's other views show while paused.
+    button; or a widget in the fragment changed something the page's other views show while paused (a page
+    whose fragment holds the widget and every view it changes, as the Train page's, does not follow).
     """
     if timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses()):
         st.rerun(scope="app")
@@ -149,7 +151,8 @@ def follow_the_worker() -> None:
 def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False) -> None:
     """Draw `draw(experiment, published)` in a fragment that redraws every `interval` seconds while training,
     from what the worker last published: it never waits for training. With `shows_status`, the fragment also
-    follows the worker (see `follow_the_worker`); a page has one such fragment."""
+    follows the worker (see `follow_the_worker`), after drawing; a page has one such fragment, without widgets
+    in it (a widget's run while paused would draw the whole page)."""
 
     @st.fragment(run_every=interval if is_running() else None)
     def board() -> None:
