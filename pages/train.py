@@ -31,10 +31,8 @@ def text_views(experiment, shown):
                                                   last=1), key="milestones")
 
 
-def live_views(experiment, shown):
-    """Redrawn a few times a second while training, and at once for a new prefix: its continuation and every
-    chart, each kept in place with only its data changed."""
-    text_views(experiment, shown)
+def chart_views(experiment, shown):
+    """Redrawn a few times a second while training, each chart kept in place with only its data changed."""
     ds = experiment.dataset
     latest = shown.latest_gradients or {}
     loss, gradient, hidden = st.columns(3)
@@ -61,7 +59,5 @@ def live_views(experiment, shown):
                        "strip_chart")
 
 
-# The status line alone redraws ten times a second (small and cheap); the prefix box sits with the views it
-# changes, so a new prefix redraws them all in one fragment run, training or paused.
 drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True)
-drawing.live_board(live_views, CHART_INTERVAL)
+drawing.live_boards(text_views, chart_views, CHART_INTERVAL)

@@ -3,7 +3,8 @@
 Training runs beside the page (ui.training.worker); the fragments here only draw. `live(draw)` shows the
 training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
 page's views about once a second; `live_board(draw, interval)` draws from what the worker last published
-(the Train page), and `live_chart` keeps a chart mounted while its data changes.
+(the Train page, whose text and charts `live_boards` splits while training), and `live_chart` keeps a chart
+mounted while its data changes.
 """
 
 from __future__ import annotations
@@ -162,6 +163,21 @@ def live_board(draw: Callable[[Experiment, Published], None], interval: float, s
             follow_the_worker()
 
     board()
+
+
+def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[[Experiment, Published], None],
+                interval: float) -> None:
+    """`text` (with the page's widgets) and then `charts`, redrawn every `interval` seconds while training.
+
+    While training they are two fragments, so a widget (a new prefix) redraws the light text at once and the
+    charts follow on their next tick; paused, one fragment, so the widget redraws the charts it changes too,
+    without drawing the whole page. The elements are the same either way: the charts stay mounted.
+    """
+    if is_running():
+        live_board(text, interval)
+        live_board(charts, interval)
+    else:
+        live_board(lambda exp, shown: (text(exp, shown), charts(exp, shown)), interval)
 
 
 def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:

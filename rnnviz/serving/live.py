@@ -27,6 +27,7 @@ SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix a
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
 RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
 VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
+VIEW_SECONDS = 0.2  # and are made no more often: the page draws them four times a second (ui.training.CHART_INTERVAL)
 STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
 GRADIENT_SECONDS = 0.25  # the step-gradient view gets a fresh batch's gradients at least this often
 
@@ -237,7 +238,7 @@ class LiveTraining:
                 self._publish("diverged", views=True)
                 continue
             now = time.monotonic()
-            self._publish("training", views=now - self._views_at >= max(0.1, self._view_cost / VIEW_SHARE))
+            self._publish("training", views=now - self._views_at >= max(VIEW_SECONDS, self._view_cost / VIEW_SHARE))
 
     def _slice(self) -> None:
         """Train for SLICE_SECONDS, step by step so that a page asking for the model waits one step at
