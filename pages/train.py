@@ -18,8 +18,7 @@ drawing.lesson_note()
 
 
 def text_views(experiment, shown):
-    """Redrawn about ten times a second while training: the status, the prefix and its continuation, then and now."""
-    drawing.status(experiment, shown)
+    """The prefix and its continuation, then and now."""
     left, right = st.columns([3, 2])
     with left:
         drawing.prefix_box()
@@ -61,5 +60,5 @@ def chart_views(experiment, shown):
                        "strip_chart")
 
 
-drawing.live_board(text_views, STATUS_INTERVAL, shows_status=True)
-drawing.live_board(chart_views, CHART_INTERVAL)
+drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True)
+drawing.live_boards(text_views, chart_views, CHART_INTERVAL)

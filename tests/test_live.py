@@ -89,6 +89,32 @@ def test_a_new_prefix_is_continued_at_once_and_a_bad_one_says_why(turns):
     worker.pause()
 
 
+def test_a_page_holding_the_model_stops_training_until_it_lets_go(turns):
+    experiment = small()
+    worker = live_training(experiment, turns)
+    worker.start()
+    wait_for(lambda: experiment.step > 3)
+    with worker.holding():  # what a new prefix or setting does: the worker steps aside after its step
+        held_at = experiment.step
+        time.sleep(0.3)
+        assert experiment.step == held_at
+    wait_for(lambda: experiment.step > held_at)  # and trains on once the page is done
+    worker.pause()
+
+
+def test_the_step_gradients_stay_fresh_between_the_trainers_own_logs(turns):
+    experiment = small()
+    experiment.trainer.trace_every = 10_000  # the trainer itself logs only step 1
+    worker = live_training(experiment, turns)
+    worker.start()
+    wait_for(lambda: (worker.published.latest_gradients or {}).get("step", 0) > 20)
+    worker.pause()
+    assert [entry["step"] for entry in experiment.trainer.gradient_log] == [1]  # the worker's traces are not logged
+    fresh = worker.published.latest_gradients
+    assert fresh["grad_norms"].shape == experiment.trainer.gradient_log[0]["grad_norms"].shape
+    assert fresh["step"] <= worker.published.step
+
+
 def test_settings_change_between_slices_without_corrupting_the_model(turns):
     experiment = small()
     worker = live_training(experiment, turns)

@@ -3,7 +3,8 @@
 Training runs beside the page (ui.training.worker); the fragments here only draw. `live(draw)` shows the
 training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
 page's views about once a second; `live_board(draw, interval)` draws from what the worker last published
-(the Train page), and `live_chart` keeps a chart mounted while its data changes.
+(the Train page, whose text and charts `live_boards` splits while training), and `live_chart` keeps a chart
+mounted while its data changes.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def apply_prefix(text: str, error_key: str) -> None:
         return
     st.session_state.pop(error_key, None)
     worker(exp).update(config)  # the continuation of the new prefix is published at once
+    sync_link()  # the address bar now; the share box with the page's next full run
     for notice in notices:
         say(notice, "warning")
 
@@ -140,7 +142,8 @@ def follow_the_worker() -> None:
 
     The model stopped training (paused, diverged) while the page showed it training; or this run was the
     first to see a press of a sidebar button (ui.sidebar.action_button), so the sidebar must show the new
-    button; or a widget in the fragment changed something the page's other views show while paused.
+    button; or a widget in the fragment changed something the page's other views show while paused (a page
+    whose fragment holds the widget and every view it changes, as the Train page's, does not follow).
     """
     if timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses()):
         st.rerun(scope="app")
@@ -149,16 +152,32 @@ def follow_the_worker() -> None:
 def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False) -> None:
     """Draw `draw(experiment, published)` in a fragment that redraws every `interval` seconds while training,
     from what the worker last published: it never waits for training. With `shows_status`, the fragment also
-    follows the worker (see `follow_the_worker`); a page has one such fragment."""
+    follows the worker (see `follow_the_worker`), after drawing; a page has one such fragment, without widgets
+    in it (a widget's run while paused would draw the whole page)."""
 
     @st.fragment(run_every=interval if is_running() else None)
     def board() -> None:
-        if shows_status:
-            follow_the_worker()
         exp = experiment()
         draw(exp, worker(exp).published)
+        if shows_status:  # after drawing: what the learner typed shows before the rest of the page follows
+            follow_the_worker()
 
     board()
+
+
+def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[[Experiment, Published], None],
+                interval: float) -> None:
+    """`text` (with the page's widgets) and then `charts`, redrawn every `interval` seconds while training.
+
+    While training they are two fragments, so a widget (a new prefix) redraws the light text at once and the
+    charts follow on their next tick; paused, one fragment, so the widget redraws the charts it changes too,
+    without drawing the whole page. The elements are the same either way: the charts stay mounted.
+    """
+    if is_running():
+        live_board(text, interval)
+        live_board(charts, interval)
+    else:
+        live_board(lambda exp, shown: (text(exp, shown), charts(exp, shown)), interval)
 
 
 def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:

@@ -8,6 +8,8 @@ Nothing here reads st.session_state.
 
 from __future__ import annotations
 
+import sys
+
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -20,12 +22,16 @@ from rnnviz.views.progress import status_text
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
 CHART_INTERVAL = 0.25  # how often the live charts get new data while training
 SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
+# A worker thread gives up the interpreter at every PyTorch call and must get it back from the thread that draws:
+# Python's 5 ms default hand-over leaves training waiting; 1 ms keeps it near a bare loop's speed.
+SWITCH_SECONDS = 0.001
 
 
 def worker(experiment: Experiment) -> live.LiveTraining:
     """`experiment`'s background trainer (made on first use), under this server's training turns. Under a real
     server it pauses by itself once its tab has been gone a moment."""
     if experiment.live is None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_SECONDS))
         context = get_script_run_ctx()
         session_id = context.session_id if context is not None else None
         watched = None

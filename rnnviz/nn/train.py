@@ -225,6 +225,13 @@ class Trainer:
 
     def log_gradients(self):
         """Trace part of the latest batch and log its per-time-step gradient norms."""
+        entry = self.step_gradients()
+        if entry is not None:
+            self.gradient_log.append(entry)
+        return entry
+
+    def step_gradients(self) -> dict | None:
+        """The per-time-step gradient norms of part of the latest batch, as logged, without logging them."""
         if self.last_batch is None:
             return None
         inputs, targets, start_state = self.last_batch
@@ -234,9 +241,8 @@ class Trainer:
             state = (tuple(s[:, :count] for s in start_state) if isinstance(start_state, tuple)
                      else start_state[:, :count])
         result = trace(self.model, inputs[:count], targets[:count], state=state)
-        self.gradient_log.append({"step": self.step, "grad_norms": result.grad_norms.numpy(),
-                                  "grad_norms_last": result.grad_norms_last.numpy()})
-        return result
+        return {"step": self.step, "grad_norms": result.grad_norms.numpy(),
+                "grad_norms_last": result.grad_norms_last.numpy()}
 
     @torch.no_grad()
     def _weight_grad_norms(self, scale: float) -> list[dict]:

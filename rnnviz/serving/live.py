@@ -15,7 +15,8 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rnnviz.errors import InputError
@@ -27,7 +28,9 @@ SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix a
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
 RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
 VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
+VIEW_SECONDS = 0.2  # and are made no more often: the page draws them four times a second (ui.training.CHART_INTERVAL)
 STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
+GRADIENT_SECONDS = 0.25  # the step-gradient view gets a fresh batch's gradients at least this often
 
 _locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()
@@ -94,6 +97,9 @@ class LiveTraining:
         self._publishing = threading.Lock()  # the worker and a page's callback may publish at once
         self._view_cost = 0.0
         self._views_at = 0.0
+        self._asking = 0  # threads that want the model now (a new prefix, new settings): the worker steps aside
+        self._fresh_gradients: dict | None = None  # traced by the worker between the trainer's own logs
+        self._gradients_at = 0.0
         self.published: Published = Published(version=0, state="paused", step=experiment.step)
         WORKERS.add(self)
         self.refresh()
@@ -165,18 +171,35 @@ class LiveTraining:
             self.start()
         return done
 
-    def update(self, config) -> None:
-        """Apply settings that keep the model (learning rate, clipping, prefix, ...) between two slices."""
-        with model_lock(self.experiment):
-            self.experiment.update(config)
-        self.refresh()
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """The model's lock, ahead of the worker: a slice under way stops after the step it is in, and the
+        worker waits until this is done, so a new prefix or setting acts within one training step."""
+        with self._flags:
+            self._asking += 1
+        try:
+            with model_lock(self.experiment):
+                yield
+        finally:
+            with self._flags:
+                self._asking -= 1
+                self._flags.notify_all()
 
-    def refresh(self) -> None:
-        """Publish afresh now, views included (after a change made while paused, or a new prefix)."""
-        state = self.published.state if self._wanted else "paused"
-        if self.experiment.trainer.diverged:
-            state = "diverged"
-        self._publish(state, views=True)
+    def update(self, config) -> None:
+        """Apply settings that keep the model (learning rate, clipping, prefix, ...) between two steps, and
+        publish the views they change at once."""
+        self.refresh(change=lambda: self.experiment.update(config))
+
+    def refresh(self, change: Callable[[], None] | None = None) -> None:
+        """Publish afresh now, views included (after a change made while paused, or a new prefix), after
+        making `change` to the experiment with the worker stepped aside."""
+        with self._publishing, self.holding():  # in this order everywhere: what is published, then the model
+            if change is not None:
+                change()
+            state = self.published.state if self._wanted else "paused"
+            if self.experiment.trainer.diverged:
+                state = "diverged"
+            self._publish_locked(state, views=True)
 
     # -- the worker ----------------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -201,10 +224,13 @@ class LiveTraining:
                 self._publish("waiting", views=False)
                 continue
             try:
+                with self._flags:  # a page that asked for the model goes first (see `holding`)
+                    self._flags.wait_for(lambda: not self._asking or self._stopped or not self._wanted,
+                                         timeout=STEP_SECONDS)
                 with model_lock(self.experiment):
                     if self._stopped or not self._wanted:
                         continue
-                    self.experiment.train(1_000_000, max_seconds=SLICE_SECONDS)
+                    self._slice()
             finally:
                 self.turns.release(self.owner)
             if self.experiment.trainer.diverged:
@@ -213,7 +239,31 @@ class LiveTraining:
                 self._publish("diverged", views=True)
                 continue
             now = time.monotonic()
-            self._publish("training", views=now - self._views_at >= max(0.1, self._view_cost / VIEW_SHARE))
+            self._publish("training", views=now - self._views_at >= max(VIEW_SECONDS, self._view_cost / VIEW_SHARE))
+
+    def _slice(self) -> None:
+        """Train for SLICE_SECONDS, step by step so that a page asking for the model waits one step at
+        most; then, if the step-gradient view is older than GRADIENT_SECONDS, trace the latest batch."""
+        trainer = self.experiment.trainer
+        deadline = time.perf_counter() + SLICE_SECONDS
+        while not self._asking and self._wanted and time.perf_counter() < deadline:
+            if not self.experiment.train(1):
+                return  # diverged
+        now = time.monotonic()
+        logged = trainer.gradient_log[-1]["step"] if trainer.gradient_log else None
+        if logged == trainer.step:
+            self._gradients_at = now
+        elif now - self._gradients_at >= GRADIENT_SECONDS and not self._asking:
+            self._fresh_gradients = trainer.step_gradients()
+            self._gradients_at = now
+
+    def _latest_gradients(self) -> dict | None:
+        """The newest of the trainer's logged gradients and the worker's own fresher trace."""
+        log, fresh = self.experiment.trainer.gradient_log, self._fresh_gradients
+        logged = log[-1] if log else None
+        if fresh is None or (logged is not None and logged["step"] >= fresh["step"]):
+            return logged
+        return fresh
 
     def _leave_line(self) -> None:
         """Give up a waiting place in line (a turn in use ends with its slice)."""
@@ -231,10 +281,13 @@ class LiveTraining:
 
     def _publish(self, state: str, views: bool) -> None:
         with self._publishing:
-            if self._stopped:  # let go: keep nothing of the model alive through what was published
-                self.published = Published(version=self._version + 1, state="paused", step=0)
-                return
-            self._publish_now(state, views)
+            self._publish_locked(state, views)
+
+    def _publish_locked(self, state: str, views: bool) -> None:
+        if self._stopped:  # let go: keep nothing of the model alive through what was published
+            self.published = Published(version=self._version + 1, state="paused", step=0)
+            return
+        self._publish_now(state, views)
 
     def _publish_now(self, state: str, views: bool) -> None:
         trainer = self.experiment.trainer
@@ -255,7 +308,7 @@ class LiveTraining:
         self._version += 1
         self.published = Published(
             version=self._version, state=state, step=trainer.step, rows=tuple(trainer.rows),
-            latest_gradients=trainer.gradient_log[-1] if trainer.gradient_log else None,
+            latest_gradients=self._latest_gradients(),
             gradient_log=tuple(trainer.gradient_log), steps_per_second=rate,
             place=self.turns.place(self.owner) if training else -1, turns_active=self.turns.active,
             turns_max=self.turns.max_concurrent, diverged=trainer.diverged, warning=trainer.warning,

@@ -164,3 +164,18 @@ def test_pause_stops_the_step_count_within_half_a_second(page):
     assert shown_step(page) == stopped, "the step count still rose half a second after Pause"
     assert "Paused" in page.locator(".st-key-train_status").inner_text()
     assert page.locator(".st-key-train_toggle button").inner_text().strip() == "Train"
+
+
+STRIP = ".st-key-strip_chart .rnnviz-live-chart"
+
+
+def test_a_prefix_typed_while_paused_redraws_the_strip_in_place(page):
+    page.wait_for_selector(STRIP + " .main-svg", timeout=120_000)
+    node = page.locator(STRIP).element_handle()
+    set_prefix(page, "6 7 1")
+    wait_for_text(page, ".st-key-continuation", r"^6 7 1", timeout=30)
+    # the unrolled strip reads the new prefix (x_t labels), drawn into the same chart node
+    gap = r"[\s\u200b]*"  # Plotly writes x_t's subscript with zero-width spaces around it
+    labels = gap.join(["x", "0", "6\n", "x", "1", "7\n", "x", "2", "1\n"])
+    wait_for_text(page, ".st-key-strip_chart", labels, timeout=30)
+    assert page.evaluate("(node) => node.isConnected", node), "the strip chart was remounted for a new prefix"
