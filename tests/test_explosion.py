@@ -12,7 +12,7 @@ from rnnviz import charts
 from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.nn import train
-from rnnviz.serving.live import Published
+from rnnviz.serving.published import Published
 from rnnviz.views import gradients, progress, sequence
 
 

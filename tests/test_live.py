@@ -10,7 +10,8 @@ import pytest
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.serving.hosting import let_go, was_let_go
-from rnnviz.serving.live import Published, live_training, model_lock
+from rnnviz.serving.live import live_training
+from rnnviz.serving.published import Published, model_lock
 from rnnviz.serving.turns import TrainingTurns
 
 

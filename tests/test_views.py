@@ -8,7 +8,7 @@ import torch
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.nn.trace import mean_loss
-from rnnviz.serving.live import Published
+from rnnviz.serving.published import Published
 from rnnviz.views import continuation, gradients, progress, sequence
 from rnnviz.views.labels import labels_for
 

@@ -20,7 +20,7 @@ from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.serving.live import Published
+from rnnviz.serving.published import Published
 
 from . import live_chart as mounted
 from .messages import show

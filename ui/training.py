@@ -15,7 +15,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz.experiment import Experiment
 from rnnviz.serving import live
-from rnnviz.serving.live import STEP_SECONDS, Published, model_lock  # noqa: F401 - the app's one name for each
+from rnnviz.serving.live import STEP_SECONDS  # noqa: F401 - the app's one name for it
+from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the app's one name for each
 from rnnviz.serving.turns import TURNS
 from rnnviz.views.progress import status_text
 

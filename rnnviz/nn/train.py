@@ -1,7 +1,6 @@
 """Trainer: bounded chunks of optimisation steps, a history of every step, and a seam for views.
 
-`train_steps(n)` runs at most n steps and returns one row per step; the app
-calls it in short ticks, the command line in one go, through the same path.
+`train_steps(n)` runs at most n steps and returns one row per step (the app's worker and the CLI alike).
 Every `trace_every` steps the trainer replays part of the batch with
 `rnnviz.nn.trace` and logs ∂L/∂h_t per time step, so a view can show vanishing or
 exploding gradients appear over training. Snapshots of the weights let a view

@@ -20,7 +20,8 @@ import pandas as pd
 from rnnviz.errors import InputError
 from rnnviz.nn.train import HISTORY_COLUMNS
 from rnnviz.serving.hosting import was_let_go
-from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS, model_lock
+from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS
+from rnnviz.serving.published import model_lock
 from rnnviz.serving.turns import TURNS, TrainingTurns
 from rnnviz.views.continuation import live_prediction
 from rnnviz.views.gradients import latest_gradients

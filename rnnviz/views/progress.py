@@ -20,7 +20,7 @@ def milestone_table(experiment, current: str | None = None) -> pd.DataFrame:
 
 def milestones_frame(ds, milestones, step: int, current: str | None = None, last: int = 3) -> pd.DataFrame:
     """The continuation before training, at the `last` latest weight snapshots, and now, from the
-    (step, continuation) pairs a training worker published (rnnviz.serving.live.Published.milestones)."""
+    (step, continuation) pairs a training worker published (rnnviz.serving.published.Published.milestones)."""
     shown = list(milestones[:1]) + list(milestones[1:][-last:])
     rows = [{"after step": "0 (before)" if at == 0 else str(at), "continuation": visible_text(ds, text)}
             for at, text in shown]
@@ -30,7 +30,7 @@ def milestones_frame(ds, milestones, step: int, current: str | None = None, last
 
 
 def status_text(shown, device: str) -> str:
-    """One line on where training stands, from what the training worker published (rnnviz.serving.live.Published):
+    """One line on where training stands, from what the training worker published (rnnviz.serving.published.Published):
     step, latest loss, steps per wall-clock second (waits for a turn and drawing included), device."""
     parts = [f"step {shown.step}"]
     if shown.loss is not None:
