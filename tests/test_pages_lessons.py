@@ -234,6 +234,7 @@ def test_side_by_side_rebuilds_another_comparison_from_the_sidebar(app):
     assert app.session_state["compare_comparison"].labels == ["clipping off", "clipping at θ = 1"]
     app.button(key="compare_step").click().run()
     trained = app.session_state["compare_comparison"]
+    wait_for(lambda: trained.step > 0)  # Step trains beside the page
     app.button(key="preset_L2").click().run()  # trained models wait for Rebuild
     assert app.session_state["compare_comparison"] is trained
     assert any("press **Rebuild**" in info.value for info in app.info)

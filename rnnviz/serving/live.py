@@ -32,7 +32,33 @@ GRADIENT_SECONDS = 0.25  # the step-gradient view gets a fresh batch's gradients
 WORKERS: weakref.WeakSet = weakref.WeakSet()  # every worker in the process, so a test or a shutdown can stop all
 
 
-class LiveTraining:
+class Steered:
+    """What both background trainers (this one, and Side by side's) share: Train and Pause as flags under one
+    condition, a thread that trains while they say so, and a place in the line for a training turn."""
+
+    def pause(self, wait: bool = True) -> None:
+        """Stop training after the slice under way (within SLICE_SECONDS), and (with `wait`) wait for it, so
+        the step count holds still and the place in line is given up when this returns."""
+        with self._flags:
+            self._wanted = False
+            self._forget_goal()
+            self._flags.notify_all()
+            thread = self._thread
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+        self._leave_line()
+        self._publish("paused", views=False)
+
+    def _forget_goal(self) -> None:
+        """What else a pause cancels (called under the flags' lock)."""
+
+    def _leave_line(self) -> None:
+        """Give up a waiting place in line (a turn in use ends with its slice)."""
+        if self.turns.place(self.owner) > 0:
+            self.turns.release(self.owner)
+
+
+class LiveTraining(Steered):
     """The background trainer of one Experiment. `start`/`pause` steer it; `steps` trains a number of steps
     now; `update` applies new settings; `published` is what the views read."""
 
@@ -85,18 +111,6 @@ class LiveTraining:
             self._flags.notify_all()
         self._publish("waiting" if self.turns.place(self.owner) > 0 else "training", views=False)
         return True
-
-    def pause(self, wait: bool = True) -> None:
-        """Stop training after the slice under way (within SLICE_SECONDS), and (with `wait`) wait for it, so
-        the step count holds still and the place in line is given up when this returns."""
-        with self._flags:
-            self._wanted = False
-            self._flags.notify_all()
-            thread = self._thread
-        if wait and thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5.0)
-        self._leave_line()
-        self._publish("paused", views=False)
 
     def stop(self) -> None:
         """Never train again (the session was let go). Does not wait: the caller may hold the model's lock."""
@@ -219,11 +233,6 @@ class LiveTraining:
         if fresh is None or (logged is not None and logged["step"] >= fresh["step"]):
             return logged
         return fresh
-
-    def _leave_line(self) -> None:
-        """Give up a waiting place in line (a turn in use ends with its slice)."""
-        if self.turns.place(self.owner) > 0:
-            self.turns.release(self.owner)
 
     # -- publishing ------------------------------------------------------------------------------------------
     def _rate_now(self, step: int) -> float | None:

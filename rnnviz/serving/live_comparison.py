@@ -20,7 +20,7 @@ import pandas as pd
 from rnnviz.errors import InputError
 from rnnviz.nn.train import HISTORY_COLUMNS
 from rnnviz.serving.hosting import was_let_go
-from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS
+from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS, Steered
 from rnnviz.serving.published import model_lock
 from rnnviz.serving.turns import TURNS, TrainingTurns
 from rnnviz.views.continuation import live_prediction
@@ -76,7 +76,7 @@ class ComparisonPublished:
         return pd.concat(frames, ignore_index=True)
 
 
-class LiveComparison:
+class LiveComparison(Steered):
     """The background trainer of one Comparison. `start`, `step_to` and `pause` steer it, `seen` is the page
     saying it still looks, `published` is what the page draws."""
 
@@ -133,16 +133,8 @@ class LiveComparison:
         """Train every model `steps` steps more, in the background (Pause stops it half-way)."""
         return self.start(target=self.comparison.step + max(1, int(steps)))
 
-    def pause(self, wait: bool = True) -> None:
-        """Stop after the slice under way, and (with `wait`) wait for it, so the step counts hold still."""
-        with self._flags:
-            self._wanted, self._target = False, None
-            self._flags.notify_all()
-            thread = self._thread
-        if wait and thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5.0)
-        self._leave_line()
-        self._publish("paused", views=False)
+    def _forget_goal(self) -> None:
+        self._target = None  # a Step's goal ends with the pause
 
     def stop(self) -> None:
         """Never train again (the comparison was replaced or its session let go). Does not wait."""
@@ -214,10 +206,6 @@ class LiveComparison:
                 self.turns.release(self.owner)
             now = time.monotonic()
             self._publish("training", views=now - self._views_at >= max(0.1, self._view_cost / VIEW_SHARE))
-
-    def _leave_line(self) -> None:
-        if self.turns.place(self.owner) > 0:
-            self.turns.release(self.owner)
 
     # -- publishing ------------------------------------------------------------------------------------------
     def _publish(self, state: str, views: bool) -> None:
