@@ -7,6 +7,7 @@ the others reach the next training step through `Experiment.update`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -41,6 +42,9 @@ from .state import (
 from .training import STEP_SECONDS, train_now, worker
 
 NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
+
+MESSAGE_SECONDS = 8.0  # how long a message survives reruns the learner did not ask for
+SHOWN_MESSAGES = "messages_shown"
 
 
 def controls(pages=()) -> None:
@@ -145,7 +149,13 @@ def _pending(changed: list[str]) -> None:
 
 
 def _messages(notices: list[str], exp: Experiment) -> None:
-    for kind, message in st.session_state.pop(MESSAGES, []):
+    # A message stays through the reruns of its first seconds (a tab's reconnect, a worker that stopped), so
+    # the learner sees it; the first rerun after that (usually their next action) clears it.
+    now = time.monotonic()
+    kept = [(kind, message, until) for kind, message, until in st.session_state.get(SHOWN_MESSAGES, []) if until > now]
+    kept += [(kind, message, now + MESSAGE_SECONDS) for kind, message in st.session_state.pop(MESSAGES, [])]
+    st.session_state[SHOWN_MESSAGES] = kept
+    for kind, message, _ in kept:
         show(kind, message)
     for notice in notices:
         show("warning", notice)
