@@ -78,7 +78,10 @@ class Learner:
             box = page.locator(".st-key-lr input")
             box.fill(str(self.lr))
             box.press("Enter")
-        page.wait_for_function(f"() => location.search.includes('lr={self.lr}')", timeout=60_000)
+        # The share box shows the model's settings as soon as they apply (the address bar can lag one change).
+        page.wait_for_function(
+            f"() => [...document.querySelectorAll('section[data-testid=stSidebar] code')]"
+            f".some(box => box.innerText.includes('lr={self.lr}'))", timeout=60_000)
 
     @property
     def dataset(self) -> str:
