@@ -80,8 +80,8 @@ class Learner:
             box.press("Enter")
         # The share box shows the model's settings as soon as they apply (the address bar can lag one change).
         page.wait_for_function(
-            f"() => [...document.querySelectorAll('section[data-testid=stSidebar] code')]"
-            f".some(box => box.innerText.includes('lr={self.lr}'))", timeout=60_000)
+            f"() => [...document.querySelectorAll('section[data-testid=stSidebar] [data-testid=stCode]')]"
+            f".some(box => box.textContent.includes('lr={self.lr}'))", timeout=60_000)
 
     @property
     def dataset(self) -> str:
