@@ -25,10 +25,10 @@ from pages_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.choices import CELL_CHOICES
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from ui.state import CELL_CHOICES
 from ui.training import model_lock, train_now
 
 PAGES = {"pages/train.py": ["loss_chart", "step_grad_chart", "hidden_chart", "strip_chart"],

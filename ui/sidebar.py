@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from rnnviz.choices import CELL_CHOICES
 from rnnviz.config import CHOICES, DATASET_DEFAULTS, LIMITS, Config, label
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
@@ -25,7 +26,6 @@ from .messages import show
 from .page_links import page_links
 from .sharing import open_link, sync_link
 from .state import (
-    CELL_CHOICES,
     LESSON,
     MESSAGES,
     PRESSES_DRAWN,

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from rnnviz.choices import CELL_CHOICES  # noqa: F401 - the sidebar's cell labels, from the library's one table
+from rnnviz.choices import CELL_CHOICES
 from rnnviz.config import WIDGETS, Config
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment

@@ -8,10 +8,11 @@ import math
 
 import torch
 
+from rnnviz.choices import NONLINEARITIES
 from rnnviz.config import LIMITS, Config, defaults_for
 from rnnviz.datasets import DATASETS, MAX_SYMBOLS
 from rnnviz.errors import InputError, shown
-from rnnviz.nn.model import CELLS, NONLINEARITIES, SeqModel
+from rnnviz.nn.model import CELLS, SeqModel
 
 SETTINGS_KEYS = {"input_size", "output_size", "cell", "hidden_size", "num_layers", "nonlinearity",
                  "vocab_size", "embedding_dim", "forget_bias"}

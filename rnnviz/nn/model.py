@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from rnnviz.choices import CELL_NAMES, GATE_COUNT, MAX_SYMBOLS, NONLINEARITIES  # noqa: F401 - shared names
+from rnnviz.choices import CELL_NAMES, MAX_SYMBOLS
 from rnnviz.config import check_setting
 from rnnviz.errors import InputError, check_whole
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from rnnviz.choices import GATE_COUNT
 from rnnviz.errors import InputError
-from rnnviz.nn.model import CELLS, GATE_COUNT
+from rnnviz.nn.model import CELLS
 
 # Wide enough for any textbook example; building on the meta device allocates nothing.
 BOUNDS = {"input_size": (1, 100_000), "hidden_size": (1, 8192), "output_size": (1, 100_000), "num_layers": (1, 8)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnnviz.charts.style import readable
+from rnnviz.choices import readable
 from rnnviz.nn.predict import Prediction
 
 

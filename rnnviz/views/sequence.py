@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from rnnviz.charts.style import readable
+from rnnviz.choices import readable
 from rnnviz.insight.connectivity import prefix_inputs
 from rnnviz.nn.predict import model_input, predict
 from rnnviz.nn.trace import Trace, trace

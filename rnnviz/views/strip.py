@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnviz.charts.style import readable
+from rnnviz.choices import readable
 from rnnviz.views.labels import prediction_labels
 from rnnviz.views.sequence import MAX_UNROLLED
 
