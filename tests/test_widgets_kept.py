@@ -34,3 +34,15 @@ def test_a_kept_choice_the_new_model_does_not_have_is_forgotten(app):
     app.button(key="preset_L2").click().run()  # 12 units: unit 200 is gone
     app.switch_page("pages/hidden_states.py").run()
     assert not app.exception and app.multiselect(key="hidden_units").value == [0, 1, 2]
+
+
+def test_every_run_tells_the_browser_the_settings_the_server_holds(app):
+    # A browser can take a setting from a run cut short (a lesson pressed while the learner typed one); unless
+    # each run writes the server's value back, that stale value stays on screen and returns with the next rerun.
+    app.number_input(key="lr").set_value(0.0111).run()
+    assert experiment(app).config.lr == 0.0111
+    app.run()  # a rerun the learner did not ask for (a tab's reconnect, a worker that stopped)
+    boxes = {key: app.number_input(key=key).proto for key in ("lr", "hidden_size", "batch_size")}
+    assert all(proto.set_value for proto in boxes.values()), [k for k, p in boxes.items() if not p.set_value]
+    assert boxes["lr"].value == 0.0111
+    assert app.selectbox(key="dataset").proto.set_value and app.checkbox(key="carry_state").proto.set_value

@@ -142,7 +142,10 @@ def _widget_values(config: Config) -> dict:
 
 def seed_widgets(config: Config, force: bool = False) -> None:
     """Give each sidebar widget its value from `config` (all of them when `force`, else the missing ones).
-    Only before the widgets are drawn in this run (from a callback, when `force`)."""
+    Only before the widgets are drawn in this run (from a callback, when `force`).
+
+    The others are written back as they are, so the browser shows the value the server holds: a value the
+    browser took from a run cut short (a lesson pressed while the learner typed a setting) would otherwise
+    stay on screen and come back with the next rerun, silently undoing what the model had taken."""
     for key, value in _widget_values(config).items():
-        if force or key not in st.session_state:
-            st.session_state[key] = value
+        st.session_state[key] = value if force or key not in st.session_state else st.session_state[key]

@@ -74,7 +74,9 @@ class Learner:
         page = self.page
         if self.lesson:
             page.locator(f".st-key-preset_{self.lesson} button").first.click()
-            page.wait_for_function(f"() => location.search.includes('dataset={self.dataset}')", timeout=60_000)
+            # Typed before the press's run, the rate would be set first and the lesson's own put over it.
+            page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stAlert]')].some(alert => "
+                                   "alert.textContent.includes('a new model, ready to train'))", timeout=60_000)
             box = page.locator(".st-key-lr input")
             box.fill(str(self.lr))
             box.press("Enter")

@@ -116,6 +116,8 @@ def start_training(page) -> None:
     page.wait_for_timeout(1000)
     click_key(page, "train_toggle")
     wait_for_text(page, ".st-key-train_status", r"Training .*step\s+[1-9]\d* .*steps/s", timeout=60)
+    # As a learner would: press Pause once the button says so (a press of the Train still shown does nothing).
+    wait_for_text(page, ".st-key-train_toggle", r"Pause", timeout=30)
 
 
 LIVE_LOSS = ".st-key-loss_chart .rnnviz-live-chart"
