@@ -20,7 +20,7 @@ from rnnviz.serving.budget import largest_allowed
 from rnnviz.serving.live_comparison import LiveComparison
 from rnnviz.serving.turns import TURNS, TrainingTurns
 from ui import sweep_job
-from ui.training import train_now
+from ui.training import redraw_scale, train_now
 
 ABOUT_A_SECOND = 1.0
 
@@ -110,3 +110,17 @@ def test_a_step_press_on_the_heaviest_allowed_model_holds_a_turn_about_a_second_
     longest = measured(lambda: train_now(experiment, 30, max_seconds=8))
     print(f"Step on an LSTM at batch {heaviest.batch_size}: {experiment.step} steps, longest hold {longest:.2f} s")
     assert experiment.step > 0 and longest < 1.5 * ABOUT_A_SECOND * slowdown()
+
+
+def test_a_class_training_at_once_slows_the_pages_redraws_down():
+    assert redraw_scale(1, 2) == redraw_scale(2, 2) == 1  # a learner per turn: every view at its own rate
+    assert redraw_scale(3, 2) == 2 and redraw_scale(30, 2) == 16 and redraw_scale(30, 1) == 32
+    # From the server's turns now: sessions training and sessions waiting in line count alike.
+    owners = [f"learner {index}" for index in range(3 * TURNS.max_concurrent)]
+    held = [owner for owner in owners if TURNS.try_turn(owner)]
+    try:
+        assert len(held) == TURNS.max_concurrent and redraw_scale() == 4
+    finally:
+        for owner in owners:
+            TURNS.release(owner)
+    assert redraw_scale() == 1

@@ -23,9 +23,23 @@ from rnnviz.views.progress import status_text
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
 CHART_INTERVAL = 0.25  # how often the live charts get new data while training
 SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
+# Each redraw costs the server's one interpreter some 10-20 ms: a class's pages at full rate would take it all,
+# leaving training and clicks waiting. Past one learner per turn, the redraws slow down (`redraw_scale`).
 # A worker thread gives up the interpreter at every PyTorch call and must get it back from the thread that draws:
 # Python's 5 ms default hand-over leaves training waiting; 1 ms keeps it near a bare loop's speed.
 SWITCH_SECONDS = 0.001
+
+
+def redraw_scale(wanting: int | None = None, turns: int | None = None) -> int:
+    """How many times slower than their own intervals the live views redraw: 1 while at most one session per
+    training turn trains or waits, else the next power of two above sessions per turn (30 learners on 2 turns:
+    16, so a status line redraws about every 1.6 s). By default, from this server's turns now."""
+    wanting = TURNS.active + TURNS.waiting if wanting is None else wanting
+    ratio = wanting / max(1, TURNS.max_concurrent if turns is None else turns)
+    scale = 1
+    while scale < ratio:
+        scale *= 2
+    return scale
 
 
 def worker(experiment: Experiment) -> live.LiveTraining:
