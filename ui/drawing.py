@@ -29,7 +29,6 @@ from .state import LESSON, PRESSES_DRAWN, experiment, is_running, presses, say
 from .training import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, redraw_scale, status_line, timed_run, worker
 
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
-DRAWN_SCALE = "redraw_scale_drawn"  # the load's slow-down the page's fragments were last drawn with
 Result = TypeVar("Result")
 
 
@@ -144,28 +143,17 @@ def follow_the_worker() -> None:
     The model stopped training (paused, diverged) while the page showed it training; or this run was the
     first to see a press of a sidebar button (ui.sidebar.action_button), so the sidebar must show the new
     button; or a widget in the fragment changed something the page's other views show while paused (a page
-    whose fragment holds the widget and every view it changes, as the Train page's, does not follow); or the
-    server's load changed how often the fragments should redraw (`every`).
+    whose fragment holds the widget and every view it changes, as the Train page's, does not follow).
     """
-    if timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses() or _load_changed()):
+    if timed_run() and (not is_running() or st.session_state.get(PRESSES_DRAWN) != presses()):
         st.rerun(scope="app")
 
 
 def every(interval: float) -> float | None:
-    """A fragment's `run_every` while training: `interval`, slowed down by the server's load (redraw_scale),
-    as of this full run; None while paused."""
-    if not is_running():
-        return None
-    if not timed_run():
-        st.session_state[DRAWN_SCALE] = redraw_scale()
-    return interval * st.session_state.get(DRAWN_SCALE, 1)
-
-
-def _load_changed() -> bool:
-    """Whether the load moved far enough from the one the fragments were drawn with to draw them afresh: up at
-    once, down only by a factor of four, so that sessions joining and leaving the line do not redraw pages."""
-    drawn, now = st.session_state.get(DRAWN_SCALE, 1), redraw_scale()
-    return now > drawn or now * 4 <= drawn
+    """A fragment's `run_every`: `interval` slowed down by the server's load (redraw_scale) as of this full run,
+    None while paused. Not followed from a fragment's own run: a full rerun from one, with other fragments under
+    way, broke tabs under load ('Bad delta path' in the browser)."""
+    return interval * redraw_scale() if is_running() else None
 
 
 def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False) -> None:

@@ -17,7 +17,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.serving import live
 from rnnviz.serving.live import STEP_SECONDS  # noqa: F401 - the app's one name for it
 from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the app's one name for each
-from rnnviz.serving.turns import TURNS
+from rnnviz.serving.turns import SESSIONS, TURNS
 from rnnviz.views.progress import status_text
 
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
@@ -30,12 +30,14 @@ SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
 SWITCH_SECONDS = 0.001
 
 
-def redraw_scale(wanting: int | None = None, turns: int | None = None) -> int:
-    """How many times slower than their own intervals the live views redraw: 1 while at most one session per
-    training turn trains or waits, else the next power of two above sessions per turn (30 learners on 2 turns:
-    16, so a status line redraws about every 1.6 s). By default, from this server's turns now."""
-    wanting = TURNS.active + TURNS.waiting if wanting is None else wanting
-    ratio = wanting / max(1, TURNS.max_concurrent if turns is None else turns)
+def redraw_scale(sessions: int | None = None, turns: int | None = None) -> int:
+    """How many times slower than their own intervals the live views redraw: 1 while the server has at most one
+    session per training turn, else the next power of two above sessions per turn (a class of 30 on 2 turns:
+    16, so a status line redraws about every 1.6 s). By default, from this server now: its open sessions (a
+    class opens the link before it presses Train), or the sessions training and waiting, if more."""
+    if sessions is None:
+        sessions = max(len(SESSIONS), TURNS.active + TURNS.waiting)
+    ratio = sessions / max(1, TURNS.max_concurrent if turns is None else turns)
     scale = 1
     while scale < ratio:
         scale *= 2
