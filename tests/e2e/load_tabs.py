@@ -17,6 +17,7 @@ import re
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from safetensors import safe_open
 
 from rnnviz.config import defaults_for
@@ -70,20 +71,30 @@ class Learner:
         self.page.wait_for_selector(".st-key-train_toggle button", timeout=120_000)
 
     def prepare(self) -> None:
-        """Press the lesson and set this tab's own learning rate (its signature in the files it exports)."""
+        """Press the lesson and set this tab's own learning rate (its signature in the files it exports).
+        A rate the sidebar shows reverted is typed again, as a learner would, and counted (`retyped_lr`)."""
         page = self.page
         if self.lesson:
             page.locator(f".st-key-preset_{self.lesson} button").first.click()
             # Typed before the press's run, the rate would be set first and the lesson's own put over it.
             page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stAlert]')].some(alert => "
                                    "alert.textContent.includes('a new model, ready to train'))", timeout=60_000)
-            box = page.locator(".st-key-lr input")
-            box.fill(str(self.lr))
-            box.press("Enter")
-        # The share box shows the model's settings as soon as they apply (the address bar can lag one change).
-        page.wait_for_function(
-            f"() => [...document.querySelectorAll('section[data-testid=stSidebar] [data-testid=stCode]')]"
-            f".some(box => box.textContent.includes('lr={self.lr}'))", timeout=60_000)
+        for attempt in range(3):
+            if self.lesson:
+                box = page.locator(".st-key-lr input")
+                box.fill(str(self.lr))
+                box.press("Enter")
+            # The share box shows the model's settings as soon as they apply (the address bar can lag one change).
+            try:
+                page.wait_for_function(
+                    f"() => [...document.querySelectorAll('section[data-testid=stSidebar] [data-testid=stCode]')]"
+                    f".some(box => box.textContent.includes('lr={self.lr}'))", timeout=20_000)
+                return
+            except PlaywrightTimeout:
+                shown = page.locator(".st-key-lr input").input_value(timeout=10_000)
+                self.figures.setdefault("retyped_lr", []).append(shown)
+                if not self.lesson or attempt == 2:
+                    raise
 
     @property
     def dataset(self) -> str:

@@ -113,7 +113,11 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
     time.sleep(2)
     results["rss_all_open_mb"] = round(rss_mb(server.pid), 1)
     for learner in learners:
-        learner.prepare()
+        try:
+            learner.prepare()
+        except Exception as error:  # noqa: BLE001 - one tab's failure is a finding, not the end of the run
+            learner.page.screenshot(path=str(out / f"tab{learner.index:02d}-prepare-failure.png"), full_page=True)
+            errors.append(f"tab {learner.index}: its lesson or rate did not apply: {str(error).splitlines()[0]}")
     progress("every tab has its lesson and learning rate; pressing Train")
     cpu_before = (time.monotonic(), cpu_seconds(server.pid), cpu_seconds())
     for learner in learners:
@@ -163,6 +167,7 @@ def summarise(results: dict, tabs: list[dict], sessions: int) -> None:
     results["steps_per_second_heaviest"] = spread([tab["steps_per_second"] for tab in tabs
                                                    if tab["lesson"] == "heaviest link" and "steps_per_second" in tab])
     results["mixed_up_sessions"] = [tab for tab in tabs if tab.get("problems")]
+    results["rates_typed_again"] = {tab["tab"]: tab["retyped_lr"] for tab in tabs if tab.get("retyped_lr")}
     results["rss_per_extra_session_open_mb"] = round(
         (results["rss_all_open_mb"] - results["rss_one_session_mb"]) / max(sessions - 1, 1), 2)
     results["rss_per_session_after_training_mb"] = round(
@@ -232,6 +237,7 @@ def summary(figures: dict) -> str:
         f"run took {figures['run_seconds']} s",
         f"errors: {figures['error_count']}" + "".join(f"\n  - {e}" for e in figures["errors"][:10]),
         f"sessions mixed up: {len(figures['mixed_up_sessions'])}",
+        f"learning rates typed again (the sidebar showed another): {figures['rates_typed_again'] or 'none'}",
         f"Train to the lesson's answer: {spread('answer_seconds', ' s')}; never answered: {figures['never_answered']}",
         f"typed prefix to its continuation: {spread('typed_prefix_seconds', ' s')}",
         f"steps/s per lesson session: {spread('steps_per_second', '')}",
