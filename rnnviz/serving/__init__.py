@@ -2,6 +2,7 @@
 
   turns            the process's few training turns (a fair queue), torch's threads, the sessions' models
   live             one background worker per model that trains beside the page and publishes what the views draw
+  steered          what both workers share: Train and Pause, a place in line, views within their share
   published        what a worker publishes (read by the views without waiting), and the model's lock
   live_comparison  the same for Side by side: one worker trains the models of a comparison in turn
   capacity         a cap on the memory all sessions' models keep together (RNNVIZ_MODEL_MEMORY)

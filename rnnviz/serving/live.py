@@ -19,43 +19,17 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 
 from rnnviz.serving.published import Published, model_lock, views_of
+from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
 RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
-VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
-VIEW_SECONDS = 0.2  # and are made no more often: the page draws them four times a second (ui.training.CHART_INTERVAL)
+VIEW_SECONDS = 0.2  # the views are made no more often: the page draws them 4 times a second (CHART_INTERVAL)
 STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
 GRADIENT_SECONDS = 0.25  # the step-gradient view gets a fresh batch's gradients at least this often
 
 WORKERS: weakref.WeakSet = weakref.WeakSet()  # every worker in the process, so a test or a shutdown can stop all
-
-
-class Steered:
-    """What both background trainers (this one, and Side by side's) share: Train and Pause as flags under one
-    condition, a thread that trains while they say so, and a place in the line for a training turn."""
-
-    def pause(self, wait: bool = True) -> None:
-        """Stop training after the slice under way (within SLICE_SECONDS), and (with `wait`) wait for it, so
-        the step count holds still and the place in line is given up when this returns."""
-        with self._flags:
-            self._wanted = False
-            self._forget_goal()
-            self._flags.notify_all()
-            thread = self._thread
-        if wait and thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5.0)
-        self._leave_line()
-        self._publish("paused", views=False)
-
-    def _forget_goal(self) -> None:
-        """What else a pause cancels (called under the flags' lock)."""
-
-    def _leave_line(self) -> None:
-        """Give up a waiting place in line (a turn in use ends with its slice)."""
-        if self.turns.place(self.owner) > 0:
-            self.turns.release(self.owner)
 
 
 class LiveTraining(Steered):
@@ -207,8 +181,7 @@ class LiveTraining(Steered):
                     self._wanted = False
                 self._publish("diverged", views=True)
                 continue
-            now = time.monotonic()
-            self._publish("training", views=now - self._views_at >= max(VIEW_SECONDS, self._view_cost / VIEW_SHARE))
+            self._publish("training", views=self._views_due(VIEW_SECONDS))
 
     def _slice(self) -> None:
         """Train for SLICE_SECONDS, step by step so that a page asking for the model waits one step at
@@ -255,15 +228,10 @@ class LiveTraining(Steered):
 
     def _publish_now(self, state: str, views: bool) -> None:
         trainer = self.experiment.trainer
-        if state in ("training", "waiting") and not self._wanted:
-            state = "paused"  # a slice that ended after a pause
+        state = self._settled(state)
         previous = self.published
-        extra = {}
         if views:
-            started = time.monotonic()
-            extra = self._views()
-            self._views_at = time.monotonic()
-            self._view_cost = self._views_at - started
+            extra = self._timed_views()
         else:
             extra = {name: getattr(previous, name) for name in ("prefix", "prediction", "refusal", "strip",
                                                                 "milestones", "views_step")}

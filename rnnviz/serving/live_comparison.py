@@ -20,8 +20,9 @@ import pandas as pd
 from rnnviz.errors import InputError
 from rnnviz.nn.train import HISTORY_COLUMNS
 from rnnviz.serving.hosting import was_let_go
-from rnnviz.serving.live import SLICE_SECONDS, VIEW_SHARE, WAIT_SECONDS, Steered
+from rnnviz.serving.live import SLICE_SECONDS, WAIT_SECONDS
 from rnnviz.serving.published import model_lock
+from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns
 from rnnviz.views.continuation import live_prediction
 from rnnviz.views.gradients import latest_gradients
@@ -204,8 +205,7 @@ class LiveComparison(Steered):
                     experiment.train(goal - experiment.step, max_seconds=SLICE_SECONDS)
             finally:
                 self.turns.release(self.owner)
-            now = time.monotonic()
-            self._publish("training", views=now - self._views_at >= max(0.1, self._view_cost / VIEW_SHARE))
+            self._publish("training", views=self._views_due(0.1))
 
     # -- publishing ------------------------------------------------------------------------------------------
     def _publish(self, state: str, views: bool) -> None:
@@ -213,16 +213,12 @@ class LiveComparison(Steered):
             if self._stopped:
                 return
             going = self.comparison
-            if state in ("training", "waiting") and not self._wanted:
-                state = "paused"  # a slice that ended after a pause
+            state = self._settled(state)
             if len(going.diverged) == len(going.entries):
                 state = "diverged"
             previous = {model.label: model for model in self.published.models}
             if views:
-                started = time.monotonic()
-                shown = self._views()
-                self._views_at = time.monotonic()
-                self._view_cost = self._views_at - started
+                shown = self._timed_views()
             else:
                 shown = {label: (model.prediction, model.refusal) for label, model in previous.items()}
             models = []

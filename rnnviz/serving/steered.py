@@ -1,0 +1,54 @@
+"""What both background trainers (rnnviz.serving.live for a session's model, live_comparison for Side by side's)
+share: Train and Pause as flags, a place in the line for a training turn, and views made within their share of
+the worker's time. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
+
+
+class Steered:
+    """The base of both workers (live.LiveTraining, live_comparison.LiveComparison): Train and Pause as flags
+    under one condition, a thread that trains while they say so, a place in line, and the views' timing."""
+
+    def pause(self, wait: bool = True) -> None:
+        """Stop training after the slice under way (within live.SLICE_SECONDS), and (with `wait`) wait for it, so
+        the step count holds still and the place in line is given up when this returns."""
+        with self._flags:
+            self._wanted = False
+            self._forget_goal()
+            self._flags.notify_all()
+            thread = self._thread
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+        self._leave_line()
+        self._publish("paused", views=False)
+
+    def _forget_goal(self) -> None:
+        """What else a pause cancels (called under the flags' lock)."""
+
+    def _leave_line(self) -> None:
+        """Give up a waiting place in line (a turn in use ends with its slice)."""
+        if self.turns.place(self.owner) > 0:
+            self.turns.release(self.owner)
+
+    # A subclass sets `_views_at` and `_view_cost` to 0.0 and makes its views in `_views`.
+    def _views_due(self, every: float) -> bool:
+        """Whether to make the views again: at most every `every` seconds, and within VIEW_SHARE of the time."""
+        return time.monotonic() - self._views_at >= max(every, self._view_cost / VIEW_SHARE)
+
+    def _timed_views(self) -> dict:
+        """The views, made now, with what they cost (for `_views_due`)."""
+        started = time.monotonic()
+        views = self._views()
+        self._views_at = time.monotonic()
+        self._view_cost = self._views_at - started
+        return views
+
+    def _settled(self, state: str) -> str:
+        """`state`, or "paused" for a slice that ended after a pause."""
+        return "paused" if state in ("training", "waiting") and not self._wanted else state
