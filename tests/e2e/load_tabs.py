@@ -88,7 +88,8 @@ class Learner:
             try:
                 page.wait_for_function(
                     f"() => [...document.querySelectorAll('section[data-testid=stSidebar] [data-testid=stCode]')]"
-                    f".some(box => box.textContent.includes('lr={self.lr}'))", timeout=20_000)
+                    f".some(box => box.textContent.includes('lr={self.lr}'))",
+                    timeout=20_000 if self.lesson else 60_000)  # a link's rate is typed by no one: wait as before
                 return
             except PlaywrightTimeout:
                 shown = page.locator(".st-key-lr input").input_value(timeout=10_000)
