@@ -53,6 +53,8 @@ def prefix_box(key: str = "prefix", label: str = "Prefix for the model to contin
     exp, error_key = experiment(), f"{key}_prefix_error"
     if error_key not in st.session_state and st.session_state.get(key) != exp.config.prefix:
         st.session_state[key] = exp.config.prefix
+    elif key in st.session_state and not timed_run():  # not on a tick: it would undo what the learner is typing
+        st.session_state[key] = st.session_state[key]  # the browser ends on the server's value (state.seed_widgets)
     st.text_input(label, key=key,
                   on_change=lambda: apply_prefix(st.session_state[key], error_key),
                   help="Press Enter to see the model continue it. Training goes on while you type.")
