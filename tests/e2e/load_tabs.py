@@ -41,15 +41,21 @@ def heaviest_link() -> dict[str, str]:
     return heaviest.to_query()
 
 
+def plan(learner, index: int, heavy: dict | None) -> None:
+    """What learner number `index` does (the same for a browser tab and a wire session): its lesson, its own
+    learning rate, its link, and whether it types a prefix, switches pages, imports its model back."""
+    learner.lesson = None if heavy else ("L2" if index % 5 == 4 else "L0")
+    learner.lr = round(0.011 + 0.0001 * index, 6)  # never a lesson's own 0.01, so it always shows in the link
+    learner.query = {**heavy, "lr": str(learner.lr)} if heavy else {}
+    learner.types = learner.lesson is not None and index % 3 == 1
+    learner.switches = index % 4 == 2
+    learner.imports = index % 5 == 0
+
+
 class Learner:
     def __init__(self, index: int, context, url: str, errors: list, closing, heavy: dict | None, folder: Path):
         self.index, self.url, self.errors, self.closing, self.folder = index, url, errors, closing, folder
-        self.lesson = None if heavy else ("L2" if index % 5 == 4 else "L0")
-        self.lr = round(0.011 + 0.0001 * index, 6)  # never a lesson's own 0.01, so it always shows in the link
-        self.query = {**heavy, "lr": str(self.lr)} if heavy else {}
-        self.types = self.lesson is not None and index % 3 == 1
-        self.switches = index % 4 == 2
-        self.imports = index % 5 == 0
+        plan(self, index, heavy)
         self.page = context.new_page()
         self.figures: dict = {"tab": index, "lesson": self.lesson or "heaviest link", "lr": self.lr}
         self.trained_at = self.paused_at = None
@@ -189,19 +195,24 @@ class Learner:
         return path
 
     def _check_files(self, model: Path, history: Path) -> dict:
-        with safe_open(str(model), framework="pt") as handle:
-            metadata = json.loads(handle.metadata()["rnnviz"])
-        config = metadata["config"]
-        rows = list(csv.DictReader(io.StringIO(history.read_text())))
-        steps = [int(row["step"]) for row in rows]
-        problems = []
-        if config["lr"] != self.lr or {float(row["lr"]) for row in rows} - {self.lr}:
-            problems.append(f"the files have lr {config['lr']}, the tab set {self.lr}")
-        wanted = self.dataset or self.query.get("dataset")
-        if config["dataset"] != wanted:
-            problems.append(f"the model file is on {config['dataset']}, the tab's lesson on {wanted}")
-        if steps != list(range(1, len(steps) + 1)) or metadata["step"] != len(steps):
-            problems.append("the history's steps are not 1, 2, 3, … up to the model file's step")
-        wall = self.figures.get("wall_seconds") or 1.0
-        return {"steps": len(steps), "steps_per_second": round(len(steps) / wall, 1), "problems": problems,
-                "hidden_size": config["hidden_size"], "cell": config["cell"], "batch_size": config["batch_size"]}
+        return check_files(model, history.read_text(), self.lr, self.dataset or self.query.get("dataset"),
+                           self.figures.get("wall_seconds") or 1.0)
+
+
+def check_files(model: Path, history: str, lr: float, dataset: str, wall: float) -> dict:
+    """What a session's exported model file and history CSV say, and whether they are that session's own:
+    its learning rate, its dataset, and steps 1, 2, 3, … up to the model's step."""
+    with safe_open(str(model), framework="pt") as handle:
+        metadata = json.loads(handle.metadata()["rnnviz"])
+    config = metadata["config"]
+    rows = list(csv.DictReader(io.StringIO(history)))
+    steps = [int(row["step"]) for row in rows]
+    problems = []
+    if config["lr"] != lr or {float(row["lr"]) for row in rows} - {lr}:
+        problems.append(f"the files have lr {config['lr']}, the tab set {lr}")
+    if config["dataset"] != dataset:
+        problems.append(f"the model file is on {config['dataset']}, the tab's lesson on {dataset}")
+    if steps != list(range(1, len(steps) + 1)) or metadata["step"] != len(steps):
+        problems.append("the history's steps are not 1, 2, 3, … up to the model file's step")
+    return {"steps": len(steps), "steps_per_second": round(len(steps) / wall, 1), "problems": problems,
+            "hidden_size": config["hidden_size"], "cell": config["cell"], "batch_size": config["batch_size"]}

@@ -1,10 +1,12 @@
 """The class load test (not collected by pytest): `OMP_NUM_THREADS=1 python -m tests.e2e.load_test`.
 
-One `streamlit run app.py` on 127.0.0.1 and one headless Chromium with 30 tabs (a class), each its own session
-(tests/e2e/load_tabs.py): each presses a lesson (L0; L2 for every fifth) and Train, and waits for the lesson's
-answer; every third types a prefix, every fourth switches pages while training, three open the heaviest link the
-work budget allows instead; then each pauses, exports its model and history (checked to be its own), and every
-fifth imports its model back. Then every tab closes and the server is followed until it lets the models go.
+One `streamlit run app.py` on 127.0.0.1 and 30 sessions (a class): the first few (`--browser-tabs`, 5) are tabs
+of one headless Chromium (tests/e2e/load_tabs.py), the rest speak Streamlit's websocket without drawing anything
+(tests/e2e/load_wire.py), so that 30 renderers do not take this 2-core machine from the server they test. Each
+presses a lesson (L0; L2 for every fifth) and Train, and waits for the lesson's answer; every third types a
+prefix, every fourth switches pages while training, three open the heaviest link the work budget allows instead;
+then each pauses, exports its model and history (checked to be its own), and every fifth browser tab imports its
+model back. Then every session closes and the server is followed until it lets the models go.
 `--short` is a quick version (6 tabs, 30 s, a 20 s time-to-live). The run is bounded by `--budget` seconds.
 
 Reported (printed as a summary, and in full in artifacts/load_test.json): errors, sessions mixed up, each
@@ -16,6 +18,8 @@ within the time-to-live.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -28,6 +32,7 @@ from playwright.sync_api import sync_playwright
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, running_app
 from .load_tabs import Learner, heaviest_link
+from .load_wire import WireLearner
 
 # Every tab must tick on time although only one is in front.
 BACKGROUND_FLAGS = ["--disable-background-timer-throttling", "--disable-renderer-backgrounding",
@@ -101,8 +106,10 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
     heavy = heaviest_link()
     results["heaviest_link"] = heavy
     heavy_tabs = set(range(args.sessions - min(3, args.sessions // 2), args.sessions))  # the last three (or fewer)
-    learners = []
-    for index in range(args.sessions):
+    tabs = min(args.browser_tabs, args.sessions)
+    results["browser_tabs"], results["wire_sessions"] = tabs, args.sessions - tabs
+    learners, wired = [], []
+    for index in range(tabs):
         learner = Learner(index, context, url, errors, CLOSING, heavy if index in heavy_tabs else None, out)
         learner.open()
         learners.append(learner)
@@ -110,6 +117,11 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
         if index == 0:
             time.sleep(2)
             results["rss_one_session_mb"] = round(rss_mb(server.pid), 1)
+    wired = [WireLearner(index, url, errors, CLOSING, heavy if index in heavy_tabs else None, out)
+             for index in range(tabs, args.sessions)]
+    wire = Wire()
+    wire.each(wired, "open", "did not open", stagger=0.5)
+    progress(f"{len(wired)} wire sessions open")
     time.sleep(2)
     results["rss_all_open_mb"] = round(rss_mb(server.pid), 1)
     for learner in learners:
@@ -118,13 +130,17 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
         except Exception as error:  # noqa: BLE001 - one tab's failure is a finding, not the end of the run
             learner.page.screenshot(path=str(out / f"tab{learner.index:02d}-prepare-failure.png"), full_page=True)
             errors.append(f"tab {learner.index}: its lesson or rate did not apply: {str(error).splitlines()[0]}")
-    progress("every tab has its lesson and learning rate; pressing Train")
+    wire.each(wired, "prepare", "its lesson or rate did not apply")
+    progress("every session has its lesson and learning rate; pressing Train")
     cpu_before = (time.monotonic(), cpu_seconds(server.pid), cpu_seconds())
     for learner in learners:
         learner.train()
+    wire.each(wired, "train", "could not press Train")
+    watching = wire.start([learner.run(args.seconds) for learner in wired if learner.trained_at])
     while time.monotonic() < deadline and not all([learner.tick(args.seconds) for learner in learners]):
         time.sleep(0.2)
-    progress("every tab trained and paused; exporting")
+    watching.result(timeout=max(deadline - time.monotonic(), 1))
+    progress("every session trained and paused; exporting")
     wall = time.monotonic() - cpu_before[0]
     results["cores_busy_server"] = round((cpu_seconds(server.pid) - cpu_before[1]) / wall, 2)
     results["cores_busy_machine"] = round((cpu_seconds() - cpu_before[2]) / wall, 2)
@@ -139,16 +155,54 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
         except Exception as error:  # noqa: BLE001 - one tab's failure is a finding, not the end of the run
             learner.page.screenshot(path=str(out / f"tab{learner.index:02d}-failure.png"), full_page=True)
             errors.append(f"tab {learner.index}: could not export or import its files: {str(error).splitlines()[0]}")
-    tabs = [learner.figures for learner in learners]
+    wire.each(wired, "export_and_check", "could not export its files", at_once=4)
+    tabs = [learner.figures for learner in learners + wired]
     results["tabs"] = tabs
     summarise(results, tabs, args.sessions)
     progress("closing the tabs; following the server until it lets their models go")
+    CLOSING.set()
+    wire.each(wired, "close", "could not close")
+    wire.stop()
     follow_let_go(results, log, server, context, browser, args, deadline)
     watch.stopped.set()
     for _, line in log.lines:
         if "Traceback" in line or re.search(r"\b(Error|Exception)\b", line) and "rnnviz:" not in line:
             errors.append(f"server: {line[:200]}")
     results["server_log_tail"] = [line for _, line in log.lines[-15:]]
+
+
+class Wire:
+    """The wire sessions' event loop, in a thread of its own beside the browser tabs' (sync) Playwright."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def start(self, coroutines) -> concurrent.futures.Future:
+        async def together():
+            await asyncio.gather(*coroutines)
+        return asyncio.run_coroutine_threadsafe(together(), self.loop)
+
+    def each(self, learners, method: str, failure: str, stagger: float = 0.0, at_once: int = 0) -> None:
+        """`method` of every learner, concurrently (`at_once` at a time, if set); a failure is one error."""
+        gate = asyncio.Semaphore(at_once) if at_once else None
+
+        async def one(position, learner):
+            await asyncio.sleep(position * stagger)
+            try:
+                if gate:
+                    async with gate:
+                        await getattr(learner, method)()
+                else:
+                    await getattr(learner, method)()
+            except Exception as error:  # noqa: BLE001 - one session's failure is a finding, not the end of the run
+                text = str(error).splitlines()[0] if str(error) else ""
+                learner.errors.append(f"wire session {learner.index}: {failure}: {type(error).__name__} {text}")
+        self.start([one(position, learner) for position, learner in enumerate(learners)]).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def summarise(results: dict, tabs: list[dict], sessions: int) -> None:
@@ -177,7 +231,6 @@ def summarise(results: dict, tabs: list[dict], sessions: int) -> None:
 def follow_let_go(results, log, server, context, browser, args, deadline) -> None:
     """Close every tab, then follow the server until its keeper lets the models go (TTL plus its 10 s round)."""
     closed = time.monotonic()
-    CLOSING.set()
     context.close()
     browser.close()
     after, released_at = [], None
@@ -233,7 +286,8 @@ def summary(figures: dict) -> str:
                 f"({value['count']} tabs)") if value else "none measured"
 
     lines = [
-        f"{figures['sessions']} sessions, {figures['train_seconds']:g} s of training each, {figures['cores']} cores, "
+        f"{figures['sessions']} sessions ({figures.get('browser_tabs')} Chromium tabs, {figures.get('wire_sessions')} "
+        f"over the websocket), {figures['train_seconds']:g} s of training each, {figures['cores']} cores, "
         f"run took {figures['run_seconds']} s",
         f"errors: {figures['error_count']}" + "".join(f"\n  - {e}" for e in figures["errors"][:10]),
         f"sessions mixed up: {len(figures['mixed_up_sessions'])}",
@@ -260,6 +314,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=60.0, help="how long each session trains")
     parser.add_argument("--ttl", type=int, default=120, help="the server's disconnectedSessionTTL, in seconds")
     parser.add_argument("--budget", type=float, default=1200.0, help="the whole run's limit in seconds")
+    parser.add_argument("--browser-tabs", type=int, default=5,
+                        help="how many sessions are Chromium tabs; the rest speak the websocket (tests/e2e/wire.py)")
     parser.add_argument("--short", action="store_true", help="a quick run: 6 sessions, 30 s each, a 20 s TTL")
     args = parser.parse_args()
     if args.short:

@@ -1,0 +1,257 @@
+"""One Streamlit session spoken over its websocket, without a browser: for the class load test's many sessions.
+
+A browser tab costs this 2-core machine a Chromium renderer drawing Plotly charts; thirty of them starve the
+server under test. A `WireSession` does what the tab's frontend does for the server, and no more: it opens
+`/_stcore/stream`, asks for script runs with the widget values it holds, fires each fragment's `run_every`
+timer, answers the app's tab-identity component (ui.reconnect) as a fresh tab would, and keeps the page's
+elements by their place (delta path), so that a keyed container's text can be read and a keyed widget found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import re
+import time
+import urllib.request
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+FINISHED_FULL_RUN = {"FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR", "FINISHED_EARLY_FOR_RERUN"}
+
+
+class WireSession:
+    def __init__(self, url: str, query: str = ""):
+        self.url, self.query = url, query
+        self.socket = None
+        self.elements: dict[tuple, tuple[str, object]] = {}  # delta path -> (kind, element or block proto)
+        self.touched: set[tuple] = set()  # paths written by the full run in progress
+        self.held: dict[str, WidgetState] = {}  # widget values this "tab" holds (sent with every run)
+        self.pages: dict[str, str] = {}  # page name -> script hash, from the navigation message
+        self.page_hash = ""
+        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its run_every timer
+        self.running = False
+        self.full_runs = 0
+        self.closed_by_server: str | None = None
+        self.exceptions: list[str] = []
+        self._secrets_sent: set[str] = set()
+        self._reader: asyncio.Task | None = None
+
+    # -- connection -----------------------------------------------------------------------------------------
+    async def open(self) -> None:
+        address = self.url.replace("http://", "ws://") + "/_stcore/stream"
+        self.socket = await websockets.connect(address, subprotocols=["streamlit"], max_size=None,
+                                               ping_interval=None, open_timeout=60)
+        self._reader = asyncio.create_task(self._read())
+        await self.rerun()
+
+    async def close(self) -> None:
+        for timer in self.timers.values():
+            timer.cancel()
+        if self._reader:
+            self._reader.cancel()
+        if self.socket:
+            with contextlib.suppress(Exception):
+                await self.socket.close()
+
+    async def rerun(self, triggers: list[WidgetState] = (), fragment_id: str = "") -> None:
+        message = BackMsg()
+        state = message.rerun_script
+        state.query_string = self.query
+        state.page_script_hash = self.page_hash
+        state.context_info.url = f"{self.url}/" + (f"?{self.query}" if self.query else "")
+        state.context_info.timezone = "UTC"
+        if fragment_id:
+            state.fragment_id, state.is_auto_rerun = fragment_id, True
+        held = {widget.id: widget for widget in self.held.values()}
+        held.update({widget.id: widget for widget in triggers})
+        state.widget_states.widgets.extend(held.values())
+        if not fragment_id:
+            self.running = True
+        await self.socket.send(message.SerializeToString())
+
+    # -- what the server sends ------------------------------------------------------------------------------
+    async def _read(self) -> None:
+        try:
+            async for data in self.socket:
+                message = ForwardMsg()
+                message.ParseFromString(data)
+                await self._take(message)
+        except websockets.ConnectionClosed as closed:
+            self.closed_by_server = f"websocket closed: {closed}"
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a reader that dies silently would hang the learner
+            self.closed_by_server = f"reading the server's messages failed: {error!r}"
+
+    async def _take(self, message: ForwardMsg) -> None:
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            if not message.metadata.run.fragment_ids:  # a full run: the frontend drops the old timers
+                for timer in self.timers.values():
+                    timer.cancel()
+                self.timers.clear()
+                self.touched = set()
+                self.page_hash = message.new_session.page_script_hash or self.page_hash
+        elif kind == "navigation":
+            self.pages = {page.page_name: page.page_script_hash for page in message.navigation.app_pages}
+        elif kind == "delta":
+            self._delta(message)
+        elif kind == "stop_auto_rerun":
+            for fragment in message.stop_auto_rerun.fragment_ids:
+                if fragment in self.timers:
+                    self.timers.pop(fragment).cancel()
+        elif kind == "auto_rerun":
+            fragment = message.auto_rerun.fragment_id
+            if fragment in self.timers:
+                self.timers[fragment].cancel()
+            self.timers[fragment] = asyncio.create_task(self._every(message.auto_rerun.interval, fragment))
+        elif kind == "script_finished":
+            status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
+            if status in FINISHED_FULL_RUN:
+                self.running = False
+                self.full_runs += 1
+                if status == "FINISHED_SUCCESSFULLY":  # what this run did not draw, the page no longer shows
+                    for path in [path for path in self.elements if path not in self.touched]:
+                        del self.elements[path]
+            await self._answer_identity()
+
+    def _delta(self, message: ForwardMsg) -> None:
+        path = tuple(message.metadata.delta_path)
+        delta = message.delta
+        which = delta.WhichOneof("type")
+        if which == "new_element":
+            element = delta.new_element
+            kind = element.WhichOneof("type")
+            body = getattr(element, kind) if kind else None
+            self.elements[path] = (kind, body)
+            if kind == "exception":
+                self.exceptions.append(f"{body.type}: {body.message}"[:300])
+            self._adopt(kind, body)
+        elif which == "add_block":
+            self.elements[path] = ("block", delta.add_block)
+        self.touched.add(path)
+        for depth in range(1, len(path)):
+            self.touched.add(path[:depth])
+
+    def _adopt(self, kind: str, body) -> None:
+        """A value the server sets on a widget (st.session_state) is the value the tab now holds."""
+        if body is None or not getattr(body, "set_value", False) or body.id not in self.held:
+            return
+        field = {"text_input": "string_value", "number_input": "double_value"}.get(kind)
+        if field and body.HasField("value"):
+            self.hold(body.id, field, body.value)
+
+    async def _every(self, interval: float, fragment: str) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(interval)
+                if not self.running:  # the frontend, too, holds a fragment's tick while a full run goes
+                    await self.rerun(fragment_id=fragment)
+
+    async def _answer_identity(self) -> None:
+        """The app's hidden tab-identity component asks for the tab's stored secret; a fresh tab stores the
+        one offered and reports it (ui.reconnect's script, done here)."""
+        for kind, body in list(self.elements.values()):
+            if kind != "bidi_component" or body.component_name != "rnnviz_tab":
+                continue
+            data = json.loads(body.json) if body.json else {}
+            offer = data.get("offer")
+            if offer and not data.get("seen") and (body.id, offer) not in self._secrets_sent:
+                self._secrets_sent.add((body.id, offer))
+                # The frontend sends the component's own (empty) state beside its trigger: the app reads the
+                # trigger through that state, before the component is drawn again.
+                self.hold(body.id, "json_value", "{}")
+                trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{body.id}__events",
+                                      json_trigger_value=json.dumps([{"event": "secret", "value": offer}]))
+                await self.rerun([trigger])
+
+    # -- what a learner does --------------------------------------------------------------------------------
+    def hold(self, widget_id: str, field: str, value) -> WidgetState:
+        widget = WidgetState(id=widget_id)
+        setattr(widget, field, value)
+        self.held[widget_id] = widget
+        return widget
+
+    def keyed(self, key: str) -> tuple | None:
+        """The path of the block (container) or widget whose key is `key`, if the page shows one."""
+        for path, (_, body) in self.elements.items():
+            if getattr(body, "id", "").endswith(f"-{key}"):
+                return path
+        return None
+
+    def inside(self, key: str) -> list[tuple[str, object]]:
+        """Every element inside the container keyed `key`, in page order."""
+        root = self.keyed(key)
+        if root is None:
+            return []
+        return [self.elements[path] for path in sorted(self.elements)
+                if path[:len(root)] == root and len(path) > len(root)]
+
+    def text(self, key: str) -> str:
+        """The text the container keyed `key` shows (markdown, text, code, captions)."""
+        parts = []
+        for kind, body in self.inside(key):
+            for field in ("body", "code_text", "text"):
+                if kind not in ("block", "button") and isinstance(getattr(body, field, None), str):
+                    value = getattr(body, field)
+                    parts.append(html.unescape(re.sub(r"<[^>]+>", "", value)) if kind == "html" else value)
+                    break
+        return "\n".join(parts)
+
+    def widget(self, key: str, kind: str | None = None):
+        """The widget proto inside the container keyed `key` (or keyed `key` itself)."""
+        path = self.keyed(key)
+        if path is None:
+            return None
+        found_kind, body = self.elements[path]
+        if found_kind != "block":
+            return body
+        for inner_kind, inner in self.inside(key):
+            if inner_kind != "block" and (kind is None or inner_kind == kind):
+                return inner
+        return None
+
+    async def press(self, key: str) -> bool:
+        button = self.widget(key, "button")
+        if button is None or button.disabled:
+            return False
+        await self.rerun([WidgetState(id=button.id, trigger_value=True)])
+        return True
+
+    async def type(self, key: str, value, field: str = "string_value") -> bool:
+        box = self.widget(key)
+        if box is None:
+            return False
+        self.hold(box.id, field, value)
+        await self.rerun()
+        return True
+
+    async def go_to(self, page: str) -> None:
+        self.page_hash = self.pages[page]
+        await self.rerun()
+
+    async def until(self, check, timeout: float, every: float = 0.1):
+        """Wait until `check()` is true (or returns a value); raise TimeoutError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.closed_by_server:
+                raise ConnectionError(self.closed_by_server)
+            found = check()
+            if found:
+                return found
+            await asyncio.sleep(every)
+        raise TimeoutError(f"waited {timeout:g} s")
+
+    def download(self, key: str) -> bytes:
+        """The file behind the download button keyed `key` (its media URL, fetched as the browser would)."""
+        button = self.widget(key, "download_button")
+        if button is None:
+            raise LookupError(f"no download button {key} on the page")
+        with urllib.request.urlopen(self.url + button.url, timeout=60) as reply:
+            return reply.read()
