@@ -12,7 +12,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.serving.hosting import let_go, was_let_go
 from rnnviz.serving.live import live_training
 from rnnviz.serving.published import Published, model_lock
-from rnnviz.serving.turns import TrainingTurns
+from rnnviz.serving.turns import TrainingTurns, crowd_factor
 
 
 def small(**settings) -> Experiment:
@@ -186,6 +186,41 @@ def test_a_worker_whose_tab_is_gone_pauses_by_itself(turns):
     watched[0] = False
     wait_for(lambda: not worker.running)
     assert worker.published.state == "paused"
+
+
+class Crowded(TrainingTurns):
+    """One turn, with `others` sessions standing in line besides the worker (places only, no threads)."""
+
+    def __init__(self, others: int):
+        super().__init__(max_concurrent=1)
+        self.others, self.hand_overs = others, 0
+
+    @property
+    def waiting(self) -> int:
+        return super().waiting + self.others
+
+    def release(self, owner) -> None:
+        self.hand_overs += 1
+        super().release(owner)
+
+
+def test_in_a_crowd_a_worker_makes_its_views_less_often_and_hands_its_turn_over_less_often():
+    seen = {}
+    for others in (0, 31):
+        turns = Crowded(others)
+        worker = live_training(small(), turns)
+        made, views = [], worker._views
+        worker._views = lambda made=made, views=views: made.append(1) or views()
+        worker.start()
+        time.sleep(2.0)
+        worker.pause()
+        seen[others] = (crowd_factor(line=turns), len(made), turns.hand_overs)
+    (alone, alone_views, alone_turns), (crowd, crowd_views, crowd_turns) = seen[0], seen[31]
+    assert (alone, crowd) == (1, 32)
+    # Alone: views about every 0.2 s and a turn every 0.05 s; in a crowd the page draws the views 32 times less
+    # often, so they are made at the start and not again within 6.4 s, and slices are 4 times longer.
+    assert alone_views >= 3 and crowd_views <= 2
+    assert 2 * crowd_turns < alone_turns
 
 
 def test_published_loss_is_the_latest_rows():

@@ -17,7 +17,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.serving import live
 from rnnviz.serving.live import STEP_SECONDS  # noqa: F401 - the app's one name for it
 from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the app's one name for each
-from rnnviz.serving.turns import SESSIONS, TURNS
+from rnnviz.serving.turns import TURNS, crowd_factor
 from rnnviz.views.progress import status_text
 
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
@@ -31,17 +31,9 @@ SWITCH_SECONDS = 0.001
 
 
 def redraw_scale(sessions: int | None = None, turns: int | None = None) -> int:
-    """How many times slower than their own intervals the live views redraw: 1 while the server has at most one
-    session per training turn, else the next power of two above sessions per turn (a class of 30 on 2 turns:
-    16, so a status line redraws about every 1.6 s). By default, from this server now: its open sessions (a
-    class opens the link before it presses Train), or the sessions training and waiting, if more."""
-    if sessions is None:
-        sessions = max(len(SESSIONS), TURNS.active + TURNS.waiting)
-    ratio = sessions / max(1, TURNS.max_concurrent if turns is None else turns)
-    scale = 1
-    while scale < ratio:
-        scale *= 2
-    return scale
+    """How many times slower than their own intervals the live views redraw: the server's crowd factor
+    (rnnviz.serving.turns.crowd_factor; a class of 30 on 2 turns: 16, a status line about every 1.6 s)."""
+    return crowd_factor(sessions, turns)
 
 
 def worker(experiment: Experiment) -> live.LiveTraining:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from rnnviz.serving.published import Published, model_lock, views_of
 from rnnviz.serving.steered import Steered
-from rnnviz.serving.turns import TURNS, TrainingTurns
+from rnnviz.serving.turns import TURNS, TrainingTurns, crowd_factor
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
@@ -28,6 +28,10 @@ RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last secon
 VIEW_SECONDS = 0.2  # the views are made no more often: the page draws them 4 times a second (CHART_INTERVAL)
 STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
 GRADIENT_SECONDS = 0.25  # the step-gradient view gets a fresh batch's gradients at least this often
+# In a crowd (rnnviz.serving.turns.crowd_factor) a worker trains in slices up to this many times longer, so that
+# fewer hand-overs of a turn (each a publish, a wake-up of every worker in line) leave more time for training.
+CROWD_SLICES = 4
+WAITING_SECONDS = 0.25  # "waiting for a turn", with the place in line, is published again no more often
 
 WORKERS: weakref.WeakSet = weakref.WeakSet()  # every worker in the process, so a test or a shutdown can stop all
 
@@ -55,6 +59,7 @@ class LiveTraining(Steered):
         self._asking = 0  # threads that want the model now (a new prefix, new settings): the worker steps aside
         self._fresh_gradients: dict | None = None  # traced by the worker between the trainer's own logs
         self._gradients_at = 0.0
+        self._waiting_at = 0.0  # when "waiting" was last published
         self.published: Published = Published(version=0, state="paused", step=experiment.step)
         WORKERS.add(self)
         self.refresh()
@@ -164,8 +169,11 @@ class LiveTraining(Steered):
             granted = self._holding or self.turns.try_turn(self.owner, timeout=WAIT_SECONDS)
             self._holding = False
             if not granted:
-                self._publish("waiting", views=False)
+                if self.published.state != "waiting" or time.monotonic() - self._waiting_at >= WAITING_SECONDS:
+                    self._waiting_at = time.monotonic()
+                    self._publish("waiting", views=False)
                 continue
+            crowd = crowd_factor(line=self.turns)
             try:
                 with self._flags:  # a page that asked for the model goes first (see `holding`)
                     self._flags.wait_for(lambda: not self._asking or self._stopped or not self._wanted,
@@ -173,7 +181,7 @@ class LiveTraining(Steered):
                 with model_lock(self.experiment):
                     if self._stopped or not self._wanted:
                         continue
-                    self._slice()
+                    self._slice(crowd)
             finally:
                 self.turns.release(self.owner)
             if self.experiment.trainer.diverged:
@@ -181,13 +189,15 @@ class LiveTraining(Steered):
                     self._wanted = False
                 self._publish("diverged", views=True)
                 continue
-            self._publish("training", views=self._views_due(VIEW_SECONDS))
+            # The pages of a crowd draw the views `crowd` times less often: making them more often is waste.
+            self._publish("training", views=self._views_due(VIEW_SECONDS * crowd))
 
-    def _slice(self) -> None:
-        """Train for SLICE_SECONDS, step by step so that a page asking for the model waits one step at
-        most; then, if the step-gradient view is older than GRADIENT_SECONDS, trace the latest batch."""
+    def _slice(self, crowd: int = 1) -> None:
+        """Train for SLICE_SECONDS (longer in a crowd, up to CROWD_SLICES times), step by step so that a pause
+        acts, and a page asking for the model waits, one step at most; then, if the step-gradient view is older
+        than GRADIENT_SECONDS (`crowd` times that in a crowd), trace the latest batch."""
         trainer = self.experiment.trainer
-        deadline = time.perf_counter() + SLICE_SECONDS
+        deadline = time.perf_counter() + SLICE_SECONDS * min(crowd, CROWD_SLICES)
         while not self._asking and self._wanted and time.perf_counter() < deadline:
             if not self.experiment.train(1):
                 return  # diverged
@@ -195,7 +205,7 @@ class LiveTraining(Steered):
         logged = trainer.gradient_log[-1]["step"] if trainer.gradient_log else None
         if logged == trainer.step:
             self._gradients_at = now
-        elif now - self._gradients_at >= GRADIENT_SECONDS and not self._asking:
+        elif now - self._gradients_at >= GRADIENT_SECONDS * crowd and not self._asking:
             self._fresh_gradients = trainer.step_gradients()
             self._gradients_at = now
 

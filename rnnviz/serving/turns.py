@@ -237,3 +237,22 @@ class SessionRegistry:
 # One of each per server process; the app and the load test share them.
 TURNS = TrainingTurns()
 SESSIONS = SessionRegistry()
+
+
+def crowd_factor(sessions: int | None = None, turns: int | None = None, line: TrainingTurns | None = None) -> int:
+    """How crowded the server is: 1 while it has at most one session per training turn, else the next power of
+    two above sessions per turn (a class of 30 on 2 turns: 16). By default from this server now: its open
+    sessions (a class opens the link before it presses Train), or those training and waiting for TURNS, if
+    more; for another `line` (a test's), those training and waiting in it. In a crowd the pages redraw that many
+    times slower and the workers make their views as much less often, so that the one interpreter's time goes
+    to training and to clicks."""
+    line = TURNS if line is None else line
+    if sessions is None:
+        sessions = line.active + line.waiting
+        if line is TURNS:
+            sessions = max(sessions, len(SESSIONS))
+    ratio = sessions / max(1, line.max_concurrent if turns is None else turns)
+    factor = 1
+    while factor < ratio:
+        factor *= 2
+    return factor

@@ -32,6 +32,7 @@ class WireSession:
         self.elements: dict[tuple, tuple[str, object]] = {}  # delta path -> (kind, element or block proto)
         self.touched: set[tuple] = set()  # paths written by the full run in progress
         self.held: dict[str, WidgetState] = {}  # widget values this "tab" holds (sent with every run)
+        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" for the full run)
         self.pages: dict[str, str] = {}  # page name -> script hash, from the navigation message
         self.page_hash = ""
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its run_every timer
@@ -59,7 +60,9 @@ class WireSession:
             with contextlib.suppress(Exception):
                 await self.socket.close()
 
-    async def rerun(self, triggers: list[WidgetState] = (), fragment_id: str = "") -> None:
+    async def rerun(self, triggers: list[WidgetState] = (), fragment_id: str = "", timer: bool = False) -> None:
+        """Ask for a run: the whole script, or (`fragment_id`) one fragment's, as its timer (`timer`) or because a
+        widget inside it changed, as the frontend does."""
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query
@@ -67,7 +70,7 @@ class WireSession:
         state.context_info.url = f"{self.url}/" + (f"?{self.query}" if self.query else "")
         state.context_info.timezone = "UTC"
         if fragment_id:
-            state.fragment_id, state.is_auto_rerun = fragment_id, True
+            state.fragment_id, state.is_auto_rerun = fragment_id, timer
         held = {widget.id: widget for widget in self.held.values()}
         held.update({widget.id: widget for widget in triggers})
         state.widget_states.widgets.extend(held.values())
@@ -130,6 +133,8 @@ class WireSession:
             kind = element.WhichOneof("type")
             body = getattr(element, kind) if kind else None
             self.elements[path] = (kind, body)
+            if getattr(body, "id", ""):
+                self.fragment_of[body.id] = delta.fragment_id
             if kind == "exception":
                 self.exceptions.append(f"{body.type}: {body.message}"[:300])
             self._adopt(kind, body)
@@ -152,7 +157,7 @@ class WireSession:
             while True:
                 await asyncio.sleep(interval)
                 if not self.running:  # the frontend, too, holds a fragment's tick while a full run goes
-                    await self.rerun(fragment_id=fragment)
+                    await self.rerun(fragment_id=fragment, timer=True)
 
     async def _answer_identity(self) -> None:
         """The app's hidden tab-identity component asks for the tab's stored secret; a fresh tab stores the
@@ -221,7 +226,7 @@ class WireSession:
         button = self.widget(key, "button")
         if button is None or button.disabled:
             return False
-        await self.rerun([WidgetState(id=button.id, trigger_value=True)])
+        await self.rerun([WidgetState(id=button.id, trigger_value=True)], self.fragment_of.get(button.id, ""))
         return True
 
     async def type(self, key: str, value, field: str = "string_value") -> bool:
@@ -229,7 +234,7 @@ class WireSession:
         if box is None:
             return False
         self.hold(box.id, field, value)
-        await self.rerun()
+        await self.rerun(fragment_id=self.fragment_of.get(box.id, ""))
         return True
 
     async def go_to(self, page: str) -> None:
