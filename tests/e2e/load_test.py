@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import os
 import re
@@ -29,6 +30,8 @@ import threading
 import time
 
 from playwright.sync_api import sync_playwright
+
+from deploy.local_replicas import ReplicaSet
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, running_app
 from .load_tabs import Learner, heaviest_link
@@ -40,21 +43,25 @@ BACKGROUND_FLAGS = ["--disable-background-timer-throttling", "--disable-renderer
 CLOSING = threading.Event()  # set when the test closes its tabs: sockets closing then are expected
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mb(pids: list[int]) -> float:
+    """The resident memory of the server's processes together (one, or every replica)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+            total += next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), 0.0)
+    return total
 
 
-def cpu_seconds(pid: int | None = None) -> float:
-    """CPU time used so far: by process `pid` (user + system), or by the whole machine (all but idle)."""
+def cpu_seconds(pids: list[int] | None = None) -> float:
+    """CPU time used so far: by the processes `pids` (user + system), or by the whole machine (all but idle)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    if pid is not None:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
+    if pids is not None:
+        total = 0
+        for pid in pids:
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
     with open("/proc/stat") as stat:
         values = [int(v) for v in stat.readline().split()[1:]]
     return (sum(values) - values[3] - values[4]) / ticks  # all minus idle and iowait
@@ -63,9 +70,9 @@ def cpu_seconds(pid: int | None = None) -> float:
 class MemoryWatch(threading.Thread):
     """Samples the server's RSS every `every` seconds; `peak` since the last `reset`."""
 
-    def __init__(self, pid: int, every: float = 0.5):
+    def __init__(self, pids: list[int], every: float = 0.5):
         super().__init__(daemon=True)
-        self.pid, self.every = pid, every
+        self.pids, self.every = pids, every
         self.samples: list[tuple[float, float]] = []
         self.peak = 0.0
         self.stopped = threading.Event()
@@ -73,32 +80,57 @@ class MemoryWatch(threading.Thread):
     def run(self) -> None:
         started = time.monotonic()
         while not self.stopped.wait(self.every):
-            value = rss_mb(self.pid)
+            value = rss_mb(self.pids)
             self.samples.append((time.monotonic() - started, value))
             self.peak = max(self.peak, value)
 
 
 class ServerLog(threading.Thread):
-    """Reads the server's output (so its pipe never fills) and keeps the lines."""
+    """Reads a server's output, from its pipe (so that it never fills) or as its log file grows, and keeps the
+    lines with the time each was read."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, name: str = "server", follow: bool = False):
         super().__init__(daemon=True)
-        self.stream, self.lines = stream, []
+        self.stream, self.name, self.follow, self.lines = stream, name, follow, []
 
     def run(self) -> None:
-        for raw in iter(self.stream.readline, b""):
-            line = raw.decode(errors="replace").rstrip()
-            self.lines.append((time.monotonic(), line))
+        while True:
+            raw = self.stream.readline()
+            if not raw:
+                if not self.follow:
+                    return
+                time.sleep(0.2)
+                continue
+            self.lines.append((time.monotonic(), raw.decode(errors="replace").rstrip()))
+
+
+@contextlib.contextmanager
+def served(env: dict, replicas: int, out):
+    """The app under test: one `streamlit run`, or `replicas` of them behind HAProxy (deploy.local_replicas).
+    Yields its address, its processes' ids and a log reader for each."""
+    if not replicas:
+        with running_app(env) as (url, server, _):
+            log = ServerLog(server.stdout)
+            log.start()
+            yield url, [server.pid], [log]
+        return
+    with ReplicaSet(replicas, env=env, logs=out / "replicas") as replica_set:
+        logs = []
+        for name in replica_set.servers:
+            log = ServerLog(open(replica_set.logs / f"{name}.log", "rb"), name, follow=True)  # noqa: SIM115
+            log.start()
+            logs.append(log)
+        yield replica_set.url, [process.pid for process in replica_set.servers.values()], logs
 
 
 def progress(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def measure(results, errors, url, server, playwright, log, out, args, deadline) -> None:
+def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -> None:
     time.sleep(2)
-    results["rss_idle_mb"] = round(rss_mb(server.pid), 1)
-    watch = MemoryWatch(server.pid)
+    results["rss_idle_mb"] = round(rss_mb(pids), 1)
+    watch = MemoryWatch(pids)
     watch.start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=CHROMIUM_FLAGS + BACKGROUND_FLAGS)
@@ -116,14 +148,14 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
         progress(f"tab {index} open ({learner.figures['lesson']})")
         if index == 0:
             time.sleep(2)
-            results["rss_one_session_mb"] = round(rss_mb(server.pid), 1)
+            results["rss_one_session_mb"] = round(rss_mb(pids), 1)
     wired = [WireLearner(index, url, errors, CLOSING, heavy if index in heavy_tabs else None, out)
              for index in range(tabs, args.sessions)]
     wire = Wire()
     wire.each(wired, "open", "did not open", stagger=0.5)
     progress(f"{len(wired)} wire sessions open")
     time.sleep(2)
-    results["rss_all_open_mb"] = round(rss_mb(server.pid), 1)
+    results["rss_all_open_mb"] = round(rss_mb(pids), 1)
     for learner in learners:
         try:
             learner.prepare()
@@ -132,7 +164,7 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
             errors.append(f"tab {learner.index}: its lesson or rate did not apply: {str(error).splitlines()[0]}")
     wire.each(wired, "prepare", "its lesson or rate did not apply")
     progress("every session has its lesson and learning rate; pressing Train")
-    cpu_before = (time.monotonic(), cpu_seconds(server.pid), cpu_seconds())
+    cpu_before = (time.monotonic(), cpu_seconds(pids), cpu_seconds())
     for learner in learners:
         learner.train()
     wire.each(wired, "train", "could not press Train")
@@ -142,11 +174,11 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
     watching.result(timeout=max(deadline - time.monotonic(), 1))
     progress("every session trained and paused; exporting")
     wall = time.monotonic() - cpu_before[0]
-    results["cores_busy_server"] = round((cpu_seconds(server.pid) - cpu_before[1]) / wall, 2)
+    results["cores_busy_server"] = round((cpu_seconds(pids) - cpu_before[1]) / wall, 2)
     results["cores_busy_machine"] = round((cpu_seconds() - cpu_before[2]) / wall, 2)
     results["rss_peak_training_mb"] = round(watch.peak, 1)
     time.sleep(2)
-    results["rss_after_training_mb"] = round(rss_mb(server.pid), 1)
+    results["rss_after_training_mb"] = round(rss_mb(pids), 1)
     for learner in learners:
         try:
             if time.monotonic() > deadline:
@@ -163,12 +195,13 @@ def measure(results, errors, url, server, playwright, log, out, args, deadline) 
     CLOSING.set()
     wire.each(wired, "close", "could not close")
     wire.stop()
-    follow_let_go(results, log, server, context, browser, args, deadline)
+    follow_let_go(results, logs, pids, context, browser, args, deadline)
     watch.stopped.set()
-    for _, line in log.lines:
-        if "Traceback" in line or re.search(r"\b(Error|Exception)\b", line) and "rnnviz:" not in line:
-            errors.append(f"server: {line[:200]}")
-    results["server_log_tail"] = [line for _, line in log.lines[-15:]]
+    for log in logs:
+        for _, line in log.lines:
+            if "Traceback" in line or re.search(r"\b(Error|Exception)\b", line) and "rnnviz:" not in line:
+                errors.append(f"{log.name}: {line[:200]}")
+    results["server_log_tail"] = [f"{log.name}: {line}" for log in logs for _, line in log.lines[-15:]]
 
 
 class Wire:
@@ -228,29 +261,34 @@ def summarise(results: dict, tabs: list[dict], sessions: int) -> None:
         (results["rss_after_training_mb"] - results["rss_one_session_mb"]) / max(sessions, 1), 2)
 
 
-def follow_let_go(results, log, server, context, browser, args, deadline) -> None:
-    """Close every tab, then follow the server until its keeper lets the models go (TTL plus its 10 s round)."""
+def follow_let_go(results, logs, pids, context, browser, args, deadline) -> None:
+    """Close every tab, then follow the server (each replica) until its keeper lets the models go (TTL plus its
+    10 s round): the time is when the last of them says it holds no model."""
     closed = time.monotonic()
     context.close()
     browser.close()
-    after, released_at = [], None
+    after, held, emptied = [], {}, {}
     while time.monotonic() - closed < args.ttl + 40 and time.monotonic() < deadline:
         time.sleep(5)
-        after.append((round(time.monotonic() - closed), round(rss_mb(server.pid), 1)))
-        for stamp, line in log.lines:
-            if released_at is None and "let go of" in line and stamp > closed:
-                released_at = round(stamp - closed, 1)
-                results["keeper_said"] = line
-            held = re.search(r"(\d+) models in memory, ([\d.]+) MB", line) if stamp > closed else None
-            if held:  # counted in the server itself: the direct answer, whatever the RSS does
-                results["models_in_memory_after_let_go"] = int(held.group(1))
-        if results.get("models_in_memory_after_let_go") == 0:
+        after.append((round(time.monotonic() - closed), round(rss_mb(pids), 1)))
+        for log in logs:
+            for stamp, line in log.lines:
+                count = re.search(r"(\d+) models in memory, ([\d.]+) MB", line) if stamp > closed else None
+                if count:  # counted in the server itself: the direct answer, whatever the RSS does
+                    held[log.name] = int(count.group(1))
+                    results.setdefault("keeper_said", []).append(f"{log.name}: {line}")
+                    if held[log.name] == 0 and log.name not in emptied:
+                        emptied[log.name] = round(stamp - closed, 1)
+        if len(emptied) == len(logs):
             break
+    results["keeper_said"] = sorted(set(results.get("keeper_said", [])))
+    results["models_in_memory_after_let_go"] = sum(held.values()) if held else None
     results["rss_after_close_mb"] = after
+    released_at = max(emptied.values()) if len(emptied) == len(logs) else None
     results["seconds_until_models_let_go"] = released_at
     results["ttl_seconds"] = args.ttl
     results["let_go_within_ttl"] = bool(released_at is not None and released_at <= args.ttl + 15
-                                        and results.get("models_in_memory_after_let_go") == 0)
+                                        and results["models_in_memory_after_let_go"] == 0)
     results["rss_final_mb"] = after[-1][1] if after else None
 
 
@@ -261,18 +299,17 @@ def main(args) -> dict:
     for old in out.glob("tab*"):
         old.unlink()
     errors: list[str] = []
-    results: dict = {"sessions": args.sessions, "train_seconds": args.seconds, "cores": os.cpu_count()}
+    results: dict = {"sessions": args.sessions, "train_seconds": args.seconds, "cores": os.cpu_count(),
+                     "replicas": args.replicas or 1}
     # No file watcher, as on a class's server: an edit during the run would make Streamlit re-import the app.
     env = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
            "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl)}
     started = time.monotonic()
-    with running_app(env) as (url, server, _), sync_playwright() as playwright:
-        log = ServerLog(server.stdout)
-        log.start()
+    with served(env, args.replicas, out) as (url, pids, logs), sync_playwright() as playwright:
         try:
-            measure(results, errors, url, server, playwright, log, out, args, deadline)
+            measure(results, errors, url, pids, playwright, logs, out, args, deadline)
         finally:
-            (out / "server.log").write_text("\n".join(line for _, line in log.lines))
+            (out / "server.log").write_text("\n".join(f"{log.name}: {line}" for log in logs for _, line in log.lines))
     results["errors"] = errors
     results["error_count"] = len(errors)
     results["run_seconds"] = round(time.monotonic() - started)
@@ -286,7 +323,8 @@ def summary(figures: dict) -> str:
                 f"({value['count']} tabs)") if value else "none measured"
 
     lines = [
-        f"{figures['sessions']} sessions ({figures.get('browser_tabs')} Chromium tabs, {figures.get('wire_sessions')} "
+        f"{figures['sessions']} sessions on {figures['replicas']} server process(es) "
+        f"({figures.get('browser_tabs')} Chromium tabs, {figures.get('wire_sessions')} "
         f"over the websocket), {figures['train_seconds']:g} s of training each, {figures['cores']} cores, "
         f"run took {figures['run_seconds']} s",
         f"errors: {figures['error_count']}" + "".join(f"\n  - {e}" for e in figures["errors"][:10]),
@@ -316,6 +354,9 @@ if __name__ == "__main__":
     parser.add_argument("--budget", type=float, default=1200.0, help="the whole run's limit in seconds")
     parser.add_argument("--browser-tabs", type=int, default=5,
                         help="how many sessions are Chromium tabs; the rest speak the websocket (tests/e2e/wire.py)")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="serve the app as this many replicas behind HAProxy (deploy.local_replicas); 0: one "
+                             "plain `streamlit run`")
     parser.add_argument("--short", action="store_true", help="a quick run: 6 sessions, 30 s each, a 20 s TTL")
     args = parser.parse_args()
     if args.short:

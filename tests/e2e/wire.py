@@ -41,6 +41,7 @@ class WireSession:
         self.closed_by_server: str | None = None
         self.exceptions: list[str] = []
         self._secrets_sent: set[str] = set()
+        self.cookie = ""  # a load balancer's sticky cookie (deploy.local_replicas), sent back with every download
         self._reader: asyncio.Task | None = None
 
     # -- connection -----------------------------------------------------------------------------------------
@@ -48,6 +49,8 @@ class WireSession:
         address = self.url.replace("http://", "ws://") + "/_stcore/stream"
         self.socket = await websockets.connect(address, subprotocols=["streamlit"], max_size=None,
                                                ping_interval=None, open_timeout=60)
+        cookies = self.socket.response.headers.get_all("Set-Cookie")
+        self.cookie = "; ".join(cookie.split(";")[0] for cookie in cookies)
         self._reader = asyncio.create_task(self._read())
         await self.rerun()
 
@@ -258,5 +261,6 @@ class WireSession:
         button = self.widget(key, "download_button")
         if button is None:
             raise LookupError(f"no download button {key} on the page")
-        with urllib.request.urlopen(self.url + button.url, timeout=60) as reply:
+        request = urllib.request.Request(self.url + button.url, headers={"Cookie": self.cookie} if self.cookie else {})
+        with urllib.request.urlopen(request, timeout=60) as reply:
             return reply.read()
