@@ -8,6 +8,10 @@ empty, hidden chart before torch is imported lets the two overlap; the live char
 torch or anything that does.
 """
 
+# Plotly finds numpy and pandas in sys.modules, where a module half imported by the loading thread (ui.loading)
+# already sits: imported here first, this thread waits until each is whole, and Plotly never sees one half made.
+import numpy  # noqa: F401, I001 - before Plotly, for the reason above
+import pandas  # noqa: F401
 import plotly.graph_objects as go
 import streamlit as st
 

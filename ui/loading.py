@@ -24,8 +24,9 @@ from rnnviz.lessons import LESSONS
 
 from .page_links import page_links
 
-# What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code.
-MODULES = ("ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views.sequence", "rnnviz.nn.train")
+# What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code; numpy and
+# pandas first, so that a first frame's Plotly (ui.chart_library) waits for those two only, not for torch.
+MODULES = ("numpy", "pandas", "ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views.sequence", "rnnviz.nn.train")
 WAIT_SECONDS = 120.0  # a run waits at most this long for the import before it reruns anyway
 # The settings ui.sidebar shows a new session (lesson L0: no text, lag or forget-gate bias), in its order.
 SETTINGS = (("Data and model", ("dataset", "cell", "hidden_size", "num_layers", "seed", "device")),

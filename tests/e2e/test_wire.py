@@ -1,0 +1,78 @@
+"""Sessions spoken over Streamlit's websocket alone (tests/e2e/wire.py), as the class load test's many learners
+are: two at once each press L0 with a learning rate of their own, train to the lesson's answer, pause, and get
+back files that are their own. This keeps the load test's client honest, and checks the app needs nothing
+from a browser beyond what its frontend sends."""
+
+import asyncio
+import re
+import time
+
+from .browser import running_app
+from .load_tabs import ANSWERS, check_files
+from .wire import WireSession
+
+
+async def learner(url: str, lr: float, folder) -> dict:
+    session = WireSession(url)
+    try:
+        await session.open()
+        settled = lambda: session.keyed("train_status") is not None and not session.running  # noqa: E731
+        await session.until(settled, 120)
+        assert await session.press("preset_L0")
+        await session.until(lambda: any(kind == "alert" and "a new model, ready to train" in body.body
+                                        for kind, body in session.elements.values()), 60)
+        await session.until(settled, 60)
+        assert await session.type("lr", lr, "double_value")
+        await session.until(lambda: any(kind == "code" and f"lr={lr}" in body.code_text
+                                        for kind, body in session.elements.values()), 60)
+        await session.until(settled, 60)
+        assert await session.press("train_toggle")
+        trained_at = time.monotonic()
+        await session.until(lambda: re.search(ANSWERS["L0"], session.text("continuation")), 90)
+        answered = time.monotonic() - trained_at
+        await session.until(lambda: session.widget("train_toggle", "button").label == "Pause", 30)
+        assert await session.press("train_toggle")
+        await session.until(lambda: "Paused" in session.text("train_status"), 30)
+        held = re.search(r"step (\d+)", session.text("train_status")).group(1)
+        await asyncio.sleep(1.0)
+        assert re.search(r"step (\d+)", session.text("train_status")).group(1) == held  # paused: it holds still
+        await session.go_to("Your data")
+        await session.until(lambda: session.widget("export_history", "download_button"), 60)
+        model = folder / f"model-{lr}.safetensors"
+        model.write_bytes(session.download("export_model"))
+        files = check_files(model, session.download("export_history").decode(), lr, "counting", 1.0)
+        return {"answered": answered, "held": int(held), "files": files, "exceptions": session.exceptions,
+                "closed": session.closed_by_server}
+    finally:
+        await session.close()
+
+
+def test_two_sessions_over_the_websocket_train_apart_and_export_their_own_files(app_url, tmp_path):
+    async def both():
+        return await asyncio.gather(learner(app_url, 0.0111, tmp_path), learner(app_url, 0.0122, tmp_path))
+
+    for result in asyncio.run(both()):
+        assert result["exceptions"] == [] and result["closed"] is None
+        assert result["files"]["problems"] == [], result["files"]["problems"]
+        assert result["files"]["steps"] == result["held"] > 0  # the files are at the step the page showed
+
+
+def test_a_class_arriving_at_a_fresh_server_at_once_gets_the_app_not_an_error():
+    """Sessions whose first runs overlap the server's background import of torch (ui.loading) draw Plotly while
+    numpy and pandas are half imported in the other thread; each must still get the full page, no exception."""
+    async def arrive(url: str, after: float) -> list[str]:
+        await asyncio.sleep(after)  # a class arrives over a few seconds, while the server imports
+        session = WireSession(url)
+        try:
+            await session.open()
+            await session.until(lambda: session.exceptions or (session.keyed("train_status") is not None
+                                                               and not session.running), 120)
+            return session.exceptions + ([session.closed_by_server] if session.closed_by_server else [])
+        finally:
+            await session.close()
+
+    async def class_of(url: str, size: int):
+        return await asyncio.gather(*(arrive(url, 0.25 * index) for index in range(size)))
+
+    with running_app({"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}) as (url, _process, _started):
+        assert asyncio.run(class_of(url, 16)) == [[]] * 16
