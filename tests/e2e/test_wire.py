@@ -9,7 +9,7 @@ import time
 
 from .browser import running_app
 from .load_tabs import ANSWERS, check_files
-from .wire import WireSession
+from .wire import WireSession, run_apart
 
 
 async def learner(url: str, lr: float, folder) -> dict:
@@ -51,7 +51,7 @@ def test_two_sessions_over_the_websocket_train_apart_and_export_their_own_files(
     async def both():
         return await asyncio.gather(learner(app_url, 0.0111, tmp_path), learner(app_url, 0.0122, tmp_path))
 
-    for result in asyncio.run(both()):
+    for result in run_apart(both()):
         assert result["exceptions"] == [] and result["closed"] is None
         assert result["files"]["problems"] == [], result["files"]["problems"]
         assert result["files"]["steps"] == result["held"] > 0  # the files are at the step the page showed
@@ -75,4 +75,4 @@ def test_a_class_arriving_at_a_fresh_server_at_once_gets_the_app_not_an_error():
         return await asyncio.gather(*(arrive(url, 0.25 * index) for index in range(size)))
 
     with running_app({"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}) as (url, _process, _started):
-        assert asyncio.run(class_of(url, 16)) == [[]] * 16
+        assert run_apart(class_of(url, 16)) == [[]] * 16

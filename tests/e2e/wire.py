@@ -10,6 +10,7 @@ elements by their place (delta path), so that a keyed container's text can be re
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import html
 import json
@@ -264,3 +265,10 @@ class WireSession:
         request = urllib.request.Request(self.url + button.url, headers={"Cookie": self.cookie} if self.cookie else {})
         with urllib.request.urlopen(request, timeout=60) as reply:
             return reply.read()
+
+
+def run_apart(coroutine):
+    """Run `coroutine` to its end in a thread of its own, and return what it returns: the sync Playwright of
+    the browser tests keeps an event loop running in the caller's thread, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
