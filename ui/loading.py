@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import sys
 import threading
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from .page_links import page_links
 # What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code; numpy and
 # pandas first, so that a first frame's Plotly (ui.chart_library) waits for those two only, not for torch.
 MODULES = ("numpy", "pandas", "ui.sidebar", "ui.drawing", "rnnviz.charts", "rnnviz.views.sequence", "rnnviz.nn.train")
+SWITCH_SECONDS = 0.001  # the interpreter's hand-over between threads: while torch loads, and while a model trains
 WAIT_SECONDS = 120.0  # a run waits at most this long for the import before it reruns anyway
 # The settings ui.sidebar shows a new session (lesson L0: no text, lag or forget-gate bias), in its order.
 SETTINGS = (("Data and model", ("dataset", "cell", "hidden_size", "num_layers", "seed", "device")),
@@ -61,6 +63,9 @@ def start() -> None:
     if not served():
         _import_all()
         return
+    # The import holds the interpreter in long stretches; a 1 ms hand-over (not 5) lets this run and the server's
+    # event loop draw and send the first frame between them.
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_SECONDS))
     _thread = threading.Thread(target=_import_all, name="rnnviz-import", daemon=True)
     _thread.start()
 

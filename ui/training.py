@@ -20,14 +20,16 @@ from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the a
 from rnnviz.serving.turns import TURNS, crowd_factor
 from rnnviz.views.progress import status_text
 
+from .loading import SWITCH_SECONDS
+
 STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
 CHART_INTERVAL = 0.25  # how often the live charts get new data while training
 SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
 # Each redraw costs the server's one interpreter some 10-20 ms: a class's pages at full rate would take it all,
 # leaving training and clicks waiting. Past one learner per turn, the redraws slow down (`redraw_scale`).
 # A worker thread gives up the interpreter at every PyTorch call and must get it back from the thread that draws:
-# Python's 5 ms default hand-over leaves training waiting; 1 ms keeps it near a bare loop's speed.
-SWITCH_SECONDS = 0.001
+# Python's 5 ms default hand-over leaves training waiting; 1 ms (SWITCH_SECONDS, set first by ui.loading while
+# torch loads) keeps it near a bare loop's speed.
 
 
 def redraw_scale(sessions: int | None = None, turns: int | None = None) -> int:
