@@ -10,7 +10,7 @@ import pytest
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.serving.hosting import let_go, was_let_go
-from rnnviz.serving.live import live_training
+from rnnviz.serving.live import GRADIENT_SECONDS, SLICE_SECONDS, VIEW_SECONDS, live_training, pace
 from rnnviz.serving.published import Published, model_lock
 from rnnviz.serving.turns import TrainingTurns, crowd_factor
 
@@ -193,34 +193,31 @@ class Crowded(TrainingTurns):
 
     def __init__(self, others: int):
         super().__init__(max_concurrent=1)
-        self.others, self.hand_overs = others, 0
+        self.others = others
 
     @property
     def waiting(self) -> int:
         return super().waiting + self.others
 
-    def release(self, owner) -> None:
-        self.hand_overs += 1
-        super().release(owner)
 
-
-def test_in_a_crowd_a_worker_makes_its_views_less_often_and_hands_its_turn_over_less_often():
-    seen = {}
-    for others in (0, 31):
+def test_in_a_crowd_a_worker_trains_in_longer_slices_and_makes_its_views_less_often():
+    assert pace(1) == (SLICE_SECONDS, VIEW_SECONDS, GRADIENT_SECONDS)  # one learner per turn: the full rate
+    # 32 sessions on one turn: the page draws the views 32 times less often, slices are 4 times longer (the most).
+    assert pace(32) == (4 * SLICE_SECONDS, 32 * VIEW_SECONDS, 32 * GRADIENT_SECONDS)
+    for others, crowd in ((0, 1), (31, 32)):
         turns = Crowded(others)
         worker = live_training(small(), turns)
-        made, views = [], worker._views
+        slices, views, made, slice_ = [], worker._views, [], worker._slice
+        worker._slice = lambda *rhythm, slices=slices, slice_=slice_: slices.append(rhythm) or slice_(*rhythm)
         worker._views = lambda made=made, views=views: made.append(1) or views()
         worker.start()
-        time.sleep(2.0)
+        wait_for(lambda slices=slices: len(slices) >= 3)
+        time.sleep(1.0)
         worker.pause()
-        seen[others] = (crowd_factor(line=turns), len(made), turns.hand_overs)
-    (alone, alone_views, alone_turns), (crowd, crowd_views, crowd_turns) = seen[0], seen[31]
-    assert (alone, crowd) == (1, 32)
-    # Alone: views about every 0.2 s and a turn every 0.05 s; in a crowd the page draws the views 32 times less
-    # often, so they are made at the start and not again within 6.4 s, and slices are 4 times longer.
-    assert alone_views >= 3 and crowd_views <= 2
-    assert 2 * crowd_turns < alone_turns
+        assert crowd_factor(line=turns) == crowd
+        assert set(slices) == {pace(crowd)[::2]}  # each slice's length and gradient interval, at this crowd
+        if crowd > 1:  # views at the start, then not again within 6.4 s
+            assert len(made) <= 2
 
 
 def test_published_loss_is_the_latest_rows():

@@ -36,6 +36,13 @@ WAITING_SECONDS = 0.25  # "waiting for a turn", with the place in line, is publi
 WORKERS: weakref.WeakSet = weakref.WeakSet()  # every worker in the process, so a test or a shutdown can stop all
 
 
+def pace(crowd: int) -> tuple[float, float, float]:
+    """A worker's rhythm on a server `crowd` times crowded (rnnviz.serving.turns.crowd_factor): how long one slice
+    trains, and how often the views and the fresh gradient trace are made. The crowded pages draw the views
+    `crowd` times less often, so making them more often is waste; longer slices mean fewer hand-overs."""
+    return SLICE_SECONDS * min(crowd, CROWD_SLICES), VIEW_SECONDS * crowd, GRADIENT_SECONDS * crowd
+
+
 class LiveTraining(Steered):
     """The background trainer of one Experiment. `start`/`pause` steer it; `steps` trains a number of steps
     now; `update` applies new settings; `published` is what the views read."""
@@ -173,7 +180,7 @@ class LiveTraining(Steered):
                     self._waiting_at = time.monotonic()
                     self._publish("waiting", views=False)
                 continue
-            crowd = crowd_factor(line=self.turns)
+            slice_seconds, views_every, gradients_every = pace(crowd_factor(line=self.turns))
             try:
                 with self._flags:  # a page that asked for the model goes first (see `holding`)
                     self._flags.wait_for(lambda: not self._asking or self._stopped or not self._wanted,
@@ -181,7 +188,7 @@ class LiveTraining(Steered):
                 with model_lock(self.experiment):
                     if self._stopped or not self._wanted:
                         continue
-                    self._slice(crowd)
+                    self._slice(slice_seconds, gradients_every)
             finally:
                 self.turns.release(self.owner)
             if self.experiment.trainer.diverged:
@@ -189,15 +196,13 @@ class LiveTraining(Steered):
                     self._wanted = False
                 self._publish("diverged", views=True)
                 continue
-            # The pages of a crowd draw the views `crowd` times less often: making them more often is waste.
-            self._publish("training", views=self._views_due(VIEW_SECONDS * crowd))
+            self._publish("training", views=self._views_due(views_every))
 
-    def _slice(self, crowd: int = 1) -> None:
-        """Train for SLICE_SECONDS (longer in a crowd, up to CROWD_SLICES times), step by step so that a pause
-        acts, and a page asking for the model waits, one step at most; then, if the step-gradient view is older
-        than GRADIENT_SECONDS (`crowd` times that in a crowd), trace the latest batch."""
+    def _slice(self, seconds: float = SLICE_SECONDS, gradients_every: float = GRADIENT_SECONDS) -> None:
+        """Train for `seconds`, step by step so that a pause acts, and a page asking for the model waits, one step
+        at most; then, if the step-gradient view is older than `gradients_every`, trace the latest batch."""
         trainer = self.experiment.trainer
-        deadline = time.perf_counter() + SLICE_SECONDS * min(crowd, CROWD_SLICES)
+        deadline = time.perf_counter() + seconds
         while not self._asking and self._wanted and time.perf_counter() < deadline:
             if not self.experiment.train(1):
                 return  # diverged
@@ -205,7 +210,7 @@ class LiveTraining(Steered):
         logged = trainer.gradient_log[-1]["step"] if trainer.gradient_log else None
         if logged == trainer.step:
             self._gradients_at = now
-        elif now - self._gradients_at >= GRADIENT_SECONDS * crowd and not self._asking:
+        elif now - self._gradients_at >= gradients_every and not self._asking:
             self._fresh_gradients = trainer.step_gradients()
             self._gradients_at = now
 
