@@ -219,15 +219,12 @@ class Wire:
 
     def each(self, learners, method: str, failure: str, stagger: float = 0.0, at_once: int = 0) -> None:
         """`method` of every learner, concurrently (`at_once` at a time, if set); a failure is one error."""
-        gate = asyncio.Semaphore(at_once) if at_once else None
+        gate = asyncio.Semaphore(at_once) if at_once else contextlib.nullcontext()
 
         async def one(position, learner):
             await asyncio.sleep(position * stagger)
             try:
-                if gate:
-                    async with gate:
-                        await getattr(learner, method)()
-                else:
+                async with gate:
                     await getattr(learner, method)()
             except Exception as error:  # noqa: BLE001 - one session's failure is a finding, not the end of the run
                 text = str(error).splitlines()[0] if str(error) else ""
@@ -267,21 +264,22 @@ def follow_let_go(results, logs, pids, context, browser, args, deadline) -> None
     closed = time.monotonic()
     context.close()
     browser.close()
-    after, held, emptied = [], {}, {}
+    after, said, held, emptied = [], [], {}, {}
     while time.monotonic() - closed < args.ttl + 40 and time.monotonic() < deadline:
         time.sleep(5)
         after.append((round(time.monotonic() - closed), round(rss_mb(pids), 1)))
+        said, held, emptied = [], {}, {}  # read afresh from every log: its lines so far
         for log in logs:
             for stamp, line in log.lines:
                 count = re.search(r"(\d+) models in memory, ([\d.]+) MB", line) if stamp > closed else None
                 if count:  # counted in the server itself: the direct answer, whatever the RSS does
                     held[log.name] = int(count.group(1))
-                    results.setdefault("keeper_said", []).append(f"{log.name}: {line}")
-                    if held[log.name] == 0 and log.name not in emptied:
-                        emptied[log.name] = round(stamp - closed, 1)
+                    said.append(f"{log.name}: {line}")
+                    if held[log.name] == 0:
+                        emptied.setdefault(log.name, round(stamp - closed, 1))
         if len(emptied) == len(logs):
             break
-    results["keeper_said"] = sorted(set(results.get("keeper_said", [])))
+    results["keeper_said"] = said
     results["models_in_memory_after_let_go"] = sum(held.values()) if held else None
     results["rss_after_close_mb"] = after
     released_at = max(emptied.values()) if len(emptied) == len(logs) else None

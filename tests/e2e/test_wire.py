@@ -5,54 +5,43 @@ from a browser beyond what its frontend sends."""
 
 import asyncio
 import re
-import time
 
 from .browser import running_app
-from .load_tabs import ANSWERS, check_files
+from .load_tabs import ANSWERS
+from .load_wire import WireLearner
 from .wire import WireSession, run_apart
 
 
-async def learner(url: str, lr: float, folder) -> dict:
-    session = WireSession(url)
+async def learner(url: str, index: int, folder) -> dict:
+    """The load test's learner number `index` (an L0 one that neither types nor switches pages) presses its
+    lesson, sets its own rate and trains; then it waits for the answer, pauses and exports its files."""
+    learner = WireLearner(index, url, [], None, None, folder)
+    session = learner.session
     try:
-        await session.open()
-        settled = lambda: session.keyed("train_status") is not None and not session.running  # noqa: E731
-        await session.until(settled, 120)
-        assert await session.press("preset_L0")
-        await session.until(lambda: any(kind == "alert" and "a new model, ready to train" in body.body
-                                        for kind, body in session.elements.values()), 60)
-        await session.until(settled, 60)
-        assert await session.type("lr", lr, "double_value")
-        await session.until(lambda: any(kind == "code" and f"lr={lr}" in body.code_text
-                                        for kind, body in session.elements.values()), 60)
-        await session.until(settled, 60)
-        assert await session.press("train_toggle")
-        trained_at = time.monotonic()
+        await learner.open()
+        await learner.prepare()
+        await learner.train()
         await session.until(lambda: re.search(ANSWERS["L0"], session.text("continuation")), 90)
-        answered = time.monotonic() - trained_at
-        await session.until(lambda: session.widget("train_toggle", "button").label == "Pause", 30)
+        await session.until(lambda: learner._toggle_says("Pause"), 30)
         assert await session.press("train_toggle")
         await session.until(lambda: "Paused" in session.text("train_status"), 30)
         held = re.search(r"step (\d+)", session.text("train_status")).group(1)
         await asyncio.sleep(1.0)
         assert re.search(r"step (\d+)", session.text("train_status")).group(1) == held  # paused: it holds still
-        await session.go_to("Your data")
-        await session.until(lambda: session.widget("export_history", "download_button"), 60)
-        model = folder / f"model-{lr}.safetensors"
-        model.write_bytes(session.download("export_model"))
-        files = check_files(model, session.download("export_history").decode(), lr, "counting", 1.0)
-        return {"answered": answered, "held": int(held), "files": files, "exceptions": session.exceptions,
-                "closed": session.closed_by_server}
+        await learner.export_and_check()
+        return {"held": int(held), "files": learner.figures, "errors": learner.errors,
+                "exceptions": session.exceptions, "closed": session.closed_by_server}
     finally:
-        await session.close()
+        await learner.close()
 
 
 def test_two_sessions_over_the_websocket_train_apart_and_export_their_own_files(app_url, tmp_path):
     async def both():
-        return await asyncio.gather(learner(app_url, 0.0111, tmp_path), learner(app_url, 0.0122, tmp_path))
+        # Learners 0 and 3 of a class: lesson L0, rates 0.011 and 0.0113, no prefix typed, no page switched.
+        return await asyncio.gather(learner(app_url, 0, tmp_path), learner(app_url, 3, tmp_path))
 
     for result in run_apart(both()):
-        assert result["exceptions"] == [] and result["closed"] is None
+        assert result["exceptions"] == result["errors"] == [] and result["closed"] is None
         assert result["files"]["problems"] == [], result["files"]["problems"]
         assert result["files"]["steps"] == result["held"] > 0  # the files are at the step the page showed
 

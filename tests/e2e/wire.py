@@ -38,7 +38,6 @@ class WireSession:
         self.page_hash = ""
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its run_every timer
         self.running = False
-        self.full_runs = 0
         self.closed_by_server: str | None = None
         self.exceptions: list[str] = []
         self._secrets_sent: set[str] = set()
@@ -122,7 +121,6 @@ class WireSession:
             status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
             if status in FINISHED_FULL_RUN:
                 self.running = False
-                self.full_runs += 1
                 if status == "FINISHED_SUCCESSFULLY":  # what this run did not draw, the page no longer shows
                     for path in [path for path in self.elements if path not in self.touched]:
                         del self.elements[path]
