@@ -24,7 +24,7 @@ RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu "torch==2
  && rm /tmp/requirements-no-torch.txt
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin rnnviz
-COPY --chown=root:root app.py ./
+COPY --chown=root:root app.py main.py ./
 COPY --chown=root:root .streamlit ./.streamlit
 COPY --chown=root:root rnnviz ./rnnviz
 COPY --chown=root:root ui ./ui

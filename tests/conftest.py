@@ -49,7 +49,7 @@ def sine():
 # -- the AppTest page tests (helpers in pages_helpers.py) ------------------------------------------------------
 @pytest.fixture
 def server_navigation(monkeypatch):
-    """AppTest runs app.py's st.navigation as the server does (see pages_helpers.NavigationOnly)."""
+    """AppTest runs main.py's st.navigation as the server does (see pages_helpers.NavigationOnly)."""
     monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
 
 

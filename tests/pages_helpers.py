@@ -16,12 +16,12 @@ from rnnviz.experiment import Experiment
 from ui.chart_library import KEY as LIBRARY_KEY
 from ui.messages import WORD_JOINER
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[1] / "main.py"
 
 
 class NavigationOnly(PagesManager):
     """In a server, the first st.navigation call turns Streamlit's old `pages/`-folder mode off for good;
-    AppTest turns it back on before every run (the folder exists), and then runs a page without app.py.
+    AppTest turns it back on before every run (the folder exists), and then runs a page without main.py.
     Turning it off again right away makes AppTest run the app as the server does."""
 
     def __init__(self, *args, **kwargs):
@@ -77,7 +77,7 @@ def chart_keys(at) -> list[str]:
 
 
 def block_text(at, key: str) -> str:
-    """The text inside st.container(key=...): its HTML or markdown children."""
+    """The text inside st.container(key=...): its HTML or markdown children, or its live text's HTML."""
     def find(node):
         if str(getattr(getattr(node, "proto", None), "id", "")).endswith("-" + key):
             return node
@@ -87,9 +87,15 @@ def block_text(at, key: str) -> str:
                 return found
         return None
 
+    def text(child) -> str:
+        proto = getattr(child, "proto", None)
+        if getattr(proto, "component_name", "") == "rnnviz_live_text":  # ui.live_feed.live_text: its HTML
+            return json.loads(proto.json)["html"]
+        return str(child.value)
+
     block = find(at._tree)
     assert block is not None, f"no container with key {key!r}"
-    return " ".join(str(child.value) for child in block.children.values())
+    return " ".join(text(child) for child in block.children.values())
 
 
 def step(at, count: int) -> None:

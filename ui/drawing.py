@@ -20,13 +20,17 @@ from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
+from rnnviz.serving.feed import feed_of
 from rnnviz.serving.published import Published
+from rnnviz.views import train_board
 
 from . import live_chart as mounted
+from . import live_feed as feeds
+from .live_feed import live_text
 from .messages import show
 from .sharing import sync_link
 from .state import LESSON, PRESSES_DRAWN, experiment, is_running, presses, say
-from .training import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, redraw_scale, status_line, timed_run, worker
+from .training import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, redraw_scale, timed_run, worker
 
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 Result = TypeVar("Result")
@@ -125,18 +129,18 @@ def continuation_chart(prediction, dataset, key: str, symbols_caption: str, seri
         chart(charts.series_figure(prediction), key, series_caption)
 
 
-def live_chart(figure, key: str, caption: str | None = None) -> None:
-    """A live view: its caption, then the chart, kept mounted under `key` while its data changes."""
+def live_chart(figure, key: str, caption: str | None = None, version: int = 0) -> None:
+    """A live view: its caption, then the chart, kept mounted under `key` while its data changes (`version`: the
+    published version it was made from, for the Train page's feed)."""
     if caption:
         st.caption(caption)
     with st.container(key=key):
-        mounted.live_chart(figure, f"{key}_live")
+        mounted.live_chart(figure, f"{key}_live", view=key, version=version)
 
 
 def status(experiment: Experiment, shown: Published) -> None:
     """The training status line (step, loss, steps per wall-clock second, or the place in line)."""
-    with st.container(key="train_status"):
-        st.markdown(status_line(shown, experiment.device.type))
+    live_text(train_board.status_html(shown, experiment.device.type), "train_status", shown.version)
 
 
 def follow_the_worker() -> None:
@@ -151,20 +155,32 @@ def follow_the_worker() -> None:
         st.rerun(scope="app")
 
 
-def every(interval: float) -> float | None:
+def every(interval: float, fed: bool = False) -> float | None:
     """A fragment's `run_every`: `interval` slowed down by the server's load (redraw_scale) as of this full run,
-    None while paused. Not followed from a fragment's own run: a full rerun from one, with other fragments under
-    way, broke tabs under load ('Bad delta path' in the browser)."""
-    return interval * redraw_scale() if is_running() else None
+    None while paused, or while the page's feed updates its views (`fed`, ui.live_feed). Not followed from a
+    fragment's own run: a full rerun from one, with other fragments under way, broke tabs under load ('Bad delta
+    path' in the browser)."""
+    return interval * redraw_scale() if is_running() and not fed else None
 
 
-def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False) -> None:
+def live_feed() -> bool:
+    """While training, on a server that answers it, mount the page's poller, which updates the views drawn with
+    `live_text` and `live_chart` in place (ui.live_feed); True if it does, so the page's fragments need no timer."""
+    if not (is_running() and feeds.serving()):
+        return False
+    exp = experiment()
+    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale())
+    return True
+
+
+def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False,
+               fed: bool = False) -> None:
     """Draw `draw(experiment, published)` in a fragment that redraws every `interval` seconds while training,
     from what the worker last published: it never waits for training. With `shows_status`, the fragment also
     follows the worker (see `follow_the_worker`), after drawing; a page has one such fragment, without widgets
     in it (a widget's run while paused would draw the whole page)."""
 
-    @st.fragment(run_every=every(interval))
+    @st.fragment(run_every=every(interval, fed))
     def board() -> None:
         exp = experiment()
         draw(exp, worker(exp).published)
@@ -175,7 +191,7 @@ def live_board(draw: Callable[[Experiment, Published], None], interval: float, s
 
 
 def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[[Experiment, Published], None],
-                interval: float) -> None:
+                interval: float, fed: bool = False) -> None:
     """`text` (with the page's widgets) and then `charts`, redrawn every `interval` seconds while training.
 
     While training they are two fragments, so a widget (a new prefix) redraws the light text at once and the
@@ -183,8 +199,8 @@ def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[
     without drawing the whole page. The elements are the same either way: the charts stay mounted.
     """
     if is_running():
-        live_board(text, interval)
-        live_board(charts, interval)
+        live_board(text, interval, fed=fed)
+        live_board(charts, interval, fed=fed)
     else:
         live_board(lambda exp, shown: (text(exp, shown), charts(exp, shown)), interval)
 

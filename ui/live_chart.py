@@ -46,15 +46,24 @@ export default function (component) {
     parentElement.appendChild(box);
   }
   box.style.height = data.height + "px";
-  const figure = JSON.parse(data.figure);
-  figure.layout = Object.assign(figure.layout || {}, { uirevision: data.revision, autosize: true });
-  plotlyFrom(data.library).then((Plotly) => {
-    const next = { data: figure.data, layout: figure.layout, config: data.config };
-    if (figure.frames) next.frames = figure.frames;
-    Plotly.react(box, next).then(() => {
-      box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+  // Draws a figure (JSON) unless it is the one shown, or older; the Train page's feed calls it too.
+  const draw = (text, version) => {
+    if (version < (box.__version ?? -1) || box.__figure === text) return;
+    box.__version = version;
+    box.__figure = text;
+    const figure = JSON.parse(text);
+    figure.layout = Object.assign(figure.layout || {}, { uirevision: data.revision, autosize: true });
+    plotlyFrom(data.library).then((Plotly) => {
+      const next = { data: figure.data, layout: figure.layout, config: data.config };
+      if (figure.frames) next.frames = figure.frames;
+      Plotly.react(box, next).then(() => {
+        box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+      });
     });
-  });
+  };
+  if (data.view) (window.__rnnvizCharts = window.__rnnvizCharts || {})[data.view] = draw;
+  box.__version = -1;  // a run of the page draws what it was given
+  draw(data.figure, data.version);
 }
 """
 _registered = False
@@ -76,10 +85,11 @@ def library_url() -> str:
     return "/" + (base + "/" if base else "") + f"_stcore/bidi-components/{COMPONENT}/plotly.min.js"
 
 
-def live_chart(figure, key: str, revision: str = "keep") -> None:
+def live_chart(figure, key: str, revision: str = "keep", view: str = "", version: int = 0) -> None:
     """Draw `figure` (a figure dict, as rnnviz.charts.live makes, or a graph object) under `key`; later calls
     with the same key change the data of the same chart. The learner's zoom and pan are kept until
-    `revision` changes (Plotly's uirevision)."""
+    `revision` changes (Plotly's uirevision). The Train page's feed (ui.live_feed) redraws it as `view`,
+    with figures newer than the published `version` it was drawn from."""
     if isinstance(figure, dict):
         text, height = json.dumps(figure, separators=(",", ":")), figure["layout"].get("height")
     else:
@@ -87,5 +97,5 @@ def live_chart(figure, key: str, revision: str = "keep") -> None:
     height = int(height or 360)
     mount = st.components.v2.component(_register(), js=JS, isolate_styles=False)
     mount(key=key, data={"figure": text, "config": PLOTLY_CONFIG, "library": library_url(), "height": height,
-                         "revision": revision},
+                         "revision": revision, "view": view, "version": version},
           height=height)

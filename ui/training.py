@@ -18,7 +18,6 @@ from rnnviz.serving import live
 from rnnviz.serving.live import STEP_SECONDS  # noqa: F401 - the app's one name for it
 from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the app's one name for each
 from rnnviz.serving.turns import TURNS, crowd_factor
-from rnnviz.views.progress import status_text
 
 from .loading import SWITCH_SECONDS
 
@@ -73,14 +72,3 @@ def timed_run() -> bool:
     """Whether this run is a fragment's own rerun (a timer's, or a widget's inside the fragment)."""
     context = get_script_run_ctx()
     return bool(context is not None and context.fragment_ids_this_run)
-
-
-def status_line(shown: Published, device: str) -> str:
-    """The status as the learner reads it: training, waiting for a turn (with the place in line), or paused."""
-    if shown.state == "waiting":
-        line = f"you are number {shown.place} in line" if shown.place > 0 else "you are next in line"
-        return (f"**:material/hourglass_top: Waiting for a turn** · {shown.turns_active} of {shown.turns_max} "
-                f"sessions on this server are training now; {line}, and training goes on by itself when a turn "
-                f"is free · {status_text(shown, device)}")
-    label = {"training": "Training", "diverged": "Stopped"}.get(shown.state, "Paused")
-    return f"**{label}** · {status_text(shown, device)}"

@@ -1,0 +1,56 @@
+"""rnnviz: the script each browser session runs (the server itself is app.py: start it with `streamlit run app.py`).
+
+This file only routes: the page setup, the pages, and the sidebar every page shares.
+
+Until the model's code (PyTorch) is loaded, and the tab has said whether it comes back to a model
+(ui.reconnect), the app draws its first frame (ui.loading): controls, page links, lessons and settings, the
+page's title and text.
+"""
+
+import streamlit as st
+
+from ui import loading
+
+st.set_page_config(layout="wide", page_title="rnnviz", page_icon="🔁")
+loading.start()  # once per process: torch and the model's code load in the background from here
+
+PAGES = [
+    st.Page("pages/train.py", title="Train", default=True),
+    st.Page("pages/unrolled.py", title="Unrolled recurrence"),
+    st.Page("pages/hidden_states.py", title="Hidden states"),
+    st.Page("pages/gradients.py", title="Gradients"),
+    st.Page("pages/predict.py", title="Predict"),
+    st.Page("pages/your_data.py", title="Your data"),
+    st.Page("pages/worked_maths.py", title="Worked maths"),
+    st.Page("pages/memory.py", title="Memory tasks"),
+    st.Page("pages/one_label.py", title="Sequence → label"),
+    st.Page("pages/side_by_side.py", title="Side by side"),
+    st.Page("pages/inside_model.py", title="Inside the model"),
+]
+page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (ui.page_links)
+fresh_server = not loading.ready()
+if fresh_server:  # the controls first, before even Plotly is imported
+    loading.first_sidebar(PAGES)
+
+from ui import reconnect  # noqa: E402
+from ui.chart_library import load_chart_library  # noqa: E402 - imports Plotly (about 0.5 s)
+
+load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
+secret = reconnect.tab_secret()
+if fresh_server or not reconnect.known(secret):
+    if not fresh_server:
+        loading.first_sidebar(PAGES)
+    loading.first_page(page)
+    loading.wait()
+    if reconnect.known(secret):
+        st.rerun()
+    st.stop()  # the tab's answer reruns the app
+
+from rnnviz.serving.warm_up import warm_up_optimizers  # noqa: E402 - loaded by now (ui.loading)
+from ui import sidebar  # noqa: E402
+
+reconnect.settle(secret)
+sidebar.controls(PAGES)
+page.run()
+# After the page, so the first page does not share the interpreter with it: see its docstring.
+warm_up_optimizers()

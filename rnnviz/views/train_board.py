@@ -1,0 +1,73 @@
+"""What the Train page shows while the model learns, as data: the status line, the prefix's continuation, the
+milestones and the four live charts. The page draws these (pages/train.py); the live feed serves the same to the
+page's poller while training (rnnviz.serving.feed). Both read only what the worker published."""
+
+from __future__ import annotations
+
+import html
+
+from rnnviz.charts import live
+from rnnviz.charts.text import continuation_html, table_html
+from rnnviz.views import continuation, progress, sequence
+from rnnviz.views.labels import prediction_labels
+
+CHART_HEIGHT, STRIP_HEIGHT = 240, 218  # with the text above, one 1600×1000 screen (a projector) holds it all
+TEXTS = ("train_status", "continuation", "milestones")  # the page's keys for its live texts
+CHARTS = ("loss_chart", "step_grad_chart", "hidden_chart", "strip_chart")  # ... and for its live charts
+
+
+def status_html(shown, device: str) -> str:
+    """The status as the learner reads it: training, waiting for a turn (with the place in line), or paused."""
+    if shown.state == "waiting":
+        line = f"you are number {shown.place} in line" if shown.place > 0 else "you are next in line"
+        head = "⏳ Waiting for a turn"
+        tail = (f"{shown.turns_active} of {shown.turns_max} sessions on this server are training now; {line}, and "
+                f"training goes on by itself when a turn is free · {progress.status_text(shown, device)}")
+    else:
+        head = {"training": "Training", "diverged": "Stopped"}.get(shown.state, "Paused")
+        tail = progress.status_text(shown, device)
+    return f'<p class="rnnviz-status" style="margin:0"><b>{head}</b> · {html.escape(tail)}</p>'
+
+
+def continuation_view(experiment, shown) -> str:
+    """The prefix and what the model writes after it now; or, when it cannot be continued, why."""
+    if shown.refusal:
+        return f'<p class="rnnviz-refusal" style="margin:0">⚠ {html.escape(shown.refusal)}</p>'
+    if shown.prediction is None:
+        return ""
+    return continuation_html(*continuation.split_text(experiment.dataset, shown.prediction))
+
+
+def milestones_view(experiment, shown) -> str:
+    """The continuation before training, at the latest weight snapshot, and now."""
+    current = shown.prediction.continuation if shown.prediction is not None else None
+    return table_html(progress.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
+                                                last=1))
+
+
+def texts(experiment, shown) -> dict[str, str]:
+    """Each live text of the page (TEXTS) as HTML."""
+    return {"train_status": status_html(shown, experiment.device.type),
+            "continuation": continuation_view(experiment, shown), "milestones": milestones_view(experiment, shown)}
+
+
+def figures(experiment, shown) -> dict[str, dict]:
+    """Each live chart of the page (CHARTS) as a figure dict; the hidden state and the strip only once the
+    prefix has a continuation."""
+    ds, latest = experiment.dataset, shown.latest_gradients or {}
+    last = shown.rows[-1] if shown.rows else None
+    made = {
+        "loss_chart": live.live_loss_figure(shown.rows, perplexity=ds.is_tokens, height=CHART_HEIGHT),
+        "step_grad_chart": live.live_step_grad_figure(
+            latest.get("grad_norms"), latest.get("grad_norms_last"), step=latest.get("step"), height=CHART_HEIGHT,
+            clipping=last and (last["grad_norm"], last["grad_norm_clipped"])),
+    }
+    prediction, strip, bound = shown.prediction, shown.strip, sequence.hidden_bound(experiment)
+    if prediction is not None and strip is not None:
+        made["hidden_chart"] = live.live_hidden_figure(
+            prediction.hidden, prediction_labels(ds, prediction), prefix_len=len(prediction.prefix), bound=bound,
+            height=CHART_HEIGHT, title="Hidden state, reading then writing")
+        made["strip_chart"] = live.live_strip_figure(
+            strip.hidden, list(strip.inputs), list(strip.outputs), prefix_len=strip.prefix_len,
+            cell=experiment.config.cell, bound=bound, height=STRIP_HEIGHT)
+    return made

@@ -1,0 +1,140 @@
+"""The Train page's views while its model trains: texts and charts that the page's own poller updates in place,
+from the session's live feed (rnnviz.serving.feed), instead of a Streamlit run for every redraw.
+
+`live_text(html, key)` is a text the page keeps mounted (its HTML changed in place); `feed(experiment)` mounts the
+hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the view
+drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. `route()` is
+the server's answer to it, added by app.py; without it (AppTest, or a server started on main.py alone) the page's
+fragments redraw on their timers as before (`serving()`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import streamlit as st
+
+FEED_PATH = "/rnnviz/feed"
+_served = False
+
+TEXT_JS = """
+export default function ({ data, parentElement }) {
+  let box = parentElement.querySelector(".rnnviz-live-text");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "rnnviz-live-text";
+    parentElement.appendChild(box);
+  }
+  const show = (html, version) => {
+    if (version < (box.__version ?? -1) || box.__html === html) return;  // an older run's text, or no change
+    box.__version = version;
+    box.__html = html;
+    box.innerHTML = html;
+  };
+  (window.__rnnvizTexts = window.__rnnvizTexts || {})[data.view] = show;
+  box.__version = -1;  // a run of the page draws what it was given
+  show(data.html, data.version);
+}
+"""
+
+# One poller per page: a newer mount (another page's run, a new model) ends the one before.
+FEED_JS = """
+export default function ({ data, parentElement, setTriggerValue }) {
+  const current = window.__rnnvizFeed;
+  if (current && current.alive && current.token === data.token && current.host === parentElement) {
+    current.since = Math.max(current.since, data.since);
+    return;
+  }
+  if (current) current.alive = false;
+  const feed = window.__rnnvizFeed = { token: data.token, since: data.since, host: parentElement, alive: true };
+  const stop = (version) => { feed.alive = false; setTriggerValue("stopped", version); };
+  const poll = async () => {
+    if (!feed.alive || !parentElement.isConnected) { feed.alive = false; return; }
+    const began = performance.now();
+    let wait = data.interval * 1000;
+    try {
+      const reply = await fetch(`${data.url}?feed=${encodeURIComponent(feed.token)}&since=${feed.since}`,
+                                { cache: "no-store", credentials: "same-origin" });
+      if (!feed.alive) return;
+      if (reply.status === 404) return stop(-1);  // the model is gone: the page's run will say why
+      if (reply.ok) {
+        const shown = await reply.json();
+        const texts = window.__rnnvizTexts || {}, charts = window.__rnnvizCharts || {};
+        for (const [view, html] of Object.entries(shown.texts)) texts[view]?.(html, shown.version);
+        for (const [view, figure] of Object.entries(shown.charts)) charts[view]?.(figure, shown.version);
+        feed.since = Math.max(feed.since, shown.version);
+        wait = shown.next * 1000;
+        if (!shown.running) return stop(shown.version);
+      } else {
+        wait = Math.max(wait, 1000);
+      }
+    } catch (error) {
+      wait = Math.max(wait, 1000);  // a dropped connection: Streamlit reconnects, the next poll finds out
+    }
+    setTimeout(poll, Math.max(0, wait - (performance.now() - began)));
+  };
+  setTimeout(poll, data.interval * 1000);
+}
+"""
+
+
+@functools.cache
+def _component(name: str):
+    """Declared on first use, within a script run: app.py imports this module before the server has started."""
+    if name == "text":
+        return st.components.v2.component("rnnviz_live_text", js=TEXT_JS, isolate_styles=False)
+    return st.components.v2.component("rnnviz_live_feed", js=FEED_JS)
+
+HIDE = "<style>[data-testid=stLayoutWrapper]:has(> .st-key-live_feed){display:none}</style>"
+
+
+def live_text(html: str, key: str, version: int = 0) -> None:
+    """`html` in a container keyed `key`, kept mounted: a later run, or the feed, changes only its text."""
+    with st.container(key=key):
+        _component("text")(key=f"{key}_text", data={"html": html, "view": key, "version": version})
+
+
+def serving() -> bool:
+    """Whether this server answers the page's poller (app.py adds the route)."""
+    return _served
+
+
+def feed(token: str, since: int, interval: float) -> None:
+    """Mount the page's poller (hidden): every `interval` seconds it asks for what changed since the published
+    version `since`, and asks for a full run once the model stops training."""
+    with st.container(key="live_feed"):
+        st.html(HIDE)
+        _component("feed")(key="live_feed_poller", data={"url": feed_url(), "token": token, "since": since, "interval": interval},
+              on_stopped_change=lambda: None, height=0)
+
+
+def feed_url() -> str:
+    base = st.get_option("server.baseUrlPath").strip("/")
+    return ("/" + base if base else "") + FEED_PATH
+
+
+def routes() -> list:
+    """The server's answer to the poller: Starlette routes, added by app.py before the server starts."""
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    def answer(request):
+        from rnnviz.serving import feed as feeds  # the model's code: loaded by the time a page polls
+
+        from .training import STATUS_INTERVAL, redraw_scale
+
+        try:
+            since = int(request.query_params.get("since", "-1"))
+        except ValueError:
+            since = -1
+        shown = feeds.snapshot(request.query_params.get("feed", ""), since)
+        if shown is None:
+            return JSONResponse({"gone": True}, status_code=404, headers={"Cache-Control": "no-store"})
+        shown["next"] = STATUS_INTERVAL * redraw_scale()
+        return Response(json.dumps(shown, separators=(",", ":")), media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
+
+    global _served
+    _served = True
+    return [Route(FEED_PATH, answer), Route("/{base:path}" + FEED_PATH, answer)]  # with server.baseUrlPath too
