@@ -48,7 +48,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
   }
   if (current) current.alive = false;
   const feed = window.__rnnvizFeed = { token: data.token, since: data.since, host: parentElement, alive: true };
-  const stop = (version) => { feed.alive = false; setTriggerValue("stopped", version); };
+  // Ask for a full run, again every 2 s until one comes (it mounts a new poller, or none): an ask made while
+  // the connection is down (a replica gone, the tab moving to another) is dropped, not queued.
+  const stop = (version) => {
+    feed.alive = false;
+    const ask = () => {
+      if (window.__rnnvizFeed !== feed || !parentElement.isConnected) return;
+      setTriggerValue("stopped", version);
+      setTimeout(ask, 2000);
+    };
+    ask();
+  };
   const poll = async () => {
     if (!feed.alive || !parentElement.isConnected) { feed.alive = false; return; }
     const began = performance.now();
@@ -105,8 +115,8 @@ def feed(token: str, since: int, interval: float) -> None:
     version `since`, and asks for a full run once the model stops training."""
     with st.container(key="live_feed"):
         st.html(HIDE)
-        _component("feed")(key="live_feed_poller", data={"url": feed_url(), "token": token, "since": since, "interval": interval},
-              on_stopped_change=lambda: None, height=0)
+        _component("feed")(key="live_feed_poller", on_stopped_change=lambda: None, height=0,
+                           data={"url": feed_url(), "token": token, "since": since, "interval": interval})
 
 
 def feed_url() -> str:

@@ -1,7 +1,7 @@
 """The list of pages in the sidebar, drawn by the app itself.
 
 Streamlit's own page list is off (`client.showSidebarNavigation = false` in .streamlit/config.toml): on a
-fresh server's first visit Streamlit would otherwise list the files in `pages/` by file name until app.py's
+fresh server's first visit Streamlit would otherwise list the files in `pages/` by file name until main.py's
 st.navigation replaced them. The links carry the pages' real titles from the first frame on.
 This module must not import torch (ui.loading draws it before torch is loaded).
 """

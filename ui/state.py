@@ -58,11 +58,11 @@ def experiment() -> Experiment:
 
 
 def _reroute() -> None:
-    """A page drawn without app.py (its controls never ran): run the app again, through app.py.
+    """A page drawn without main.py (its controls never ran): run the app again, through main.py.
 
     A fresh server whose first request is a page's address (a share link to /predict, a reload
     after a restart) runs that page file alone: Streamlit's old `pages/` folder mode stays on until
-    some run calls st.navigation. Turning it off and rerunning draws the same page through app.py.
+    some run calls st.navigation. Turning it off and rerunning draws the same page through main.py.
     """
     if st.session_state.get("rerouted"):
         return  # once: never loop

@@ -3,8 +3,9 @@
 A browser tab costs this 2-core machine a Chromium renderer drawing Plotly charts; thirty of them starve the
 server under test. A `WireSession` does what the tab's frontend does for the server, and no more: it opens
 `/_stcore/stream`, asks for script runs with the widget values it holds, fires each fragment's `run_every`
-timer, answers the app's tab-identity component (ui.reconnect) as a fresh tab would, and keeps the page's
-elements by their place (delta path), so that a keyed container's text can be read and a keyed widget found.
+timer, answers the app's tab-identity component (ui.reconnect) as a fresh tab would, polls the Train page's live
+feed while it trains (ui.live_feed) as the page's script does, and keeps the page's elements by their place
+(delta path), so that a keyed container's text can be read and a keyed widget found.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import html
 import json
 import re
 import time
+import urllib.error
 import urllib.request
 
 import websockets
@@ -41,8 +43,11 @@ class WireSession:
         self.closed_by_server: str | None = None
         self.exceptions: list[str] = []
         self._secrets_sent: set[str] = set()
-        self.cookie = ""  # a load balancer's sticky cookie (deploy.local_replicas), sent back with every download
+        self.cookie = ""  # a load balancer's sticky cookie (deploy.local_replicas), sent back with every request
         self._reader: asyncio.Task | None = None
+        self.fed: dict[str, tuple[int, str]] = {}  # live text's key -> (published version, HTML) from the feed
+        self._feed: tuple[str, asyncio.Task] | None = None  # the poller's token and task
+        self.polls = 0
 
     # -- connection -----------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -55,6 +60,7 @@ class WireSession:
         await self.rerun()
 
     async def close(self) -> None:
+        self._stop_feed()
         for timer in self.timers.values():
             timer.cancel()
         if self._reader:
@@ -124,6 +130,7 @@ class WireSession:
                 if status == "FINISHED_SUCCESSFULLY":  # what this run did not draw, the page no longer shows
                     for path in [path for path in self.elements if path not in self.touched]:
                         del self.elements[path]
+                    self._follow_feed()
             await self._answer_identity()
 
     def _delta(self, message: ForwardMsg) -> None:
@@ -178,6 +185,61 @@ class WireSession:
                                       json_trigger_value=json.dumps([{"event": "secret", "value": offer}]))
                 await self.rerun([trigger])
 
+    def _follow_feed(self) -> None:
+        """Start polling the page's live feed when the page mounts its poller, stop when it no longer does."""
+        mounted = [body for kind, body in self.elements.values()
+                   if kind == "bidi_component" and body.component_name == "rnnviz_live_feed"]
+        if not mounted:
+            self._stop_feed()
+            return
+        body = mounted[0]
+        data = json.loads(body.json)
+        if self._feed is not None and self._feed[0] == data["token"] and not self._feed[1].done():
+            return
+        self._stop_feed()
+        self._feed = (data["token"], asyncio.create_task(self._poll(body.id, data)))
+
+    def _stop_feed(self) -> None:
+        if self._feed is not None:
+            self._feed[1].cancel()
+            self._feed = None
+        self.fed.clear()  # a new model's versions start again from 0
+
+    async def _poll(self, component_id: str, data: dict) -> None:
+        """What the poller's script does: ask for what changed every `interval`; once the model has stopped (or
+        is gone), ask for a full run with the component's trigger."""
+        since, wait = data["since"], data["interval"]
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(wait)
+                url = f"{self.url}{data['url']}?feed={data['token']}&since={since}"
+                try:
+                    status, shown = await asyncio.to_thread(self._get_json, url)
+                except OSError:
+                    wait = 1.0
+                    continue
+                self.polls += 1
+                if status == 200:
+                    for key, html_text in shown["texts"].items():
+                        self.fed[key] = (shown["version"], html_text)
+                    since, wait = max(since, shown["version"]), shown["next"]
+                if status == 404 or not shown.get("running", True):
+                    trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{component_id}__events",
+                                          json_trigger_value=json.dumps([{"event": "stopped",
+                                                                          "value": shown.get("version", -1)}]))
+                    self._feed = None
+                    self.fed.clear()
+                    await self.rerun([trigger])
+                    return
+
+    def _get_json(self, url: str) -> tuple[int, dict]:
+        request = urllib.request.Request(url, headers={"Cookie": self.cookie} if self.cookie else {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            return error.code, {}
+
     # -- what a learner does --------------------------------------------------------------------------------
     def hold(self, widget_id: str, field: str, value) -> WidgetState:
         widget = WidgetState(id=widget_id)
@@ -201,9 +263,16 @@ class WireSession:
                 if path[:len(root)] == root and len(path) > len(root)]
 
     def text(self, key: str) -> str:
-        """The text the container keyed `key` shows (markdown, text, code, captions)."""
+        """The text the container keyed `key` shows (markdown, text, code, captions; a live text as the feed last
+        changed it)."""
         parts = []
         for kind, body in self.inside(key):
+            if kind == "bidi_component" and body.component_name == "rnnviz_live_text":
+                data = json.loads(body.json)
+                version, shown = self.fed.get(data["view"], (-1, ""))
+                value = shown if version >= data["version"] else data["html"]
+                parts.append(html.unescape(re.sub(r"<[^>]+>", "", value)))
+                continue
             for field in ("body", "code_text", "text"):
                 if kind not in ("block", "button") and isinstance(getattr(body, field, None), str):
                     value = getattr(body, field)
