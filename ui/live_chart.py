@@ -46,20 +46,28 @@ export default function (component) {
     parentElement.appendChild(box);
   }
   box.style.height = data.height + "px";
-  // Draws a figure (JSON) unless it is the one shown, or older; the Train page's feed calls it too.
+  box.__options = { revision: data.revision, config: data.config, library: data.library };
+  // Draws a figure (JSON) unless it is the one shown, or older; the Train page's feed calls it too. The drawing
+  // waits for the next frame to be painted: the texts that came with it (a continuation) show first, and of
+  // figures that come faster than frames only the newest is drawn.
   const draw = (text, version) => {
     if (version < (box.__version ?? -1) || box.__figure === text) return;
     box.__version = version;
     box.__figure = text;
-    const figure = JSON.parse(text);
-    figure.layout = Object.assign(figure.layout || {}, { uirevision: data.revision, autosize: true });
-    plotlyFrom(data.library).then((Plotly) => {
-      const next = { data: figure.data, layout: figure.layout, config: data.config };
-      if (figure.frames) next.frames = figure.frames;
-      Plotly.react(box, next).then(() => {
-        box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+    if (box.__queued) return;
+    box.__queued = true;
+    requestAnimationFrame(() => setTimeout(() => {
+      box.__queued = false;
+      const options = box.__options, figure = JSON.parse(box.__figure);
+      figure.layout = Object.assign(figure.layout || {}, { uirevision: options.revision, autosize: true });
+      plotlyFrom(options.library).then((Plotly) => {
+        const next = { data: figure.data, layout: figure.layout, config: options.config };
+        if (figure.frames) next.frames = figure.frames;
+        Plotly.react(box, next).then(() => {
+          box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+        });
       });
-    });
+    }, 0));
   };
   if (data.view) (window.__rnnvizCharts = window.__rnnvizCharts || {})[data.view] = draw;
   box.__version = -1;  // a run of the page draws what it was given
