@@ -10,6 +10,8 @@ a module, each importing only those above it in this list.
   tab's model back. None of the three imports torch at the top (reconnect reaches keeper and state, below,
   only once the model's code is loaded).
 - live_chart: a chart kept mounted while its data changes (a small component calling Plotly.react).
+- live_feed: the Train page's views while it trains: texts and charts that the page's own poller updates in
+  place from the session's feed (rnnviz.serving.feed), through a route app.py adds to the server.
 - training: `worker(experiment)`, the model's background trainer (rnnviz.serving.live), which trains beside the page
   in short slices under the model's lock (`model_lock`) and one of the process's few training turns (`TURNS`).
 - keeper: each session's Experiment held in `SESSIONS`; a background keeper marks connected sessions as seen

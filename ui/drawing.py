@@ -4,7 +4,8 @@ Training runs beside the page (ui.training.worker); the fragments here only draw
 training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
 page's views about once a second; `live_board(draw, interval)` draws from what the worker last published
 (the Train page, whose text and charts `live_boards` splits while training), and `live_chart` keeps a chart
-mounted while its data changes.
+mounted while its data changes. While training, the Train page mounts its poller (`live_feed`) instead of
+timing its fragments: the views change in place without a script run.
 """
 
 from __future__ import annotations

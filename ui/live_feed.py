@@ -1,10 +1,10 @@
 """The Train page's views while its model trains: texts and charts that the page's own poller updates in place,
 from the session's live feed (rnnviz.serving.feed), instead of a Streamlit run for every redraw.
 
-`live_text(html, key)` is a text the page keeps mounted (its HTML changed in place); `feed(experiment)` mounts the
-hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the view
-drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. `route()` is
-the server's answer to it, added by app.py; without it (AppTest, or a server started on main.py alone) the page's
+`live_text(html, key)` is a text the page keeps mounted (its HTML changed in place); `feed(token, since, interval)`
+mounts the hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the
+view drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. `routes()`
+is the server's answer to it, added by app.py; without it (AppTest, or a server started on main.py alone) the page's
 fragments redraw on their timers as before (`serving()`).
 """
 
@@ -16,7 +16,7 @@ import json
 import streamlit as st
 
 FEED_PATH = "/rnnviz/feed"
-_served = False
+_served = False  # set by routes(); should Streamlit reload this module (a file changed), the page's timers take over
 
 TEXT_JS = """
 export default function ({ data, parentElement }) {
