@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from pages_helpers import wait_for
 
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
@@ -17,13 +18,6 @@ from rnnviz.views import train_board
 
 def small() -> Experiment:
     return Experiment(defaults_for("counting").replace(hidden_size=16, batch_size=8))
-
-
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the worker did not get there in time"
-        time.sleep(0.01)
 
 
 @pytest.fixture
