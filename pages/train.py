@@ -35,6 +35,6 @@ def chart_views(experiment, shown):
             drawing.live_chart(figures[key], key, version=shown.version)
 
 
-fed = drawing.live_feed()  # while training: the page's poller updates the views below in place
+fed = drawing.live_feed(train_board.TEXTS + train_board.CHARTS)  # while training: the views move in place
 drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True, fed=fed)
 drawing.live_boards(text_views, chart_views, CHART_INTERVAL, fed=fed)

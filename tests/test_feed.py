@@ -87,3 +87,12 @@ def test_tokens_are_unguessable_one_per_model_and_forgotten_with_it():
 def test_a_feed_without_a_worker_yet_answers_nothing():
     experiment = small()
     assert feed.snapshot(feed.feed_of(experiment).token, -1) is None
+
+
+def test_a_page_that_shows_only_the_status_gets_only_the_status_and_no_chart_is_made(worker):
+    own = feed.feed_of(worker.experiment)
+    shown = feed.snapshot(own.token, -1, frozenset({"train_status"}))
+    assert set(shown["texts"]) == {"train_status"} and shown["charts"] == {}
+    assert own._charts == {}  # nothing made for nobody
+    both = feed.snapshot(own.token, -1, frozenset({"train_status", "loss_chart"}))
+    assert set(both["charts"]) == {"loss_chart"}

@@ -164,13 +164,14 @@ def every(interval: float, fed: bool = False) -> float | None:
     return interval * redraw_scale() if is_running() and not fed else None
 
 
-def live_feed() -> bool:
-    """While training, on a server that answers it, mount the page's poller, which updates the views drawn with
-    `live_text` and `live_chart` in place (ui.live_feed); True if it does, so the page's fragments need no timer."""
+def live_feed(views: tuple[str, ...] = ("train_status",)) -> bool:
+    """While training, on a server that answers it, mount the page's poller, which updates `views` (drawn with
+    `live_text` and `live_chart` under those keys, rnnviz.views.train_board) in place (ui.live_feed); True if it
+    does, so the page's fragments need no timer for them."""
     if not (is_running() and feeds.serving()):
         return False
     exp = experiment()
-    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale())
+    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views)
     return True
 
 
@@ -209,13 +210,15 @@ def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[
 def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
     """Draw `draw(experiment)` in a fragment that redraws on its own while training runs.
 
-    With `trains`, the fragment shows the training status every STATUS_INTERVAL (training itself runs beside
-    the page). Without it, the fragment redraws `draw` every SLOW_INTERVAL, under the model's lock: for the
-    pages whose views trace the live model and are sent whole (st.plotly_chart).
+    With `trains`, the fragment shows the training status, which the page's poller keeps current while training
+    (where the server answers it; else the fragment redraws every STATUS_INTERVAL). Without it, the fragment
+    redraws `draw` every SLOW_INTERVAL, under the model's lock: for the pages whose views trace the live model and
+    are sent whole (st.plotly_chart).
     """
     interval = STATUS_INTERVAL if trains else SLOW_INTERVAL
+    fed = trains and live_feed()  # the status line by the page's poller: no script run ten times a second
 
-    @st.fragment(run_every=every(interval))
+    @st.fragment(run_every=every(interval, fed))
     def live_views() -> None:
         if trains:
             follow_the_worker()

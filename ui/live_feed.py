@@ -64,8 +64,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
     const began = performance.now();
     let wait = data.interval * 1000;
     try {
-      const reply = await fetch(`${data.url}?feed=${encodeURIComponent(feed.token)}&since=${feed.since}`,
-                                { cache: "no-store", credentials: "same-origin" });
+      const asked = `${data.url}?feed=${encodeURIComponent(feed.token)}&since=${feed.since}&views=${data.views}`;
+      const reply = await fetch(asked, { cache: "no-store", credentials: "same-origin" });
       if (!feed.alive) return;
       if (reply.status === 404) return stop(-1);  // the model is gone: the page's run will say why
       if (reply.ok) {
@@ -110,13 +110,14 @@ def serving() -> bool:
     return _served
 
 
-def feed(token: str, since: int, interval: float) -> None:
-    """Mount the page's poller (hidden): every `interval` seconds it asks for what changed since the published
-    version `since`, and asks for a full run once the model stops training."""
+def feed(token: str, since: int, interval: float, views: tuple[str, ...]) -> None:
+    """Mount the page's poller (hidden): every `interval` seconds it asks for what changed of `views` (the keys the
+    page drew them under) since the published version `since`, and asks for a full run once the model stops."""
     with st.container(key="live_feed"):
         st.html(HIDE)
         _component("feed")(key="live_feed_poller", on_stopped_change=lambda: None, height=0,
-                           data={"url": feed_url(), "token": token, "since": since, "interval": interval})
+                           data={"url": feed_url(), "token": token, "since": since, "interval": interval,
+                                 "views": ",".join(views)})
 
 
 def feed_url() -> str:
@@ -138,7 +139,9 @@ def routes() -> list:
             since = int(request.query_params.get("since", "-1"))
         except ValueError:
             since = -1
-        shown = feeds.snapshot(request.query_params.get("feed", ""), since)
+        views = request.query_params.get("views")
+        shown = feeds.snapshot(request.query_params.get("feed", ""), since,
+                               frozenset(views.split(",")) if views is not None else None)
         if shown is None:
             return JSONResponse({"gone": True}, status_code=404, headers={"Cache-Control": "no-store"})
         shown["next"] = STATUS_INTERVAL * redraw_scale()

@@ -39,26 +39,33 @@ class Feed:
         self._charts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, figure JSON)
         self._charts_at = float("-inf")
 
-    def snapshot(self, since: int) -> dict | None:
-        """What changed since the published version `since`: the texts when newer, each chart made from a newer
-        version; `running` says whether the model still trains. None once the experiment is gone."""
+    def snapshot(self, since: int, views: frozenset[str] | None = None) -> dict | None:
+        """What changed since the published version `since`, of `views` (keys of train_board.TEXTS and CHARTS;
+        None: all): the texts when newer, each chart made from a newer version; `running` says whether the
+        model still trains. None once the experiment is gone."""
         experiment = self._experiment()
         worker = experiment.live if experiment is not None else None
         if worker is None:
             return None
         shown = worker.published
+        wanted = (lambda key: True) if views is None else views.__contains__
         with self._lock:
             if self._texts[0] != shown.version:
                 self._texts = (shown.version, train_board.texts(experiment, shown))
-            now = time.monotonic()
-            newest = max((made for made, _ in self._charts.values()), default=-1)
-            if newest < shown.version and (now - self._charts_at >= CHART_SECONDS or not self._charts):
-                self._charts_at = now
-                self._charts = {key: (shown.version, json.dumps(figure, separators=(",", ":")))
-                                for key, figure in train_board.figures(experiment, shown).items()}
-            charts = {key: text for key, (made, text) in self._charts.items() if made > since}
-        return {"version": shown.version, "running": shown.state in ("training", "waiting"),
-                "texts": self._texts[1] if shown.version > since else {}, "charts": charts}
+            if any(wanted(key) for key in train_board.CHARTS):  # a page that shows only the status: none made
+                self._make_charts(experiment, shown)
+            charts = {key: text for key, (made, text) in self._charts.items() if made > since and wanted(key)}
+        texts = {key: text for key, text in self._texts[1].items() if wanted(key)} if shown.version > since else {}
+        return {"version": shown.version, "running": shown.state in ("training", "waiting"), "texts": texts,
+                "charts": charts}
+
+    def _make_charts(self, experiment, shown) -> None:
+        now = time.monotonic()
+        newest = max((made for made, _ in self._charts.values()), default=-1)
+        if newest < shown.version and (now - self._charts_at >= CHART_SECONDS or not self._charts):
+            self._charts_at = now
+            self._charts = {key: (shown.version, json.dumps(figure, separators=(",", ":")))
+                            for key, figure in train_board.figures(experiment, shown).items()}
 
 
 def feed_of(experiment) -> Feed:
@@ -71,7 +78,7 @@ def feed_of(experiment) -> Feed:
         return feed
 
 
-def snapshot(token: str, since: int) -> dict | None:
+def snapshot(token: str, since: int, views: frozenset[str] | None = None) -> dict | None:
     """The snapshot of the feed with `token` (see Feed.snapshot); None for a token no feed has."""
     feed = _feeds.get(token) if isinstance(token, str) else None
-    return feed.snapshot(since) if feed is not None else None
+    return feed.snapshot(since, views) if feed is not None else None

@@ -8,7 +8,7 @@ import urllib.request
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from .browser import open_app
-from .test_app import click_key, shown_step, start_training, wait_for_text
+from .test_app import click_key, go_to, shown_step, start_training, wait_for_text
 
 FEED = "/rnnviz/feed"
 STATUS_CHANGES = """async (seconds) => {
@@ -80,4 +80,25 @@ def test_the_feed_token_is_never_in_a_share_link(browser, app_url):
     wait_for_text(page, ".st-key-train_toggle", r"Train", timeout=30)
     assert token not in page.url
     assert token not in page.locator("body").inner_text()  # nor in the share box's link, nor anywhere shown
+    page.close()
+
+
+def test_on_another_page_only_the_status_comes_by_the_feed(browser, app_url):
+    page = open_app(browser, app_url)
+    start_training(page)
+    go_to(page, "Hidden states")
+    page.wait_for_selector(".st-key-train_status", timeout=30_000)
+    polls, runs = [], []
+    page.on("request", lambda request: FEED in request.url and polls.append(request.url))
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: asks_for_a_run(frame) and runs.append(1)))
+    page.wait_for_timeout(1000)
+    polls.clear()
+    runs.clear()
+    changes = page.evaluate(STATUS_CHANGES, 3)
+    assert changes >= 3 and len(polls) >= 3, (changes, len(polls))
+    assert all("views=train_status&" in url + "&" for url in polls)  # not the Train page's charts: this page has
+    # its own hidden_chart. Its views redraw by a run about once a second; the status, ten times, used to as well.
+    assert len(runs) <= 6, f"the page asked for {len(runs)} script runs in 3 s"
+    click_key(page, "train_toggle")
+    wait_for_text(page, ".st-key-train_toggle", r"Train", timeout=30)
     page.close()
