@@ -212,7 +212,7 @@ class WireSession:
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 await asyncio.sleep(wait)
-                url = f"{self.url}{data['url']}?feed={data['token']}&since={since}"
+                url = f"{self.url}{data['url']}?feed={data['token']}&since={since}&views={data['views']}"
                 try:
                     status, shown = await asyncio.to_thread(self._get_json, url)
                 except OSError:
