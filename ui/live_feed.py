@@ -42,12 +42,14 @@ export default function ({ data, parentElement }) {
 FEED_JS = """
 export default function ({ data, parentElement, setTriggerValue }) {
   const current = window.__rnnvizFeed;
-  if (current && current.alive && current.token === data.token && current.host === parentElement) {
+  if (current && current.alive && current.host === parentElement && current.token === data.token
+      && current.views === data.views && current.interval === data.interval) {
     current.since = Math.max(current.since, data.since);
     return;
   }
   if (current) current.alive = false;
-  const feed = window.__rnnvizFeed = { token: data.token, since: data.since, host: parentElement, alive: true };
+  const feed = window.__rnnvizFeed = { token: data.token, since: data.since, host: parentElement, alive: true,
+                                       views: data.views, interval: data.interval };
   // Ask for a full run, again every 2 s until one comes (it mounts a new poller, or none): an ask made while
   // the connection is down (a replica gone, the tab moving to another) is dropped, not queued.
   const stop = (version) => {
