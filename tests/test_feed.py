@@ -9,6 +9,7 @@ import pytest
 from pages_helpers import wait_for
 
 from rnnviz.config import defaults_for
+from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.serving import feed
 from rnnviz.serving.live import live_training
@@ -25,6 +26,7 @@ def worker():
     experiment = small()
     trainer = live_training(experiment, TrainingTurns(max_concurrent=1))
     yield trainer
+    trainer.pause(wait=True)  # its thread ended: none is left in a torch call when the tests end
     trainer.stop()
 
 
@@ -94,5 +96,78 @@ def test_a_page_that_shows_only_the_status_gets_only_the_status_and_no_chart_is_
     shown = feed.snapshot(own.token, -1, frozenset({"train_status"}))
     assert set(shown["texts"]) == {"train_status"} and shown["charts"] == {}
     assert own._charts == {}  # nothing made for nobody
+    assert set(own._texts) == {"train_status"}  # nor the continuation and milestones, which only Train shows
     both = feed.snapshot(own.token, -1, frozenset({"train_status", "loss_chart"}))
     assert set(both["charts"]) == {"loss_chart"}
+
+
+
+def test_each_text_is_made_once_per_published_version_however_often_it_is_asked(worker, monkeypatch):
+    made = []
+
+    def counted(key, maker):
+        def make(*args):
+            made.append(key)
+            return maker(*args)
+        return make
+
+    makers = {key: counted(key, maker) for key, maker in train_board.TEXT_MAKERS.items()}
+    monkeypatch.setattr(train_board, "TEXT_MAKERS", makers)
+    token = feed.feed_of(worker.experiment).token
+    for since in (-1, -1, 0):
+        feed.snapshot(token, since)
+    assert sorted(made) == sorted(train_board.TEXTS)
+    worker.refresh()  # a new version: made again, once
+    feed.snapshot(token, -1)
+    feed.snapshot(token, -1, frozenset({"train_status"}))
+    assert sorted(made) == sorted(train_board.TEXTS * 2)
+
+
+def test_a_model_s_feed_answers_at_most_one_ask_per_min_ask_seconds(worker):
+    token = feed.feed_of(worker.experiment).token
+    assert feed.too_soon(token) is False
+    assert feed.too_soon(token) is True  # at once again: refused, without a snapshot
+    time.sleep(feed.MIN_ASK_SECONDS * 1.5)
+    assert feed.too_soon(token) is False
+    assert feed.too_soon("not-a-token") is False  # an unknown token is not limited here: snapshot says it is gone
+
+
+def test_the_server_s_route_answers_a_poll_and_refuses_one_too_soon_after(worker, monkeypatch):
+    from starlette.requests import Request
+
+    from ui import live_feed
+
+    monkeypatch.setattr(live_feed, "_served", False)  # routes() marks the process as serving: undone after
+    answer = live_feed.routes()[0].endpoint
+    token = feed.feed_of(worker.experiment).token
+
+    def ask(token, method="GET", query="since=-1&views=train_status"):
+        return answer(Request({"type": "http", "method": method, "path": live_feed.FEED_PATH, "headers": [],
+                               "query_string": f"feed={token}&{query}".encode()}))
+
+    first = ask(token)
+    assert first.status_code == 200 and set(json.loads(first.body)["texts"]) == {"train_status"}
+    assert ask(token).status_code == 429
+    assert ask("not-a-token").status_code == 404
+    typed = ask(token, "POST", "prefix=7%208")  # a typed prefix: not refused as a poll too soon
+    assert typed.status_code == 200 and ">7 8</span>" in json.loads(typed.body)["texts"]["continuation"]
+    time.sleep(feed.MIN_ASK_SECONDS * 1.5)
+    refused = ask(token, "POST", "prefix=seven")
+    assert refused.status_code == 422 and "not a whole number" in json.loads(refused.body)["refused"]
+    assert worker.experiment.config.prefix == "7 8"
+
+
+def test_a_typed_prefix_is_applied_between_steps_and_its_continuation_answered_at_once(worker):
+    token, experiment = feed.feed_of(worker.experiment).token, worker.experiment
+    worker.start()
+    wait_for(lambda: worker.published.step >= 3)
+    shown = feed.continue_typed(token, "5 6")
+    assert experiment.config.prefix == "5 6" and worker.published.prefix == "5 6"
+    assert set(shown["texts"]) == {"continuation"} and ">5 6</span>" in shown["texts"]["continuation"]
+    assert worker.running  # training goes on
+    with pytest.raises(InputError):  # not a number: refused, and the model keeps the prefix it had
+        feed.continue_typed(token, "five")
+    with pytest.raises(InputError):
+        feed.continue_typed(token, None)
+    assert experiment.config.prefix == "5 6" and worker.published.prefix == "5 6"
+    assert feed.continue_typed("not-a-token", "1 2") is None

@@ -77,7 +77,8 @@ def apply_prefix(text: str, error_key: str) -> None:
         st.session_state[error_key] = f"{error} Still showing the continuation of {exp.config.prefix!r}."
         return
     st.session_state.pop(error_key, None)
-    worker(exp).update(config)  # the continuation of the new prefix is published at once
+    if config != exp.config:  # else the page's poller applied it already (ui.live_feed), as this would
+        worker(exp).update(config)  # the continuation of the new prefix is published at once
     sync_link()  # the address bar now; the share box with the page's next full run
     for notice in notices:
         say(notice, "warning")
@@ -171,7 +172,8 @@ def live_feed(views: tuple[str, ...] = ("train_status",)) -> bool:
     if not (is_running() and feeds.serving()):
         return False
     exp = experiment()
-    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views)
+    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views,
+               typed="prefix" if "continuation" in views else "")  # the Train page's prefix box
     return True
 
 

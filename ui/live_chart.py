@@ -17,13 +17,15 @@ import streamlit as st
 from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
 from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
 
+from .live_js import PRELUDE
+
 PACKAGE, NAME = "rnnviz", "live_chart"
 COMPONENT = f"{PACKAGE}.{NAME}"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data"
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": True}
 
 # Loads plotly.js once per page (a classic script sets window.Plotly), then draws or re-draws in place.
-JS = """
+JS = PRELUDE + """
 const ready = {};
 function plotlyFrom(url) {
   if (!ready[url]) {
@@ -47,28 +49,20 @@ export default function (component) {
   }
   box.style.height = data.height + "px";
   box.__options = { revision: data.revision, config: data.config, library: data.library };
-  // Draws a figure (JSON) unless it is the one shown, or older; the Train page's feed calls it too. The drawing
-  // waits for the next frame to be painted: the texts that came with it (a continuation) show first, and of
-  // figures that come faster than frames only the newest is drawn.
-  const draw = (text, version) => {
-    if (version < (box.__version ?? -1) || box.__figure === text) return;
-    box.__version = version;
-    box.__figure = text;
-    if (box.__queued) return;
-    box.__queued = true;
-    requestAnimationFrame(() => setTimeout(() => {
-      box.__queued = false;
-      const options = box.__options, figure = JSON.parse(box.__figure);
-      figure.layout = Object.assign(figure.layout || {}, { uirevision: options.revision, autosize: true });
-      plotlyFrom(options.library).then((Plotly) => {
-        const next = { data: figure.data, layout: figure.layout, config: options.config };
-        if (figure.frames) next.frames = figure.frames;
-        Plotly.react(box, next).then(() => {
-          box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
-        });
+  // Draws a figure (JSON) unless it is the one shown, or older; the Train page's feed calls it too. Of figures
+  // that come faster than they are drawn only the newest is drawn (see drawSoon).
+  box.__draw = () => {
+    const options = box.__options, figure = JSON.parse(box.__shown);
+    figure.layout = Object.assign(figure.layout || {}, { uirevision: options.revision, autosize: true });
+    plotlyFrom(options.library).then((Plotly) => {
+      const next = { data: figure.data, layout: figure.layout, config: options.config };
+      if (figure.frames) next.frames = figure.frames;
+      Plotly.react(box, next).then(() => {
+        box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
       });
-    }, 0));
+    });
   };
+  const draw = (text, version) => { if (fresher(box, text, version)) drawSoon(box); };
   if (data.view) (window.__rnnvizCharts = window.__rnnvizCharts || {})[data.view] = draw;
   box.__version = -1;  // a run of the page draws what it was given
   draw(data.figure, data.version);

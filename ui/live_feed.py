@@ -15,10 +15,12 @@ import json
 
 import streamlit as st
 
+from .live_js import PRELUDE
+
 FEED_PATH = "/rnnviz/feed"
 _served = False  # set by routes(); should Streamlit reload this module (a file changed), the page's timers take over
 
-TEXT_JS = """
+TEXT_JS = PRELUDE + """
 export default function ({ data, parentElement }) {
   let box = parentElement.querySelector(".rnnviz-live-text");
   if (!box) {
@@ -26,12 +28,7 @@ export default function ({ data, parentElement }) {
     box.className = "rnnviz-live-text";
     parentElement.appendChild(box);
   }
-  const show = (html, version) => {
-    if (version < (box.__version ?? -1) || box.__html === html) return;  // an older run's text, or no change
-    box.__version = version;
-    box.__html = html;
-    box.innerHTML = html;
-  };
+  const show = (html, version) => { if (fresher(box, html, version)) box.innerHTML = html; };
   (window.__rnnvizTexts = window.__rnnvizTexts || {})[data.view] = show;
   box.__version = -1;  // a run of the page draws what it was given
   show(data.html, data.version);
@@ -39,7 +36,12 @@ export default function ({ data, parentElement }) {
 """
 
 # One poller per page: a newer mount (another page's run, a new model) ends the one before.
-FEED_JS = """
+FEED_JS = PRELUDE + """
+const HOLD_MS = 400;
+function end(feed) {
+  feed.alive = false;
+  if (feed.typed) document.removeEventListener("keydown", feed.typed, true);
+}
 export default function ({ data, parentElement, setTriggerValue }) {
   const current = window.__rnnvizFeed;
   if (current && current.alive && current.host === parentElement && current.token === data.token
@@ -47,13 +49,13 @@ export default function ({ data, parentElement, setTriggerValue }) {
     current.since = Math.max(current.since, data.since);
     return;
   }
-  if (current) current.alive = false;
+  if (current) end(current);
   const feed = window.__rnnvizFeed = { token: data.token, since: data.since, host: parentElement, alive: true,
                                        views: data.views, interval: data.interval };
   // Ask for a full run, again every 2 s until one comes (it mounts a new poller, or none): an ask made while
   // the connection is down (a replica gone, the tab moving to another) is dropped, not queued.
   const stop = (version) => {
-    feed.alive = false;
+    end(feed);
     const ask = () => {
       if (window.__rnnvizFeed !== feed || !parentElement.isConnected) return;
       setTriggerValue("stopped", version);
@@ -61,8 +63,30 @@ export default function ({ data, parentElement, setTriggerValue }) {
     };
     ask();
   };
+  const show = (shown) => {
+    const texts = window.__rnnvizTexts || {}, charts = window.__rnnvizCharts || {};
+    for (const [view, html] of Object.entries(shown.texts)) texts[view]?.(html, shown.version);
+    for (const [view, figure] of Object.entries(shown.charts || {})) charts[view]?.(figure, shown.version);
+  };
+  // A prefix typed into the box keyed data.typed: on Enter its continuation is asked for at once, beside the
+  // page's run that Enter starts too (which applies it as well, and shows any refusal), so it shows sooner.
+  if (data.typed) {
+    feed.typed = (event) => {
+      const box = event.target.closest ? event.target.closest(`.st-key-${data.typed}`) : null;
+      if (event.key !== "Enter" || !box || !feed.alive) return;
+      holdCharts(HOLD_MS);  // the continuation first: a chart drawn now would keep the page from showing it
+      const prefix = encodeURIComponent(event.target.value);
+      const asked = `${data.url}?feed=${encodeURIComponent(feed.token)}&prefix=${prefix}`;
+      fetch(asked, { method: "POST", cache: "no-store", credentials: "same-origin" })
+        .then((reply) => (reply.ok ? reply.json() : null))
+        .then((shown) => { if (shown && feed.alive) show(shown); })
+        .catch(() => {})  // the page's run shows it a moment later
+        .finally(() => holdCharts(0));
+    };
+    document.addEventListener("keydown", feed.typed, true);
+  }
   const poll = async () => {
-    if (!feed.alive || !parentElement.isConnected) { feed.alive = false; return; }
+    if (!feed.alive || !parentElement.isConnected) { end(feed); return; }
     const began = performance.now();
     let wait = data.interval * 1000;
     try {
@@ -72,13 +96,11 @@ export default function ({ data, parentElement, setTriggerValue }) {
       if (reply.status === 404) return stop(-1);  // the model is gone: the page's run will say why
       if (reply.ok) {
         const shown = await reply.json();
-        const texts = window.__rnnvizTexts || {}, charts = window.__rnnvizCharts || {};
-        for (const [view, html] of Object.entries(shown.texts)) texts[view]?.(html, shown.version);
-        for (const [view, figure] of Object.entries(shown.charts)) charts[view]?.(figure, shown.version);
+        show(shown);
         feed.since = Math.max(feed.since, shown.version);
         wait = shown.next * 1000;
         if (!shown.running) return stop(shown.version);
-      } else {
+      } else if (reply.status !== 429) {  // 429: asked too soon (another tab of this model polls too)
         wait = Math.max(wait, 1000);
       }
     } catch (error) {
@@ -112,14 +134,15 @@ def serving() -> bool:
     return _served
 
 
-def feed(token: str, since: int, interval: float, views: tuple[str, ...]) -> None:
+def feed(token: str, since: int, interval: float, views: tuple[str, ...], typed: str = "") -> None:
     """Mount the page's poller (hidden): every `interval` seconds it asks for what changed of `views` (the keys the
-    page drew them under) since the published version `since`, and asks for a full run once the model stops."""
+    page drew them under) since the published version `since`, and asks for a full run once the model stops.
+    `typed`: the key of the page's prefix box, whose continuation it then asks for as soon as Enter is pressed."""
     with st.container(key="live_feed"):
         st.html(HIDE)
         _component("feed")(key="live_feed_poller", on_stopped_change=lambda: None, height=0,
                            data={"url": feed_url(), "token": token, "since": since, "interval": interval,
-                                 "views": ",".join(views)})
+                                 "views": ",".join(views), "typed": typed})
 
 
 def feed_url() -> str:
@@ -129,27 +152,44 @@ def feed_url() -> str:
 
 def routes() -> list:
     """The server's answer to the poller: Starlette routes, added by app.py before the server starts."""
-    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     def answer(request):
+        from rnnviz.errors import InputError
         from rnnviz.serving import feed as feeds  # the model's code: loaded by the time a page polls
 
         from .training import STATUS_INTERVAL, redraw_scale
 
-        try:
-            since = int(request.query_params.get("since", "-1"))
-        except ValueError:
-            since = -1
-        views = request.query_params.get("views")
-        shown = feeds.snapshot(request.query_params.get("feed", ""), since,
-                               frozenset(views.split(",")) if views is not None else None)
+        asked = request.query_params
+        token, typed = asked.get("feed", ""), request.method == "POST"
+        if feeds.too_soon(token, "typed" if typed else "poll"):
+            return _answer({"too_soon": True}, 429)
+        if typed:
+            try:
+                shown = feeds.continue_typed(token, asked.get("prefix"))
+            except InputError as error:  # the page's own run says so
+                return _answer({"refused": str(error)}, 422)
+        else:
+            try:
+                since = int(asked.get("since", "-1"))
+            except ValueError:
+                since = -1
+            views = asked.get("views")
+            shown = feeds.snapshot(token, since, frozenset(views.split(",")) if views is not None else None)
         if shown is None:
-            return JSONResponse({"gone": True}, status_code=404, headers={"Cache-Control": "no-store"})
+            return _answer({"gone": True}, 404)
         shown["next"] = STATUS_INTERVAL * redraw_scale()
-        return Response(json.dumps(shown, separators=(",", ":")), media_type="application/json",
-                        headers={"Cache-Control": "no-store"})
+        return _answer(shown)
 
     global _served
     _served = True
-    return [Route(FEED_PATH, answer), Route("/{base:path}" + FEED_PATH, answer)]  # with server.baseUrlPath too
+    methods = ["GET", "POST"]  # POST: a typed prefix (it changes the model's prefix)
+    return [Route(FEED_PATH, answer, methods=methods),
+            Route("/{base:path}" + FEED_PATH, answer, methods=methods)]  # with server.baseUrlPath too
+
+
+def _answer(body: dict, status: int = 200):
+    from starlette.responses import Response
+
+    return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})

@@ -18,10 +18,15 @@ import threading
 import time
 import weakref
 
+from rnnviz.config import Config
+from rnnviz.errors import InputError
 from rnnviz.views import train_board
 
 CHART_SECONDS = 0.2  # the charts are made again no more often: with polls every 0.1 s, about 4 times a second
 TOKEN_BYTES = 18
+# A page polls every 0.1 s or slower; a client asking a model's feed more often than this is answered "too soon"
+# without a snapshot, so no tab can make the server do more than about 30 answers a second for it.
+MIN_ASK_SECONDS = 0.03
 
 _feeds: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # token -> Feed
 _by_experiment: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Experiment -> its Feed
@@ -35,9 +40,20 @@ class Feed:
         self.token = secrets.token_urlsafe(TOKEN_BYTES)
         self._experiment = weakref.ref(experiment)
         self._lock = threading.Lock()
-        self._texts: tuple[int, dict] = (-1, {})  # (published version, texts)
+        self._texts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, HTML)
         self._charts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, figure JSON)
         self._charts_at = float("-inf")
+        self._asked_at: dict[str, float] = {}  # what was asked ("poll", "typed") -> when it was last let through
+
+    def too_soon(self, asked: str = "poll") -> bool:
+        """Whether this ask comes less than MIN_ASK_SECONDS after the last one of its kind let through (which
+        it then is)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._asked_at.get(asked, float("-inf")) < MIN_ASK_SECONDS:
+                return True
+            self._asked_at[asked] = now
+            return False
 
     def snapshot(self, since: int, views: frozenset[str] | None = None) -> dict | None:
         """What changed since the published version `since`, of `views` (keys of train_board.TEXTS and CHARTS;
@@ -50,14 +66,32 @@ class Feed:
         shown = worker.published
         wanted = (lambda key: True) if views is None else views.__contains__
         with self._lock:
-            if self._texts[0] != shown.version:
-                self._texts = (shown.version, train_board.texts(experiment, shown))
+            stale = [key for key in train_board.TEXTS
+                     if wanted(key) and self._texts.get(key, (-1,))[0] != shown.version]  # only those asked for
+            for key, text in train_board.texts(experiment, shown, stale).items():
+                self._texts[key] = (shown.version, text)
             if any(wanted(key) for key in train_board.CHARTS):  # a page that shows only the status: none made
                 self._make_charts(experiment, shown)
             charts = {key: text for key, (made, text) in self._charts.items() if made > since and wanted(key)}
-        texts = {key: text for key, text in self._texts[1].items() if wanted(key)} if shown.version > since else {}
+            newer = shown.version > since
+            texts = {key: self._texts[key][1] for key in train_board.TEXTS if wanted(key) and newer}
         return {"version": shown.version, "running": shown.state in ("training", "waiting"), "texts": texts,
                 "charts": charts}
+
+    def continue_typed(self, prefix: str) -> dict | None:
+        """Continue `prefix`, which the learner just typed, as the page's run about to come will (ui.drawing's
+        apply_prefix): the new prefix applied between two steps, then a snapshot of its continuation. The page
+        shows it at once, before that run; a refusal (InputError) that run will show. None once the model is
+        gone."""
+        experiment = self._experiment()
+        worker = experiment.live if experiment is not None else None
+        if worker is None:
+            return None
+        config, _ = Config.checked(experiment.config, prefix=prefix)
+        experiment.dataset.parse_prefix(config.prefix)
+        if config != experiment.config:
+            worker.update(config)
+        return self.snapshot(-1, frozenset({"continuation"}))
 
     def _make_charts(self, experiment, shown) -> None:
         now = time.monotonic()
@@ -78,7 +112,26 @@ def feed_of(experiment) -> Feed:
         return feed
 
 
+def _feed(token) -> Feed | None:
+    return _feeds.get(token) if isinstance(token, str) else None
+
+
 def snapshot(token: str, since: int, views: frozenset[str] | None = None) -> dict | None:
     """The snapshot of the feed with `token` (see Feed.snapshot); None for a token no feed has."""
-    feed = _feeds.get(token) if isinstance(token, str) else None
+    feed = _feed(token)
     return feed.snapshot(since, views) if feed is not None else None
+
+
+def continue_typed(token: str, prefix: str) -> dict | None:
+    """Feed.continue_typed of the feed with `token`; None for a token no feed has. Raises InputError."""
+    feed = _feed(token)
+    if not isinstance(prefix, str):
+        raise InputError("No prefix was given.")
+    return feed.continue_typed(prefix) if feed is not None else None
+
+
+def too_soon(token: str, asked: str = "poll") -> bool:
+    """Whether an ask of the feed with `token` comes too soon after the last of its kind (see Feed.too_soon);
+    False for a token no feed has (snapshot then says it is gone)."""
+    feed = _feed(token)
+    return feed is not None and feed.too_soon(asked)

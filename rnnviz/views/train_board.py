@@ -45,10 +45,13 @@ def milestones_view(experiment, shown) -> str:
                                                 last=1))
 
 
-def texts(experiment, shown) -> dict[str, str]:
-    """Each live text of the page (TEXTS) as HTML."""
-    return {"train_status": status_html(shown, experiment.device.type),
-            "continuation": continuation_view(experiment, shown), "milestones": milestones_view(experiment, shown)}
+TEXT_MAKERS = {"train_status": lambda experiment, shown: status_html(shown, experiment.device.type),
+               "continuation": continuation_view, "milestones": milestones_view}
+
+
+def texts(experiment, shown, keys=TEXTS) -> dict[str, str]:
+    """The page's live texts named in `keys` (of TEXTS; all by default) as HTML."""
+    return {key: TEXT_MAKERS[key](experiment, shown) for key in keys}
 
 
 def figures(experiment, shown) -> dict[str, dict]:

@@ -102,3 +102,25 @@ def test_on_another_page_only_the_status_comes_by_the_feed(browser, app_url):
     click_key(page, "train_toggle")
     wait_for_text(page, ".st-key-train_toggle", r"Train", timeout=30)
     page.close()
+
+
+def test_a_prefix_entered_while_training_is_continued_by_the_feed_at_once(browser, app_url):
+    page = open_app(browser, app_url)
+    start_training(page)
+    box = page.locator(".st-key-prefix input")
+    box.fill("6 7")
+    with page.expect_response(lambda reply: FEED in reply.url and reply.request.method == "POST",
+                              timeout=30_000) as answered:
+        box.press("Enter")
+    reply = answered.value
+    assert reply.status == 200, f"the feed answered the typed prefix with {reply.status}"
+    assert ">6 7</span>" in reply.json()["texts"]["continuation"]
+    wait_for_text(page, ".st-key-continuation", r"^6 7( |$)", timeout=30)
+    box.fill("six")  # refused: the feed says why (422), and the page's own run shows it, keeping the last prefix
+    with page.expect_response(lambda reply: FEED in reply.url and reply.request.method == "POST",
+                              timeout=30_000) as answered:
+        box.press("Enter")
+    assert answered.value.status == 422
+    wait_for_text(page, '[data-testid="stMain"]', r"Still showing the continuation of '6 7'", timeout=30)
+    assert re.search(r"Training", page.locator(".st-key-train_status").inner_text())
+    page.close()
