@@ -198,9 +198,10 @@ def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[
                 interval: float, fed: bool = False) -> None:
     """`text` (with the page's widgets) and then `charts`, redrawn every `interval` seconds while training.
 
-    While training they are two fragments, so a widget (a new prefix) redraws the light text at once and the
-    charts follow on their next tick; paused, one fragment, so the widget redraws the charts it changes too,
-    without drawing the whole page. The elements are the same either way: the charts stay mounted.
+    While training they are two fragments, so a widget (a new prefix) redraws the light text at once, without
+    making and sending the charts, which follow on their next tick or by the page's feed; paused, one fragment,
+    so the widget redraws the charts it changes too, without drawing the whole page. The elements are the same
+    either way: the charts stay mounted.
     """
     if is_running():
         live_board(text, interval, fed=fed)

@@ -3,7 +3,9 @@ from the session's live feed (rnnviz.serving.feed), instead of a Streamlit run f
 
 `live_text(html, key)` is a text the page keeps mounted (its HTML changed in place); `feed(token, since, interval)`
 mounts the hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the
-view drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. `routes()`
+view drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. Two presses
+also go straight to the feed, beside the run they start: Enter in the Train page's prefix box (its continuation comes
+back at once) and Pause (training stops within the step under way). `routes()`
 is the server's answer to it, added by app.py; without it (AppTest, or a server started on main.py alone) the page's
 fragments redraw on their timers as before (`serving()`).
 """
@@ -41,6 +43,7 @@ const HOLD_MS = 400;
 function end(feed) {
   feed.alive = false;
   if (feed.typed) document.removeEventListener("keydown", feed.typed, true);
+  if (feed.clicked) document.removeEventListener("click", feed.clicked, true);
 }
 export default function ({ data, parentElement, setTriggerValue }) {
   const current = window.__rnnvizFeed;
@@ -85,6 +88,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
     };
     document.addEventListener("keydown", feed.typed, true);
   }
+  // A press of Pause: training stops at once, beside the page's run the press starts too (which pauses as well).
+  feed.clicked = (event) => {
+    const button = event.target.closest ? event.target.closest(".st-key-train_toggle button") : null;
+    if (!button || !feed.alive || !/Pause/.test(button.innerText)) return;
+    fetch(`${data.url}?feed=${encodeURIComponent(feed.token)}&pause=1`,
+          { method: "POST", cache: "no-store", credentials: "same-origin" })
+      .then((reply) => (reply.ok ? reply.json() : null))
+      .then((shown) => { if (shown) show(shown); })
+      .catch(() => {});
+  };
+  document.addEventListener("click", feed.clicked, true);
   const poll = async () => {
     if (!feed.alive || !parentElement.isConnected) { end(feed); return; }
     const began = performance.now();
@@ -161,10 +175,13 @@ def routes() -> list:
         from .training import STATUS_INTERVAL, redraw_scale
 
         asked = request.query_params
-        token, typed = asked.get("feed", ""), request.method == "POST"
-        if feeds.too_soon(token, "typed" if typed else "poll"):
+        token, posted = asked.get("feed", ""), request.method == "POST"
+        kind = ("pause" if "pause" in asked else "typed") if posted else "poll"
+        if feeds.too_soon(token, kind):
             return _answer({"too_soon": True}, 429)
-        if typed:
+        if kind == "pause":
+            shown = feeds.pause(token)
+        elif kind == "typed":
             try:
                 shown = feeds.continue_typed(token, asked.get("prefix"))
             except InputError as error:  # the page's own run says so
@@ -183,7 +200,7 @@ def routes() -> list:
 
     global _served
     _served = True
-    methods = ["GET", "POST"]  # POST: a typed prefix (it changes the model's prefix)
+    methods = ["GET", "POST"]  # POST: a typed prefix, or Pause (they change the model's state)
     return [Route(FEED_PATH, answer, methods=methods),
             Route("/{base:path}" + FEED_PATH, answer, methods=methods)]  # with server.baseUrlPath too
 

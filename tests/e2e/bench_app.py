@@ -8,6 +8,7 @@ Reports, in one run on this machine (Chromium at 1600×1000, the Train page, les
   DOM node, and the app's steps per wall-clock second (from the step shown on screen)
 - the same L0 config trained by a bare one-thread PyTorch loop in this process while the app is paused,
   before and after the window: the app's rate over it (target ≥ 0.85)
+- Pause → the status says Paused, in the page's own clock (target: the step count stops within 0.5 s)
 - typed prefix → its continuation on screen, median, while training and while paused (≤ 200 ms), in the page's
   own clock (Enter to the frame painted after it), and as Playwright sees it (plus a round trip to the browser)
 """
@@ -51,6 +52,21 @@ WATCH_PREFIX = """([prefix]) => {
     requestAnimationFrame(() => setTimeout(() => { asked.shown = performance.now(); }, 0));
   });
   watch.observe(box, { subtree: true, childList: true, characterData: true });
+}"""
+# In the page's own clock: from the press of Pause to the first frame painted after the status says "Paused".
+WATCH_PAUSE = """() => {
+  const asked = window.__paused = { press: null, shown: null };
+  document.querySelector('.st-key-train_toggle button').addEventListener('click', () => {
+    asked.press = performance.now(); }, { once: true, capture: true });
+  const look = () => {
+    const box = document.querySelector('.st-key-train_status');
+    if (asked.press !== null && box && box.textContent.includes('Paused')) {
+      requestAnimationFrame(() => setTimeout(() => { asked.shown = performance.now(); }, 0));
+    } else {
+      requestAnimationFrame(look);
+    }
+  };
+  requestAnimationFrame(look);
 }"""
 # Every 10 ms: count status redraws. Every 50 ms: for each live chart, whether it is drawn (a plot with
 # marks in it) and whether it is still the node seen first. Plus each chart's own count of redraws.
@@ -165,7 +181,10 @@ def measure(page, url: str, launched: float, results: dict) -> None:
     training, training_trip = prefix_latencies(page)
     results["prefix_median_ms_while_training"] = round(statistics.median(training), 1)
     results["prefix_median_ms_while_training_seen_by_playwright"] = round(statistics.median(training_trip), 1)
+    page.evaluate(WATCH_PAUSE)
     click_key(page, "train_toggle")  # pause
+    page.wait_for_function("() => window.__paused.shown !== null", timeout=30_000)
+    results["pause_to_paused_ms"] = round(page.evaluate("() => window.__paused.shown - window.__paused.press"))
     page.wait_for_timeout(1000)
     bare_after = bare_rate()
     bare = (bare_before + bare_after) / 2

@@ -79,3 +79,14 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def one_text(page, selector: str, timeout: float = 30.0) -> str:
+    """The text of the one element `selector` finds, once there is exactly one: while a full run replaces a
+    fragment's elements, Streamlit shows the old and the new one together for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = page.locator(selector).all_inner_texts()
+        if len(texts) == 1 or time.monotonic() > deadline:
+            return page.locator(selector).inner_text(timeout=1_000)  # none or several by now: say so
+        page.wait_for_timeout(50)

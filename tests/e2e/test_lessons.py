@@ -6,7 +6,7 @@ import pytest
 
 from rnnviz.lessons import LESSONS, lesson_query
 
-from .browser import CHART, open_app, screenshot
+from .browser import CHART, one_text, open_app, screenshot
 
 # The lesson page each link is checked on (besides Train), and the charts that page must draw.
 LESSON_PAGES = {
@@ -43,7 +43,7 @@ def test_lesson_link_opens_the_lesson_ready_to_train(browser, app_url, key):
         page.wait_for_selector(DRAWN, timeout=60_000)
         assert page.locator(".st-key-dataset input").input_value(timeout=30_000) == lesson.dataset
         assert page.locator(".st-key-hidden_size input").input_value() == str(lesson.hidden_size)
-        status = page.locator(".st-key-train_status").inner_text(timeout=30_000)
+        status = one_text(page, ".st-key-train_status")
         assert re.search(r"step 0\b", status), status
         toggle = page.locator(".st-key-train_toggle button")
         assert toggle.inner_text().strip() == "Train" and toggle.is_enabled()

@@ -7,7 +7,7 @@ import urllib.request
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from .browser import open_app
+from .browser import one_text, open_app
 from .test_app import click_key, go_to, shown_step, start_training, wait_for_text
 
 FEED = "/rnnviz/feed"
@@ -122,5 +122,5 @@ def test_a_prefix_entered_while_training_is_continued_by_the_feed_at_once(browse
         box.press("Enter")
     assert answered.value.status == 422
     wait_for_text(page, '[data-testid="stMain"]', r"Still showing the continuation of '6 7'", timeout=30)
-    assert re.search(r"Training", page.locator(".st-key-train_status").inner_text())
+    assert re.search(r"Training", one_text(page, ".st-key-train_status"))
     page.close()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from .browser import screenshot
+from .browser import one_text, screenshot
 
 STEP = re.compile(r"step\s+(\d+)")
 
@@ -14,7 +14,7 @@ def click_key(page, key: str) -> None:
 
 
 def step_shown(page) -> int:
-    match = STEP.search(page.locator(".st-key-train_status").inner_text(timeout=60_000))
+    match = STEP.search(one_text(page, ".st-key-train_status", 60))
     return int(match.group(1)) if match else -1
 
 

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .browser import screenshot
+from .browser import one_text, screenshot
 from .test_app import click_key, continuation, go_to, wait_for_text
 
 LINK = "dataset=sentences&hidden_size=12&prefix=good"
@@ -26,7 +26,7 @@ def wait_for_value(page, key: str, value: str, timeout: float = 30.0) -> None:
 
 
 def status_step(page) -> int:
-    return int(re.search(r"step\s+(\d+)", page.locator(".st-key-train_status").inner_text()).group(1))
+    return int(re.search(r"step\s+(\d+)", one_text(page, ".st-key-train_status")).group(1))
 
 
 def test_a_share_link_sets_the_controls_and_its_model_learns_the_lesson(open_page):
