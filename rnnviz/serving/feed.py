@@ -46,7 +46,7 @@ class Feed:
         self._texts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, HTML)
         self._charts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, figure JSON)
         self._charts_at = float("-inf")
-        self._asked_at: dict[str, float] = {}  # what was asked ("poll", "typed") -> when it was last let through
+        self._asked_at: dict[str, float] = {}  # what was asked ("poll", "typed", "pause") -> when last let through
 
     def too_soon(self, asked: str = "poll") -> bool:
         """Whether this ask comes less than MIN_ASK_SECONDS after the last one of its kind let through (which
