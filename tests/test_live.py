@@ -90,6 +90,15 @@ def test_a_new_prefix_is_continued_at_once_and_a_bad_one_says_why(turns):
     worker.pause()
 
 
+def test_the_same_settings_again_publish_nothing_new(turns):
+    experiment = small()
+    worker = live_training(experiment, turns)
+    worker.update(experiment.config.replace(prefix="5 6"))
+    version = worker.published.version
+    worker.update(experiment.config.replace(prefix="5 6"))  # the page's run after the feed applied it
+    assert worker.published.version == version and worker.published.prefix == "5 6"
+
+
 def test_a_page_holding_the_model_stops_training_until_it_lets_go(turns):
     experiment = small()
     worker = live_training(experiment, turns)

@@ -77,8 +77,7 @@ def apply_prefix(text: str, error_key: str) -> None:
         st.session_state[error_key] = f"{error} Still showing the continuation of {exp.config.prefix!r}."
         return
     st.session_state.pop(error_key, None)
-    if config != exp.config:  # else the page's poller applied it already (ui.live_feed), as this would
-        worker(exp).update(config)  # the continuation of the new prefix is published at once
+    worker(exp).update(config)  # the continuation of the new prefix is published at once
     sync_link()  # the address bar now; the share box with the page's next full run
     for notice in notices:
         say(notice, "warning")

@@ -58,14 +58,20 @@ class Feed:
             self._asked_at[asked] = now
             return False
 
+    def _live(self):
+        """(experiment, its worker), or None once the experiment is gone or before it has a worker."""
+        experiment = self._experiment()
+        worker = experiment.live if experiment is not None else None
+        return (experiment, worker) if worker is not None else None
+
     def snapshot(self, since: int, views: frozenset[str] | None = None) -> dict | None:
         """What changed since the published version `since`, of `views` (keys of train_board.TEXTS and CHARTS;
         None: all): the texts when newer, each chart made from a newer version; `running` says whether the
         model still trains. None once the experiment is gone."""
-        experiment = self._experiment()
-        worker = experiment.live if experiment is not None else None
-        if worker is None:
+        live = self._live()
+        if live is None:
             return None
+        experiment, worker = live
         shown = worker.published
         wanted = (lambda key: True) if views is None else views.__contains__
         with self._lock:
@@ -86,23 +92,22 @@ class Feed:
         apply_prefix): the new prefix applied between two steps, then a snapshot of its continuation. The page
         shows it at once, before that run; a refusal (InputError) that run will show. None once the model is
         gone."""
-        experiment = self._experiment()
-        worker = experiment.live if experiment is not None else None
-        if worker is None:
+        live = self._live()
+        if live is None:
             return None
+        experiment, worker = live
         config, _ = Config.checked(experiment.config, prefix=prefix)
         experiment.dataset.parse_prefix(config.prefix)
-        if config != experiment.config:
-            worker.update(config)
+        worker.update(config)
         return self.snapshot(-1, frozenset({"continuation"}))
 
     def pause(self) -> dict | None:
         """Pause training now, as the page's run about to come will (the Pause button): the step count stops
         within the step under way; then a snapshot of the status, which says so. None once the model is gone."""
-        experiment = self._experiment()
-        worker = experiment.live if experiment is not None else None
-        if worker is None:
+        live = self._live()
+        if live is None:
             return None
+        worker = live[1]
         worker.pause(wait=True)
         return self.snapshot(-1, frozenset({"train_status"}))
 

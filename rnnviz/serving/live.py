@@ -142,7 +142,10 @@ class LiveTraining(Steered):
 
     def update(self, config) -> None:
         """Apply settings that keep the model (learning rate, clipping, prefix, ...) between two steps, and
-        publish the views they change at once."""
+        publish the views they change at once. The same settings again change nothing: what is published
+        shows them already (a prefix the page's feed applied before the page's own run applies it too)."""
+        if config == self.experiment.config:
+            return
         self.refresh(change=lambda: self.experiment.update(config))
 
     def refresh(self, change: Callable[[], None] | None = None) -> None:
