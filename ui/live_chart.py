@@ -1,10 +1,12 @@
-"""Charts that stay mounted while training: one small component that keeps a Plotly figure in the page and
-gives it new data with `Plotly.react`.
+"""Charts that stay mounted while training: one small component that keeps a chart in the page and gives it new
+data in place: a Plotly figure through `Plotly.react`, or a canvas spec (rnnviz.charts.live) through the page's
+own renderer (live_canvas.js), which redraws in about a millisecond.
 
 `st.plotly_chart` hashes the figure into its element's identity, so every change of data remounts the chart
 (a blank frame, a lost zoom, the whole figure re-sent). This component is keyed by the view alone: the
 browser keeps the same chart node and redraws only what changed; `uirevision` keeps the learner's zoom.
-plotly.js comes from the installed `plotly` package, served by Streamlit's own component route.
+plotly.js comes from the installed `plotly` package, served by Streamlit's own component route, and only
+once a Plotly figure is shown.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data"
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": True}
 
 # Loads plotly.js once per page (a classic script sets window.Plotly), then draws or re-draws in place.
-JS = PRELUDE + """
+CANVAS_JS = (Path(__file__).parent / "live_canvas.js").read_text(encoding="utf-8")
+JS = PRELUDE + CANVAS_JS + """
 const ready = {};
 function plotlyFrom(url) {
   if (!ready[url]) {
@@ -53,13 +56,14 @@ export default function (component) {
   // that come faster than they are drawn only the newest is drawn (see drawSoon).
   box.__draw = () => {
     const options = box.__options, figure = JSON.parse(box.__shown);
+    const drawn = () => { box.dataset.updates = String(Number(box.dataset.updates || 0) + 1); };
+    if (figure.canvas) { drawCanvas(box, figure); drawn(); return; }
+    if (box.__canvas) { box.__canvas = null; box.textContent = ""; }
     figure.layout = Object.assign(figure.layout || {}, { uirevision: options.revision, autosize: true });
     plotlyFrom(options.library).then((Plotly) => {
       const next = { data: figure.data, layout: figure.layout, config: options.config };
       if (figure.frames) next.frames = figure.frames;
-      Plotly.react(box, next).then(() => {
-        box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
-      });
+      Plotly.react(box, next).then(drawn);
     });
   };
   const draw = (text, version) => { if (fresher(box, text, version)) drawSoon(box); };
@@ -88,12 +92,14 @@ def library_url() -> str:
 
 
 def live_chart(figure, key: str, revision: str = "keep", view: str = "", version: int = 0) -> None:
-    """Draw `figure` (a figure dict, as rnnviz.charts.live makes, or a graph object) under `key`; later calls
-    with the same key change the data of the same chart. The learner's zoom and pan are kept until
-    `revision` changes (Plotly's uirevision). The Train page's feed (ui.live_feed) redraws it as `view`,
-    with figures newer than the published `version` it was drawn from."""
+    """Draw `figure` (a Plotly figure dict or graph object, or a canvas spec of rnnviz.charts.live) under `key`;
+    later calls with the same key change the data of the same chart. The learner's zoom and pan are kept until
+    `revision` changes (Plotly's uirevision; a canvas chart keeps it while it has data in the zoomed range). The
+    Train page's feed (ui.live_feed) redraws it as `view`, with figures newer than the published `version` it was
+    drawn from."""
     if isinstance(figure, dict):
-        text, height = json.dumps(figure, separators=(",", ":")), figure["layout"].get("height")
+        height = figure["height"] if "canvas" in figure else figure["layout"].get("height")
+        text = json.dumps(figure, separators=(",", ":"))
     else:
         text, height = figure.to_json(), figure.layout.height
     height = int(height or 360)

@@ -34,7 +34,8 @@ WATCH = """(() => {
     const charts = [...document.querySelectorAll('[data-testid="stAppViewContainer"] .js-plotly-plot')];
     // not rnnviz's hidden, empty chart (ui.chart_library), which may show for a moment before its style applies
     seen('chart', charts.some(c => c.offsetParent !== null && c.querySelector('.main-svg')
-                                   && !c.closest('.st-key-chart_library')));
+                                   && !c.closest('.st-key-chart_library'))
+                  || [...document.querySelectorAll('canvas.rnnviz-canvas[aria-label]')].some(c => c.offsetParent));
     requestAnimationFrame(look);
   };
   requestAnimationFrame(look);

@@ -17,9 +17,11 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-# A chart the learner sees: every page also holds a hidden, empty one (ui.chart_library).
 PAGE_LINK = ".st-key-page_links a"  # the sidebar's own page links (ui.page_links)
-CHART = '[data-testid="stAppViewContainer"] .js-plotly-plot:visible'
+# A chart the learner sees, Plotly's or the Train page's canvas (ui/live_canvas.js): every page also holds a hidden,
+# empty Plotly one (ui.chart_library). DRAWN: one with its marks drawn, not just an empty frame.
+CHART = '[data-testid="stAppViewContainer"] :is(.js-plotly-plot, canvas.rnnviz-canvas):visible'
+DRAWN = '[data-testid="stAppViewContainer"] :is(.js-plotly-plot:visible .main-svg, canvas.rnnviz-canvas[aria-label])'
 
 
 def free_port() -> int:

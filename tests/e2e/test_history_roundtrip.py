@@ -6,14 +6,12 @@ from .browser import PAGE_LINK, screenshot
 from .test_app import click_key, go_to, wait_for_text
 from .test_sharing import LINK
 
+# The line the Train page's loss chart last drew (its canvas spec, ui/live_canvas.js).
 LOSS_LINE = """() => {
-    const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
-        el => (el.data || []).some(trace => trace.name === 'loss (each step)'));
-    if (!plot) return null;
-    const trace = plot.data.find(t => t.name === 'loss (each step)');
-    // Plotly keeps a typed array sent as base64 in `_inputArray`, one entry per index.
-    const values = a => (a && a._inputArray ? Object.values(a._inputArray) : Array.from(a || [])).map(Number);
-    return {x: values(trace.x), y: values(trace.y)};
+    const box = document.querySelector('.st-key-loss_chart .rnnviz-live-chart');
+    if (!box || !box.__canvas) return null;
+    const line = (box.__canvas.spec.series || []).find(s => s.name === 'loss (each step)');
+    return line ? {x: line.x, y: line.y} : null;
 }"""
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from rnnviz.lessons import LESSONS, lesson_query
 
-from .browser import CHART, one_text, open_app, screenshot
+from .browser import DRAWN, one_text, open_app, screenshot
 
 # The lesson page each link is checked on (besides Train), and the charts that page must draw.
 LESSON_PAGES = {
@@ -20,7 +20,6 @@ LESSON_PAGES = {
     "M2": ("Inside the model", ["connectivity_chart", "connectivity_matrix_chart"]),
     "M3": ("Side by side", ["compare_loss_chart", "compare_step_grad_chart"]),
 }
-DRAWN = CHART + " .main-svg"
 
 
 def go_to(page, title: str) -> None:

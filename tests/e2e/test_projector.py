@@ -13,8 +13,8 @@ PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict"
          "Memory tasks", "Side by side", "Inside the model"]
 SIZES = [(1600, 1000), (1280, 720)]
 ALERT = '[data-testid="stAlert"]'
-# Every visible Plotly chart's axes and colour bars: the smallest tick label size, and whether a log axis
-# prints labels between decades (Plotly's "D1"/"D2" minor digits).
+# Every visible chart's axes and colour bars: the smallest tick label size, and whether a log axis prints labels
+# between decades (Plotly's "D1"/"D2" minor digits).
 READ_CHARTS = """() => {
   const report = [];
   for (const plot of document.querySelectorAll('[data-testid="stAppViewContainer"] .js-plotly-plot')) {
@@ -29,6 +29,14 @@ READ_CHARTS = """() => {
       if (trace.type === 'heatmap' && trace.showscale && trace.colorbar) sizes.push(trace.colorbar.tickfont.size);
     }
     report.push({title: (layout.title && layout.title.text) || '', smallest: Math.min(...sizes), digits});
+  }
+  // the Train page's canvas charts (ui/live_canvas.js) note the smallest font they drew with; their log axes are
+  // labelled at decades only
+  for (const canvas of document.querySelectorAll('[data-testid="stAppViewContainer"] canvas.rnnviz-canvas')) {
+    if (canvas.offsetParent) {
+      const smallest = Number(canvas.dataset.smallestFont);
+      report.push({title: canvas.getAttribute('aria-label'), smallest, digits: []});
+    }
   }
   return report;
 }"""
