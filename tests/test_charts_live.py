@@ -67,6 +67,9 @@ def test_step_gradients_one_line_per_layer_on_a_log_axis():
     assert spec["y_log"] and "step 25" in spec["title"] and "clipped" not in spec["title"]
     assert "‖g‖ 3.2 clipped to 1" in live.live_step_grad_figure(total, clipping=(3.2, 1.0))["title"]
     assert "Press Train" in live.live_step_grad_figure(None)["note"]
+    # the legend: a colour per layer and a dash per kind (four lines, four entries); one layer keeps its lines' own
+    assert [entry["name"] for entry in spec["legend"]] == ["layer 1", "layer 2", "all", "L_T only"]
+    assert live.live_step_grad_figure(total[:1], total[:1] / 10)["legend"] is None
     valid(spec)
 
 

@@ -9,7 +9,8 @@ a module, each importing only those above it in this list.
   background thread imports torch; reconnect: the tab's secret (sessionStorage) that brings a reloaded
   tab's model back. None of the three imports torch at the top (reconnect reaches keeper and state, below,
   only once the model's code is loaded).
-- live_chart: a chart kept mounted while its data changes (a small component calling Plotly.react).
+- live_chart: a chart kept mounted while its data changes (a small component: Plotly.react, or for the Train
+  page's live charts its own canvas renderer, live_canvas.js).
 - live_feed: the Train page's views while it trains: texts and charts that the page's own poller updates in
   place from the session's feed (rnnviz.serving.feed), through a route app.py adds to the server.
 - training: `worker(experiment)`, the model's background trainer (rnnviz.serving.live), which trains beside the page

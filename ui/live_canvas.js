@@ -15,25 +15,31 @@ function useFont(view, ctx, size, bold) {
   view.smallest = Math.min(view.smallest, size);
 }
 
+// A value as a learner reads it: three significant digits, and very large or small ones as 2.35×10⁻⁵.
 function number(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  const text = Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3)
-    ? value.toExponential(2) : String(+value.toPrecision(3));
-  return text.replace("-", "−");
+  const size = Math.abs(value);
+  if (size !== 0 && (size >= 1e4 || size < 1e-3)) {
+    const exponent = Math.floor(Math.log10(size)), mantissa = +(value / 10 ** exponent).toPrecision(3);
+    return `${String(mantissa).replace("-", "−")}×10${superscript(exponent)}`;
+  }
+  return String(+value.toPrecision(3)).replace("-", "−");
 }
 
 const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const superscript = (exponent) => String(exponent).split("").map((c) => SUPER[c]).join("");
 // 10^exponent as rnnviz.charts.style.power_text writes it: 0.01 … 1000 written out, other decades as powers.
 function power(exponent) {
   if (exponent >= -2 && exponent <= 3) return String(+(10 ** exponent).toPrecision(1));
-  return "10" + String(exponent).split("").map((c) => SUPER[c]).join("");
+  return "10" + superscript(exponent);
 }
 
 // About `count` round ticks (1, 2 or 5 times a power of ten) from low to high.
 function niceTicks(low, high, count) {
   if (!(high > low)) return [low];
   const rough = (high - low) / Math.max(1, count), magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((k) => k * magnitude).find((s) => s >= rough);
+  const fit = (s) => Math.abs(Math.log(s / rough));  // the round step nearest the rough one
+  const step = [1, 2, 5, 10].map((k) => k * magnitude).reduce((best, s) => (fit(s) < fit(best) ? s : best));
   const ticks = [];
   for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) ticks.push(+v.toPrecision(12));
   return ticks;
@@ -124,25 +130,27 @@ function drawLines(view, ctx, spec, area) {
   if (!zoom) { const xPad = (x1 - x0) * 0.03; [x0, x1] = [x0 - xPad, x1 + xPad]; }
   if (zoom && zoom.y) [y0, y1] = zoom.y;
   else { const yPad = (y1 - y0) * 0.08; [y0, y1] = [y0 - yPad, y1 + yPad]; }
+  const bottom = area.height - (spec.tick_font * 1.4 + spec.font * 1.4 + 8);
+  const legend = legendLayout(view, ctx, spec, area, bottom), top = area.top + 4 + legend.above;
+  const room = Math.max(3, Math.floor((bottom - top) / 30));  // tick labels a plot's height holds
   let yTicks;  // [position on the axis, label]
   if (spec.y_log) {
-    const decades = [];
-    for (let e = Math.ceil(y0); e <= Math.floor(y1); e += 1) decades.push([e, power(e)]);
+    const decades = [], every = Math.max(1, Math.ceil((Math.floor(y1) - Math.ceil(y0) + 1) / room));  // 30 decades
+    for (let e = Math.ceil(y0); e <= Math.floor(y1); e += every) decades.push([e, power(e)]);
     yTicks = decades.length >= 2 ? decades
       : niceTicks(10 ** y0, 10 ** y1, 4).filter((v) => v > 0).map((v) => [Math.log10(v), number(v)]);
   } else {
-    yTicks = niceTicks(y0, y1, 5).map((v) => [v, number(v)]);
+    yTicks = niceTicks(y0, y1, Math.min(5, room)).map((v) => [v, number(v)]);
   }
   useFont(view, ctx, spec.tick_font, false);
   const labelWidth = Math.max(...yTicks.map(([, text]) => ctx.measureText(text).width));
-  const plot = { left: 8 + spec.font * 1.3 + labelWidth + 8, right: area.width - 16, top: area.top + 4,
-                 bottom: area.height - (spec.tick_font * 1.4 + spec.font * 1.4 + 8) };
+  const plot = { left: 8 + spec.font * 1.3 + labelWidth + 8, right: area.width - 16, top, bottom };
   const px = (x) => plot.left + ((x - x0) / (x1 - x0)) * (plot.right - plot.left);
   const py = (y) => plot.bottom - ((y - y0) / (y1 - y0)) * (plot.bottom - plot.top);
   view.axes = { plot, x: (at) => x0 + ((at - plot.left) / (plot.right - plot.left)) * (x1 - x0),
                 y: (at) => y0 + ((plot.bottom - at) / (plot.bottom - plot.top)) * (y1 - y0) };
   view.canvas.dataset.xRange = [x0, x1].map((v) => v.toFixed(3)).join(",");
-  const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor((plot.right - plot.left) / 60)))
+  const xTicks = niceTicks(x0, x1, Math.max(3, Math.floor((plot.right - plot.left) / 60)))
     .filter((v) => v >= x0 && v <= x1 && (v === Math.round(v) || x1 - x0 < 5));
   ctx.strokeStyle = GRID;
   ctx.lineWidth = 1;
@@ -196,21 +204,7 @@ function drawLines(view, ctx, spec, area) {
     }
   }
   ctx.restore();
-  // The legend, inside the plot at its top right, on a pale box so a line behind it still shows through.
-  useFont(view, ctx, spec.font - 1, false);
-  const rowHeight = spec.font * 1.3, sample = 30;
-  const legendWidth = Math.max(...spec.series.map((s) => ctx.measureText(s.name).width)) + sample + 18;
-  const lx = plot.right - legendWidth - 4, ly = plot.top + 4;
-  ctx.fillStyle = "rgba(255,255,255,0.75)";
-  ctx.fillRect(lx, ly, legendWidth, rowHeight * spec.series.length + 6);
-  ctx.textAlign = "left";
-  ctx.textBaseline = "middle";
-  spec.series.forEach((series, k) => {
-    const y = ly + 3 + rowHeight * (k + 0.5);
-    dashedLine(ctx, lx + 6, y, lx + 6 + sample, y, series.colour, series.width, series.dash ? [7, 4] : []);
-    ctx.fillStyle = INK;
-    ctx.fillText(series.name, lx + sample + 12, y);
-  });
+  drawLegend(ctx, spec, legend, plot, area);
   return (mx, my) => {
     let best = null, distance = 24;
     for (const point of drawn) {
@@ -221,6 +215,46 @@ function drawLines(view, ctx, spec, area) {
     const text = spec.hover.replace("{x}", number(best.x)).replace("{y}", number(best.y));
     return `${best.name} · ${text}`;
   };
+}
+
+// Where the legend goes: inside the plot at its top right when it covers little of it, else in rows above the plot
+// (a small chart with four lines would otherwise hide them).
+function legendLayout(view, ctx, spec, area, bottom) {
+  useFont(view, ctx, spec.font - 1, false);
+  const rowHeight = spec.font * 1.3, sample = 30;
+  const keys = spec.legend || spec.series;  // spec.legend: fewer entries than lines (a colour per layer, a dash per kind)
+  const entries = keys.map((series) => ({ series, width: ctx.measureText(series.name).width + sample + 18 }));
+  if (rowHeight * entries.length + 6 <= 0.45 * (bottom - area.top)) return { inside: true, entries, rowHeight, sample, above: 0 };
+  const rows = [[]];
+  let used = 0;
+  for (const entry of entries) {
+    if (used + entry.width > area.width - 24 && rows[rows.length - 1].length) { rows.push([]); used = 0; }
+    rows[rows.length - 1].push(entry);
+    used += entry.width;
+  }
+  return { inside: false, rows, rowHeight, sample, above: rows.length * rowHeight + 2 };
+}
+
+function drawLegend(ctx, spec, legend, plot, area) {
+  const { rowHeight, sample } = legend;
+  const entry = (series, x, y) => {
+    dashedLine(ctx, x, y, x + sample, y, series.colour, series.width, series.dash ? [7, 4] : []);
+    ctx.fillStyle = INK;
+    ctx.fillText(series.name, x + sample + 6, y);
+  };
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  if (legend.inside) {  // on a pale box so a line behind it still shows through
+    const width = Math.max(...legend.entries.map((e) => e.width)), lx = plot.right - width - 4, ly = plot.top + 4;
+    ctx.fillStyle = "rgba(255,255,255,0.75)";
+    ctx.fillRect(lx, ly, width, rowHeight * legend.entries.length + 6);
+    legend.entries.forEach((e, k) => entry(e.series, lx + 6, ly + 3 + rowHeight * (k + 0.5)));
+    return;
+  }
+  legend.rows.forEach((row, k) => {
+    let x = 12;
+    for (const e of row) { entry(e.series, x, area.top + rowHeight * (k + 0.5)); x += e.width; }
+  });
 }
 
 // The colour bar at the right of a plot: the scale from −bound (bottom) to +bound (top), with its ticks.
@@ -281,7 +315,7 @@ function drawGrid(view, ctx, spec, area) {
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     const rowHeight = panelHeight / Math.max(1, units);
-    for (const unit of niceTicks(0, units - 1, Math.max(1, Math.floor(panelHeight / 40)))) {
+    for (const unit of niceTicks(0, units - 1, Math.max(2, Math.floor(panelHeight / 40)))) {
       if (unit !== Math.round(unit)) continue;
       ctx.fillText(String(unit), plot.left - 6, top + panelHeight - (unit + 0.5) * rowHeight);
     }
@@ -289,13 +323,14 @@ function drawGrid(view, ctx, spec, area) {
       const x = plot.left + spec.divider * columnWidth;
       dashedLine(ctx, x, top, x, top + panelHeight, "#222", 3, [8, 5]);
     }
-    ctx.save();
     useFont(view, ctx, spec.font, false);
+    const name = ctx.measureText(panel.name).width <= panelHeight ? panel.name : panel.short;
+    ctx.save();
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     ctx.translate(8, top + panelHeight / 2);
     ctx.rotate(-Math.PI / 2);
-    ctx.fillText(panel.name, 0, 0);
+    ctx.fillText(name, 0, 0);
     ctx.restore();
     return { top, units, rowHeight, z: panel.z, layer: k };
   });
@@ -434,33 +469,36 @@ function showTip(view, event) {
   view.tip.style.top = Math.max(0, event.clientY - rect.top - view.tip.offsetHeight - 8) + "px";
 }
 
-// A drag over the plot of a zoomable chart zooms in to it (a flat drag: x only), a double click zooms out.
+// A drag over the plot of a zoomable chart zooms in to it (a flat drag: x only), a double click zooms out. The
+// pointer is captured while dragging, so a drag that ends outside the chart still ends.
 function zoomable(view, box) {
   const band = document.createElement("div");
   band.style.cssText = "position:absolute;display:none;pointer-events:none;background:rgba(31,111,180,0.12);" +
     "border:1px solid rgba(31,111,180,0.6)";
   box.append(band);
+  const canvas = view.canvas;
   let start = null;
   const at = (event) => {
-    const rect = view.canvas.getBoundingClientRect();
+    const rect = canvas.getBoundingClientRect();
     return [event.clientX - rect.left, event.clientY - rect.top];
   };
   const inside = ([x, y], plot) => x >= plot.left && x <= plot.right && y >= plot.top && y <= plot.bottom;
   const flat = (a, b) => Math.abs(a[1] - b[1]) < 12;
-  view.canvas.addEventListener("mousedown", (event) => {
+  canvas.addEventListener("pointerdown", (event) => {
     const point = at(event);
-    if (!view.spec.zoom || !view.axes || !inside(point, view.axes.plot)) return;
+    if (event.button !== 0 || !view.spec.zoom || !view.axes || !inside(point, view.axes.plot)) return;
     start = point;
+    canvas.setPointerCapture(event.pointerId);
     event.preventDefault();
   });
-  window.addEventListener("mousemove", (event) => {
+  canvas.addEventListener("pointermove", (event) => {
     if (!start || !view.axes) return;
     const [x, y] = at(event), plot = view.axes.plot;
     const [top, bottom] = flat(start, [x, y]) ? [plot.top, plot.bottom] : [Math.min(start[1], y), Math.max(start[1], y)];
     Object.assign(band.style, { display: "block", left: Math.min(start[0], x) + "px", width: Math.abs(x - start[0]) + "px",
                                 top: top + "px", height: bottom - top + "px" });
   });
-  window.addEventListener("mouseup", (event) => {
+  canvas.addEventListener("pointerup", (event) => {
     if (!start) return;
     const end = at(event), axes = view.axes, from = start;
     start = null;
@@ -470,7 +508,7 @@ function zoomable(view, box) {
     view.zoom = flat(from, end) ? { x } : { x, y: [axes.y(Math.max(from[1], end[1])), axes.y(Math.min(from[1], end[1]))] };
     paint(view);
   });
-  view.canvas.addEventListener("dblclick", () => { view.zoom = null; paint(view); });
+  canvas.addEventListener("dblclick", () => { view.zoom = null; paint(view); });
 }
 
 // Draws `spec` into `box`, keeping its canvas (and the learner's pointer over it) from one update to the next.

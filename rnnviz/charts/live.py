@@ -130,12 +130,19 @@ def live_step_grad_figure(grad_norms, grad_norms_last=None, step: int | None = N
         if last is not None:
             series.append(dict(name=f"layer {layer + 1}: L_T only", x=steps, y=_values(positive(last[layer])),
                                colour=colour, width=2.5, markers=0, dash=True))
+    legend = None  # with several layers: a colour per layer and a dash per kind, fewer entries than lines
+    if total.shape[0] > 1:
+        legend = [dict(name=f"layer {layer + 1}", colour=layer_colour(layer), width=3, dash=False)
+                  for layer in range(total.shape[0])]
+        if last is not None:
+            legend += [dict(name="all", colour="#666", width=3, dash=False),
+                       dict(name="L_T only", colour="#666", width=2.5, dash=True)]
     if step is not None:
         title += f" · step {step}"
     if clipping is not None and clipping[1] < clipping[0] * 0.999:
         title += f" · ‖g‖ {clipping[0]:.3g} clipped to {clipping[1]:.3g}"
-    return _canvas("lines", title, height, series=series, x_title="time step t", y_title="‖∂L/∂h_t‖", y_log=True,
-                   hover="t = {x}: {y}")
+    return _canvas("lines", title, height, series=series, legend=legend, x_title="time step t", y_title="‖∂L/∂h_t‖",
+                   y_log=True, hover="t = {x}: {y}")
 
 
 def live_hidden_figure(hidden, labels: list[str], prefix_len: int | None = None, bound: float | None = 1.0,
@@ -148,7 +155,9 @@ def live_hidden_figure(hidden, labels: list[str], prefix_len: int | None = None,
         return _canvas_note("Nothing to show yet.", title, height)
     layers, steps, _ = values.shape
     values, bound, ticks, scale = _colours(bound, values)
-    panels = [dict(name=f"unit (layer {layer + 1})" if layers > 1 else "unit", z=_grid(values[layer].T))
+    # each panel's name, and a shorter one for a panel too low to hold it (several layers in a small chart)
+    panels = [dict(name=f"unit (layer {layer + 1})" if layers > 1 else "unit",
+                   short=f"layer {layer + 1}" if layers > 1 else "unit", z=_grid(values[layer].T))
               for layer in range(layers)]
     divider = prefix_len if prefix_len is not None and 0 < prefix_len < steps else None
     return _canvas("grid", title, height, panels=panels, x_labels=[readable(label) for label in labels],

@@ -22,9 +22,9 @@ from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.views import train_board
 
-# The charts are made again no more often: 3.3 times a second (with polls every 0.1 s, on every third). Each
-# chart drawn costs the browser 20-40 ms, and on a 2-core machine that time is the model's: measured in one run,
-# the app trained at 0.73 of a bare loop with the charts drawn 4 times a second, 0.80 at 3.3, 0.87 at 2.
+# The charts are made again no more often: 3.3 times a second (with polls every 0.1 s, on every third), which
+# meets the ≥ 3 a learner should see. Making them takes the server's Python, and so the training thread's turns
+# at the interpreter; drawing them is cheap now (a canvas, not Plotly: docs/notes.md).
 CHART_SECONDS = 0.3
 TOKEN_BYTES = 18
 # A page polls every 0.1 s or slower; a client asking a model's feed more often than this is answered "too soon"
