@@ -8,6 +8,8 @@ from ui import drawing
 from ui.live_feed import live_text
 from ui.training import CHART_INTERVAL, STATUS_INTERVAL
 
+PREFIX = "prefix"  # the prefix box's key: Enter in it is sent to the page's feed too
+
 drawing.one_screen()
 st.title("Train")
 drawing.lesson_note()
@@ -18,7 +20,7 @@ def text_views(experiment, shown):
     texts = train_board.texts(experiment, shown)
     left, right = st.columns([3, 2])
     with left:
-        drawing.prefix_box()
+        drawing.prefix_box(PREFIX)
         live_text(texts["continuation"], "continuation", shown.version)
     with right:
         live_text(texts["milestones"], "milestones", shown.version)
@@ -35,6 +37,6 @@ def chart_views(experiment, shown):
             drawing.live_chart(figures[key], key, version=shown.version)
 
 
-fed = drawing.live_feed(train_board.TEXTS + train_board.CHARTS)  # while training: the views move in place
+fed = drawing.live_feed(train_board.TEXTS + train_board.CHARTS, typed=PREFIX)  # while training: the views move in place
 drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True, fed=fed)
 drawing.live_boards(text_views, chart_views, CHART_INTERVAL, fed=fed)

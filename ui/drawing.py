@@ -164,15 +164,15 @@ def every(interval: float, fed: bool = False) -> float | None:
     return interval * redraw_scale() if is_running() and not fed else None
 
 
-def live_feed(views: tuple[str, ...] = ("train_status",)) -> bool:
+def live_feed(views: tuple[str, ...] = ("train_status",), typed: str = "") -> bool:
     """While training, on a server that answers it, mount the page's poller, which updates `views` (drawn with
     `live_text` and `live_chart` under those keys, rnnviz.views.train_board) in place (ui.live_feed); True if it
-    does, so the page's fragments need no timer for them."""
+    does, so the page's fragments need no timer for them. `typed`: the key of the page's prefix box (prefix_box),
+    whose continuation the poller asks for as soon as Enter is pressed."""
     if not (is_running() and feeds.serving()):
         return False
     exp = experiment()
-    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views,
-               typed="prefix" if "continuation" in views else "")  # the Train page's prefix box
+    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views, typed)
     return True
 
 

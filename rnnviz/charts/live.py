@@ -36,6 +36,8 @@ from rnnviz.choices import CELL_NAMES
 LIVE_POINTS = 600  # points per line sent to the browser, several times a second
 GENERATED_FILL = "#fbe3cc"
 SUBSCRIPT = str.maketrans("0123456789t", "₀₁₂₃₄₅₆₇₈₉ₜ")
+# The other pages' red-white-blue as colour stops, once: Plotly builds its table of named scales on every lookup.
+DIVERGING = [[round(float(position), 3), colour] for position, colour in get_colorscale(HIDDEN_SCALE)]
 
 
 def _values(array) -> list:
@@ -66,8 +68,7 @@ def _colours(bound: float | None, values) -> tuple[list, float, dict, list]:
     if not ticks:
         ticks = dict(tickvals=[-bound, -bound / 2, 0.0, bound / 2, bound])
         ticks["ticktext"] = [f"{value:.3g}".replace("-", "−") for value in ticks["tickvals"]]
-    scale = [[round(float(position), 3), colour] for position, colour in get_colorscale(HIDDEN_SCALE)]
-    return shown, float(bound), {"values": ticks["tickvals"], "texts": ticks["ticktext"]}, scale
+    return shown, float(bound), {"values": ticks["tickvals"], "texts": ticks["ticktext"]}, DIVERGING
 
 
 def _grid(values: np.ndarray) -> list[list]:
