@@ -28,9 +28,6 @@ PAGES = [
     st.Page("pages/inside_model.py", title="Inside the model"),
 ]
 page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (ui.page_links)
-# The Train page draws its charts itself (a canvas): Plotly would only compete with it for the browser at start
-# (1.2 s of compiling, measured), so there the browser loads Plotly after the page, for the other pages.
-plotly_first = page is not PAGES[0]
 fresh_server = not loading.ready()
 if fresh_server:  # the controls first, before even Plotly is imported
     loading.first_sidebar(PAGES)
@@ -38,8 +35,7 @@ if fresh_server:  # the controls first, before even Plotly is imported
 from ui import reconnect  # noqa: E402
 from ui.chart_library import load_chart_library  # noqa: E402 - imports Plotly (about 0.5 s)
 
-if plotly_first:
-    load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
+load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
 secret = reconnect.tab_secret()
 if fresh_server or not reconnect.known(secret):
     if not fresh_server:
@@ -56,7 +52,5 @@ from ui import sidebar  # noqa: E402
 reconnect.settle(secret)
 sidebar.controls(PAGES)
 page.run()
-if not plotly_first:
-    load_chart_library()
 # After the page, and a while later, so the first page does not share the interpreter with it: see its docstring.
 warm_up_optimizers()

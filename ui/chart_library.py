@@ -1,10 +1,11 @@
 """Start the browser loading its chart library while the server is still importing PyTorch.
 
-On a fresh start a page of Plotly charts waits on two slow things in turn: the server importing torch,
+On a fresh start the first page waits on two slow things in turn: the server importing torch,
 then the browser fetching and compiling Plotly's JavaScript, which Streamlit loads only when
 the first chart arrives (docs/notes.md has the times). Sending an
-empty, hidden chart before torch is imported lets the two overlap; ui.live_chart's own plotly.js
-is started the same way. This module must not import torch or anything that does.
+empty, hidden chart before torch is imported lets the two overlap; the live charts' own plotly.js
+(ui.live_chart) is started the same way. This module must not import
+torch or anything that does.
 """
 
 # Plotly finds numpy and pandas in sys.modules, where a module half imported by the loading thread (ui.loading)
@@ -22,8 +23,8 @@ HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{KEY}){{display:none
 
 
 def load_chart_library() -> None:
-    """Two empty charts the learner never sees: one for Streamlit's own Plotly, one for ui.live_chart's. main.py
-    draws them first on every page but Train, whose live charts are a canvas: there, after the page."""
+    """Two empty charts the learner never sees, drawn first on every page (so they are never re-mounted): one
+    for Streamlit's own Plotly, one for the live charts' (ui.live_chart)."""
     with st.container(key=KEY):
         st.html(HIDE)
         st.plotly_chart(go.Figure(), key=f"{KEY}_chart")
