@@ -28,14 +28,19 @@ PAGES = [
     st.Page("pages/inside_model.py", title="Inside the model"),
 ]
 page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (ui.page_links)
+# The Train page's live charts are drawn on a canvas (ui/live_canvas.js): Plotly's JavaScript, a second or two of the
+# browser's time to compile (docs/notes.md), would only hold its first chart back.
+needs_plotly = page is not PAGES[0]
 fresh_server = not loading.ready()
 if fresh_server:  # the controls first, before even Plotly is imported
     loading.first_sidebar(PAGES)
 
 from ui import reconnect  # noqa: E402
-from ui.chart_library import load_chart_library  # noqa: E402 - imports Plotly (about 0.5 s)
 
-load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
+if needs_plotly:
+    from ui.chart_library import load_chart_library  # imports Plotly (about 0.5 s)
+
+    load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
 secret = reconnect.tab_secret()
 if fresh_server or not reconnect.known(secret):
     if not fresh_server:
