@@ -11,10 +11,12 @@ once a Plotly figure is shown.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import plotly
+import streamlit
 import streamlit as st
 from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
 from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
@@ -25,6 +27,9 @@ PACKAGE, NAME = "rnnviz", "live_chart"
 COMPONENT = f"{PACKAGE}.{NAME}"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data"
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": True}
+# Streamlit's own chart code, which st.plotly_chart fetches the first time a page draws a Plotly chart.
+STREAMLIT_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"
+STILL_MS = 3000  # a page this long without a chart drawn, a run, a click or a key is still: Plotly may load
 
 # Loads plotly.js once per page (a classic script sets window.Plotly), then draws or re-draws in place.
 CANVAS_JS = (Path(__file__).parent / "live_canvas.js").read_text(encoding="utf-8")
@@ -42,8 +47,29 @@ function plotlyFrom(url) {
   }
   return ready[url];
 }
+// A page that needs no Plotly (the Train page) still loads both copies while it is still, so the next page's
+// charts come at once: compiling them holds the page a second or two, which must not happen while it trains or
+// while the learner is at it. Still: no chart drawn, no run of the page, no click or key for STILL_MS.
+let lastActive = performance.now();
+const active = () => { lastActive = performance.now(); };
+function loadWhenStill(warm) {
+  if (window.__rnnvizWarm || !warm) return;
+  window.__rnnvizWarm = true;
+  for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, active, true);
+  const index = document.querySelector('script[src*="/static/js/index."]');
+  const tryNow = () => {
+    const left = lastActive + STILL_MS - performance.now();
+    if (left > 0) { setTimeout(tryNow, left + 50); return; }
+    requestIdleCallback(() => {
+      if (warm.module && index) import(new URL(warm.module, index.src).href).catch(() => {});
+      if (warm.library) plotlyFrom(warm.library).catch(() => {});
+    });
+  };
+  setTimeout(tryNow, STILL_MS);
+}
 export default function (component) {
   const { data, parentElement } = component;
+  active();
   let box = parentElement.querySelector(".rnnviz-live-chart");
   if (!box) {
     box = document.createElement("div");
@@ -56,7 +82,10 @@ export default function (component) {
   // that come faster than they are drawn only the newest is drawn (see drawSoon).
   box.__draw = () => {
     const options = box.__options, figure = JSON.parse(box.__shown);
-    const drawn = () => { box.dataset.updates = String(Number(box.dataset.updates || 0) + 1); };
+    const drawn = () => {
+      box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+      active();
+    };
     if (figure.canvas) { drawCanvas(box, figure); drawn(); return; }
     if (box.__canvas) { box.__canvas = null; box.textContent = ""; }
     figure.layout = Object.assign(figure.layout || {}, { uirevision: options.revision, autosize: true });
@@ -70,8 +99,9 @@ export default function (component) {
   if (data.view) (window.__rnnvizCharts = window.__rnnvizCharts || {})[data.view] = draw;
   box.__version = -1;  // a run of the page draws what it was given
   draw(data.figure, data.version);
+  loadWhenStill(data.warm);
 }
-"""
+""".replace("STILL_MS", str(STILL_MS))
 _registered = False
 
 
@@ -91,6 +121,18 @@ def library_url() -> str:
     return "/" + (base + "/" if base else "") + f"_stcore/bidi-components/{COMPONENT}/plotly.min.js"
 
 
+@functools.cache
+def streamlit_plotly() -> str | None:
+    chunks = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
+    return f"./{chunks[0].name}" if chunks else None
+
+
+def warm_urls() -> dict:
+    """What the browser loads when the page is still: Streamlit's Plotly chunk (relative to its own scripts, as
+    Streamlit imports it, so that the two are one module) and ui.live_chart's plotly.js."""
+    return {"module": streamlit_plotly(), "library": library_url()}
+
+
 def live_chart(figure, key: str, revision: str = "keep", view: str = "", version: int = 0) -> None:
     """Draw `figure` (a Plotly figure dict or graph object, or a canvas spec of rnnviz.charts.live) under `key`;
     later calls with the same key change the data of the same chart. The learner's zoom and pan are kept until
@@ -105,5 +147,5 @@ def live_chart(figure, key: str, revision: str = "keep", view: str = "", version
     height = int(height or 360)
     mount = st.components.v2.component(_register(), js=JS, isolate_styles=False)
     mount(key=key, data={"figure": text, "config": PLOTLY_CONFIG, "library": library_url(), "height": height,
-                         "revision": revision, "view": view, "version": version},
+                         "revision": revision, "view": view, "version": version, "warm": warm_urls()},
           height=height)
