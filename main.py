@@ -57,5 +57,5 @@ from ui import sidebar  # noqa: E402
 reconnect.settle(secret)
 sidebar.controls(PAGES)
 page.run()
-# After the page, and a while later, so the first page does not share the interpreter with it: see its docstring.
+# After the page, once it is on screen (or a while later), so that it does not share the interpreter: see its docstring.
 warm_up_optimizers()

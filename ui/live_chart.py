@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
 from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
 
+from .live_feed import feed_url
 from .live_js import PRELUDE
 
 PACKAGE, NAME = "rnnviz", "live_chart"
@@ -77,7 +78,7 @@ export default function (component) {
     parentElement.appendChild(box);
   }
   box.style.height = data.height + "px";
-  box.__options = { revision: data.revision, config: data.config, library: data.library };
+  box.__options = { revision: data.revision, config: data.config, library: data.library, shown: data.shown };
   // Draws a figure (JSON) unless it is the one shown, or older; the Train page's feed calls it too. Of figures
   // that come faster than they are drawn only the newest is drawn (see drawSoon).
   box.__draw = () => {
@@ -85,6 +86,10 @@ export default function (component) {
     const drawn = () => {
       box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
       active();
+      if (!window.__rnnvizShown && options.shown) {  // the server's warm-up waits for the first page on screen
+        window.__rnnvizShown = true;
+        fetch(options.shown, { method: "POST" }).catch(() => {});
+      }
     };
     if (figure.canvas) { drawCanvas(box, figure); drawn(); return; }
     if (box.__canvas) { box.__canvas = null; box.textContent = ""; }
@@ -147,5 +152,6 @@ def live_chart(figure, key: str, revision: str = "keep", view: str = "", version
     height = int(height or 360)
     mount = st.components.v2.component(_register(), js=JS, isolate_styles=False)
     mount(key=key, data={"figure": text, "config": PLOTLY_CONFIG, "library": library_url(), "height": height,
-                         "revision": revision, "view": view, "version": version, "warm": warm_urls()},
+                         "revision": revision, "view": view, "version": version, "warm": warm_urls(),
+                         "shown": feed_url() + "?shown"},
           height=height)

@@ -175,6 +175,8 @@ def routes() -> list:
         from .training import STATUS_INTERVAL, redraw_scale
 
         asked = request.query_params
+        if "shown" in asked:  # a page's first chart is on screen (ui.live_chart): the server's warm-up may start
+            return _shown()
         token, posted = asked.get("feed", ""), request.method == "POST"
         kind = ("pause" if "pause" in asked else "typed") if posted else "poll"
         if feeds.too_soon(token, kind):
@@ -203,6 +205,18 @@ def routes() -> list:
     methods = ["GET", "POST"]  # POST: a typed prefix, or Pause (they change the model's state)
     return [Route(FEED_PATH, answer, methods=methods),
             Route("/{base:path}" + FEED_PATH, answer, methods=methods)]  # with server.baseUrlPath too
+
+
+def _shown():
+    from starlette.responses import Response
+
+    from . import loading
+
+    if loading.ready():  # not before: the warm-up imports torch, which would hold this, the server's event loop
+        from rnnviz.serving.warm_up import page_shown
+
+        page_shown()
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 def _answer(body: dict, status: int = 200):

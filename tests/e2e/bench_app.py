@@ -35,7 +35,7 @@ L0_ANSWER = "2 3 4 5 6 7 8 9"
 LIVE_CHARTS = ("loss_chart", "step_grad_chart", "hidden_chart", "strip_chart")
 DRAWN = ".main-svg, canvas.rnnviz-canvas[aria-label]"  # a chart drawn: Plotly's svg, or the page's canvas charts
 WINDOW = 10.0  # seconds of sampling while training
-BARE_SECONDS, APP_SECONDS, RATE_ROUNDS = 3.0, 4.0, 3
+BARE_SECONDS, APP_SECONDS, RATE_ROUNDS = 2.0, 3.0, 5
 PREFIXES = ["1 2", "3 4 5", "6 7", "0 1", "8 9", "4 5", "2 3", "5 6 7", "7 8", "1 2 3"]
 CONTINUATION_STARTS = """([prefix]) => {
   const box = document.querySelector('.st-key-continuation');

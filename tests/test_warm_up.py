@@ -1,0 +1,58 @@
+"""The server's one warm-up (serving.warm_up): it waits for a browser's first page on screen, or its delay."""
+
+import threading
+import time
+
+from rnnviz.serving import warm_up
+
+
+def fresh_warm_up(monkeypatch) -> list:
+    """The module as on a fresh server, with the optimizer it builds recorded instead of built."""
+    built = []
+    monkeypatch.setattr(warm_up, "_warmed", threading.Event())
+    monkeypatch.setattr(warm_up, "_shown", threading.Event())
+    monkeypatch.setitem(warm_up.OPTIMIZERS, "adam", lambda params: built.append(threading.current_thread().name))
+    return built
+
+
+def wait_until(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bool(condition())
+
+
+def test_it_waits_its_delay_unless_a_page_is_shown_first(monkeypatch):
+    built = fresh_warm_up(monkeypatch)
+    warm_up.warm_up_optimizers(delay=60)
+    assert not wait_until(lambda: built, seconds=0.3)  # the first page is still on its way to the browser
+    warm_up.page_shown()
+    assert wait_until(lambda: built) and built == ["rnnviz-warm-up"]  # in the background, once
+    warm_up.warm_up_optimizers(delay=0)
+    warm_up.page_shown()
+    assert not wait_until(lambda: len(built) > 1, seconds=0.3)
+
+
+def test_without_a_page_shown_it_starts_after_its_delay(monkeypatch):
+    built = fresh_warm_up(monkeypatch)
+    warm_up.warm_up_optimizers(delay=0.2)
+    assert wait_until(lambda: built)
+
+
+def test_the_route_starts_it_once_the_model_s_code_is_loaded_and_not_before(monkeypatch):
+    from starlette.requests import Request
+
+    from ui import live_feed, loading
+
+    built = fresh_warm_up(monkeypatch)
+    monkeypatch.setattr(live_feed, "_served", False)  # routes() marks the process as serving: undone after
+    answer = live_feed.routes()[0].endpoint
+
+    def shown():
+        return answer(Request({"type": "http", "method": "POST", "path": live_feed.FEED_PATH, "headers": [],
+                               "query_string": b"shown"}))
+
+    monkeypatch.setattr(loading, "ready", lambda: False)
+    assert shown().status_code == 204 and not wait_until(lambda: built, seconds=0.3)
+    monkeypatch.setattr(loading, "ready", lambda: True)
+    assert shown().status_code == 204 and wait_until(lambda: built)
