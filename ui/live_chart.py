@@ -5,8 +5,8 @@ own renderer (live_canvas.js), which redraws in about a millisecond.
 `st.plotly_chart` hashes the figure into its element's identity, so every change of data remounts the chart
 (a blank frame, a lost zoom, the whole figure re-sent). This component is keyed by the view alone: the
 browser keeps the same chart node and redraws only what changed; `uirevision` keeps the learner's zoom.
-plotly.js comes from the installed `plotly` package, served by Streamlit's own component route, and only
-once a Plotly figure is shown.
+plotly.js comes from the installed `plotly` package, served by Streamlit's own component route, once a Plotly
+figure is shown or the page has been still a while (then Streamlit's own Plotly too, for the next page).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ function loadWhenStill(warm) {
   const tryNow = () => {
     const left = lastActive + STILL_MS - performance.now();
     if (left > 0) { setTimeout(tryNow, left + 50); return; }
-    requestIdleCallback(() => {
+    (window.requestIdleCallback || ((then) => setTimeout(then, 0)))(() => {  // Safari has none
       if (warm.module && index) import(new URL(warm.module, index.src).href).catch(() => {});
       if (warm.library) plotlyFrom(warm.library).catch(() => {});
     });
