@@ -82,8 +82,12 @@ def main(rounds: int = 3, before: str | None = None) -> dict:
     runs: dict[str, list[dict]] = {name: [] for name in apps}
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        for _ in range(rounds):
-            for name, (where, script) in apps.items():  # in turns, so a busy spell hits them all alike
+        names = list(apps)
+        for turn in range(rounds):
+            # in turns, so a busy spell hits them all alike, each round starting one further along, so that no
+            # app always follows the same one
+            for name in names[turn % len(names):] + names[:turn % len(names)]:
+                where, script = apps[name]
                 runs[name].append(one_start(browser, where, script))
         browser.close()
     median = {name: {what: round(statistics.median(r[what] for r in results if what in r), 2)
