@@ -56,3 +56,17 @@ def test_the_route_starts_it_once_the_model_s_code_is_loaded_and_not_before(monk
     assert shown().status_code == 204 and not wait_until(lambda: built, seconds=0.3)
     monkeypatch.setattr(loading, "ready", lambda: True)
     assert shown().status_code == 204 and wait_until(lambda: built)
+
+
+def test_the_route_answers_before_the_model_s_code_is_loaded_without_loading_it():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys; from starlette.requests import Request; from ui import live_feed;"
+              "answer = live_feed.routes()[0].endpoint;"
+              "sent = answer(Request({'type': 'http', 'method': 'POST', 'path': live_feed.FEED_PATH, 'headers': [],"
+              "                       'query_string': b'shown'}));"
+              "assert sent.status_code == 204, sent.status_code;"
+              "assert 'torch' not in sys.modules, 'the route imported torch in the event loop'")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120, cwd=Path(__file__).parents[1])

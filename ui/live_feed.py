@@ -169,14 +169,14 @@ def routes() -> list:
     from starlette.routing import Route
 
     def answer(request):
+        if "shown" in request.query_params:  # a page's first chart is on screen (ui.live_chart): first, as the
+            return _shown()  # model's code, imported below, may not be loaded yet
         from rnnviz.errors import InputError
         from rnnviz.serving import feed as feeds  # the model's code: loaded by the time a page polls
 
         from .training import STATUS_INTERVAL, redraw_scale
 
         asked = request.query_params
-        if "shown" in asked:  # a page's first chart is on screen (ui.live_chart): the server's warm-up may start
-            return _shown()
         token, posted = asked.get("feed", ""), request.method == "POST"
         kind = ("pause" if "pause" in asked else "typed") if posted else "poll"
         if feeds.too_soon(token, kind):
