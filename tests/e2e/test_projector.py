@@ -118,7 +118,11 @@ def test_learning_rate_50_without_clipping_raises_the_alarm_and_reset_recovers(b
         screenshot(page, "explosion_alarm")
         go_to(page, "Gradients")
         settle(page)
-        assert page.locator('[data-testid="stAppViewContainer"] .js-plotly-plot').count() >= 4
+        # The Train page loads Plotly only once it has been still a few seconds: straight from the alarm, this page
+        # compiles it first, so its charts may come a second or two after its run ends.
+        page.wait_for_function("() => [...document.querySelectorAll("
+                               "'[data-testid=\"stAppViewContainer\"] .js-plotly-plot')]"
+                               ".filter((plot) => plot.querySelector('.main-svg')).length >= 4", timeout=30_000)
         screenshot(page, "explosion_gradients")
         click_key(page, "reset")
         page.wait_for_timeout(2000)
