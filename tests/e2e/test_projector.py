@@ -42,6 +42,15 @@ READ_CHARTS = """() => {
 }"""
 
 
+# Whether every chart in view is drawn: none still a skeleton (Streamlit's stand-in while an element's code loads),
+# and each of Streamlit's Plotly charts and ui.live_chart's boxes drawn (a canvas, or Plotly).
+DRAWN_ALL = """() => !document.querySelector('[data-testid="stAppViewContainer"] [data-testid="stSkeleton"]')
+  && [...document.querySelectorAll(
+    '[data-testid="stAppViewContainer"] :is([data-testid="stPlotlyChart"], .rnnviz-live-chart)')].every(
+  (chart) => !chart.offsetParent || chart.querySelector('canvas.rnnviz-canvas')
+             || [...chart.querySelectorAll('.js-plotly-plot')].concat([chart]).some((plot) => plot._fullLayout))"""
+
+
 def go_to(page, title: str) -> None:
     page.locator(PAGE_LINK, has_text=re.compile(f"^{re.escape(title)}$")).first.click()
     page.wait_for_timeout(2500)
@@ -53,6 +62,9 @@ def settle(page) -> None:
     while time.monotonic() < deadline and page.locator('[data-testid="stStatusWidget"]').count():
         page.wait_for_timeout(200)
     page.wait_for_timeout(800)
+    # every chart in view drawn (the first page with Plotly after the Train page may still be compiling it), so that
+    # READ_CHARTS reads them all rather than skipping those not drawn yet
+    page.wait_for_function(DRAWN_ALL, timeout=30_000)
 
 
 def whole_page(page, name: str, width: int, height: int) -> None:
