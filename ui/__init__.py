@@ -3,7 +3,7 @@
 The library (rnnviz/) has no Streamlit in it: everything that touches st.session_state is here, one idea
 a module, each importing only those above it in this list.
 
-- chart_library: a hidden chart sent before torch is imported, so the browser loads Plotly meanwhile
+- chart_library: a hidden chart sent before torch is imported, so the browser loads Plotly meanwhile (not on Train)
   (imports neither torch nor the rest of this package).
 - page_links, loading: the first frame (controls, page links, the page's title and text) drawn while a
   background thread imports torch; reconnect: the tab's secret (sessionStorage) that brings a reloaded
