@@ -3,6 +3,8 @@
 import threading
 import time
 
+from pages_helpers import wait_for
+
 from rnnviz.serving import warm_up
 
 
@@ -15,28 +17,28 @@ def fresh_warm_up(monkeypatch) -> list:
     return built
 
 
-def wait_until(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return bool(condition())
+def stays_false(condition, seconds: float = 0.3) -> bool:
+    """Whether `condition()` is still false after `seconds` (nothing started that should wait)."""
+    time.sleep(seconds)
+    return not condition()
 
 
 def test_it_waits_its_delay_unless_a_page_is_shown_first(monkeypatch):
     built = fresh_warm_up(monkeypatch)
     warm_up.warm_up_optimizers(delay=60)
-    assert not wait_until(lambda: built, seconds=0.3)  # the first page is still on its way to the browser
+    assert stays_false(lambda: built)  # the first page is still on its way to the browser
     warm_up.page_shown()
-    assert wait_until(lambda: built) and built == ["rnnviz-warm-up"]  # in the background, once
+    wait_for(lambda: built, timeout=10)
+    assert built == ["rnnviz-warm-up"]  # in the background, once
     warm_up.warm_up_optimizers(delay=0)
     warm_up.page_shown()
-    assert not wait_until(lambda: len(built) > 1, seconds=0.3)
+    assert stays_false(lambda: len(built) > 1)
 
 
 def test_without_a_page_shown_it_starts_after_its_delay(monkeypatch):
     built = fresh_warm_up(monkeypatch)
     warm_up.warm_up_optimizers(delay=0.2)
-    assert wait_until(lambda: built)
+    wait_for(lambda: built, timeout=10)
 
 
 def test_the_route_starts_it_once_the_model_s_code_is_loaded_and_not_before(monkeypatch):
@@ -53,9 +55,10 @@ def test_the_route_starts_it_once_the_model_s_code_is_loaded_and_not_before(monk
                                "query_string": b"shown"}))
 
     monkeypatch.setattr(loading, "ready", lambda: False)
-    assert shown().status_code == 204 and not wait_until(lambda: built, seconds=0.3)
+    assert shown().status_code == 204 and stays_false(lambda: built)
     monkeypatch.setattr(loading, "ready", lambda: True)
-    assert shown().status_code == 204 and wait_until(lambda: built)
+    assert shown().status_code == 204
+    wait_for(lambda: built, timeout=10)
 
 
 def test_the_route_answers_before_the_model_s_code_is_loaded_without_loading_it():
