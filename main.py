@@ -11,8 +11,11 @@ import streamlit as st
 
 from ui import loading
 
-st.set_page_config(layout="wide", page_title="rnnviz", page_icon="🔁")
-loading.start()  # once per process: torch and the model's code load in the background from here
+# The tab's icon: 🔁 (percent-encoded), drawn as Streamlit draws an emoji icon. Given the emoji itself,
+# set_page_config would first load Streamlit's list of every emoji, 0.03-0.1 s of a fresh server's first page.
+ICON = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'>"
+        "<text y='.9em' font-size='90'>%F0%9F%94%81</text></svg>")
+st.set_page_config(layout="wide", page_title="rnnviz", page_icon=ICON)
 
 PAGES = [
     st.Page("pages/train.py", title="Train", default=True),
@@ -46,6 +49,9 @@ if fresh_server or not reconnect.known(secret):
     if not fresh_server:
         loading.first_sidebar(PAGES)
     loading.first_page(page)
+    # Once per process, torch and the model's code load in the background from here: not sooner, as the import holds
+    # the interpreter in long stretches and the first frame, drawn beside it, came up to 0.7 s later (docs/notes.md).
+    loading.start()
     loading.wait()
     if reconnect.known(secret):
         st.rerun()

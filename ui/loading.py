@@ -1,9 +1,9 @@
 """The first frame: the sidebar's controls, lessons and settings, and the page's title and text while PyTorch loads.
 
-Importing torch and the model's code takes seconds on a fresh server. The first session's first run starts
-that import in a background thread (`start`) and draws this frame at once, in the places the full page will
-use, so the learner reads the page while the model loads; then it reruns as the full app. Later sessions
-find everything loaded. This module must not import torch, nor anything that does.
+Importing torch and the model's code takes seconds on a fresh server. The first session's first run draws this
+frame, in the places the full page will use, then starts that import in a background thread (`start`), so the
+learner reads the page while the model loads; then it reruns as the full app. Later sessions find everything
+loaded. This module must not import torch, nor anything that does.
 """
 
 from __future__ import annotations

@@ -44,6 +44,9 @@ def test_no_file_name_list_from_the_first_frame(browser):
         ready = len(frames) - 1
         assert first_button < ready and first_title < ready, "nothing was drawn before the model was ready"
         assert "Hidden states" in frames[-1]["links"]
+        # The tab's icon is the 🔁 picture, carried in the page (nothing fetched from elsewhere).
+        icon = page.evaluate("() => decodeURIComponent(document.querySelector(\"link[rel='shortcut icon']\").href)")
+        assert icon.startswith("data:image/svg+xml,") and ">🔁</text>" in icon, icon
         # On a projector, Train is on screen without scrolling the sidebar.
         box = page.locator(".st-key-train_toggle button").bounding_box()
         assert box is not None and box["y"] + box["height"] <= 720
