@@ -61,6 +61,8 @@ def test_train_runs_beside_the_caller_and_pause_holds_the_step_still(turns):
     assert experiment.step == stopped_at and not worker.running
     assert worker.published.state == "paused" and worker.published.step == stopped_at
     assert turns.active == 0 and turns.place(worker.owner) == -1
+    # The views show the model it stopped at, not the one of the last views made while training.
+    assert worker.published.views_step == stopped_at
 
 
 def test_steps_trains_exactly_that_many_now_and_publishes_them(turns):

@@ -17,7 +17,8 @@ class Steered:
 
     def pause(self, wait: bool = True) -> None:
         """Stop training after the slice under way (within live.SLICE_SECONDS), and (with `wait`) wait for it, so
-        the step count holds still and the place in line is given up when this returns."""
+        the step count holds still and the place in line is given up when this returns; the views then follow
+        the model it stopped at (made while training, they may be a few steps older)."""
         with self._flags:
             self._wanted = False
             self._forget_goal()
@@ -26,7 +27,9 @@ class Steered:
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         self._leave_line()
-        self._publish("paused", views=False)
+        self._publish("paused", views=False)  # the status first: "Paused" shows at once
+        if wait and (thread is None or not thread.is_alive()):
+            self.refresh()
 
     def _forget_goal(self) -> None:
         """What else a pause cancels (called under the flags' lock)."""
