@@ -104,7 +104,8 @@ def test_a_page_that_shows_only_the_status_gets_only_the_status_and_no_chart_is_
 
 
 
-def test_each_text_is_made_once_per_published_version_however_often_it_is_asked(worker, monkeypatch):
+def test_each_text_is_made_once_per_published_version_however_often_it_is_asked_and_kept_if_its_views_are(
+        worker, monkeypatch):
     made = []
 
     def counted(key, maker):
@@ -123,6 +124,10 @@ def test_each_text_is_made_once_per_published_version_however_often_it_is_asked(
     feed.snapshot(token, -1)
     feed.snapshot(token, -1, frozenset({"train_status"}))
     assert sorted(made) == sorted(train_board.TEXTS * 2)
+    worker.pause(wait=False)  # a new version with the views of the last: only the status is made again
+    shown = feed.snapshot(token, -1)
+    assert sorted(made) == sorted(train_board.TEXTS * 2 + ("train_status",))
+    assert set(shown["texts"]) == set(train_board.TEXTS)  # the continuation and milestones still come with it
 
 
 def test_a_model_s_feed_answers_at_most_one_ask_per_min_ask_seconds(worker):

@@ -41,8 +41,13 @@ DIVERGING = [[round(float(position), 3), colour] for position, colour in get_col
 
 
 def _values(array) -> list:
-    """Numbers for JSON: NaN and infinities become gaps (null)."""
-    return [None if not math.isfinite(v) else float(v) for v in np.asarray(array, dtype=float).ravel()]
+    """Numbers for JSON: NaN and infinities become gaps (null). Made several times a second while training, so
+    in one pass of numpy's where every number is finite, as it nearly always is."""
+    flat = np.asarray(array, dtype=float).ravel()
+    finite = np.isfinite(flat)
+    if finite.all():
+        return flat.tolist()
+    return [value if ok else None for value, ok in zip(flat.tolist(), finite.tolist())]
 
 
 def _thinned(count: int, most: int = LIVE_POINTS) -> np.ndarray:
@@ -73,7 +78,7 @@ def _colours(bound: float | None, values) -> tuple[list, float, dict, list]:
 
 def _grid(values: np.ndarray) -> list[list]:
     """Rows of numbers for JSON, NaN as null (a cell drawn grey)."""
-    return [_values(np.round(row, 3)) for row in values]
+    return [_values(row) for row in np.round(np.asarray(values, dtype=float), 3)]
 
 
 def live_loss_figure(rows, perplexity: bool = False, height: int = HEIGHT) -> dict:

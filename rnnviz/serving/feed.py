@@ -28,6 +28,8 @@ from rnnviz.views import train_board
 # thread's turns at the interpreter; drawing them is cheap now (a canvas, not Plotly: docs/notes.md).
 CHART_SECONDS = 0.25
 TOKEN_BYTES = 18
+# The texts made from the worker's views alone (train_board.TEXT_MAKERS): made again only when the views are new.
+FROM_VIEWS = frozenset({"continuation", "milestones"})
 # A page polls every 0.1 s or slower; a client asking a model's feed more often than this is answered "too soon"
 # without a snapshot, so no tab can make the server do more than about 30 answers a second for it.
 MIN_ASK_SECONDS = 0.03
@@ -44,7 +46,7 @@ class Feed:
         self.token = secrets.token_urlsafe(TOKEN_BYTES)
         self._experiment = weakref.ref(experiment)
         self._lock = threading.Lock()
-        self._texts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, HTML)
+        self._texts: dict[str, tuple[int, str, tuple]] = {}  # key -> (published version, HTML, the views it shows)
         self._charts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, figure JSON)
         self._charts_at = float("-inf")
         self._asked_at: dict[str, float] = {}  # what was asked ("poll", "typed", "pause") -> when last let through
@@ -76,10 +78,20 @@ class Feed:
         shown = worker.published
         wanted = (lambda key: True) if views is None else views.__contains__
         with self._lock:
-            stale = [key for key in train_board.TEXTS
-                     if wanted(key) and self._texts.get(key, (-1,))[0] != shown.version]  # only those asked for
+            views = _views_shown(shown)
+            stale = []
+            for key in train_board.TEXTS:
+                if not wanted(key):  # only those asked for
+                    continue
+                version, text, made_from = self._texts.get(key, (-1, "", ()))
+                if version == shown.version:
+                    continue
+                if key in FROM_VIEWS and _same(made_from, views):  # a new version, the same views: kept
+                    self._texts[key] = (shown.version, text, made_from)
+                else:
+                    stale.append(key)
             for key, text in train_board.texts(experiment, shown, stale).items():
-                self._texts[key] = (shown.version, text)
+                self._texts[key] = (shown.version, text, views)
             if any(wanted(key) for key in train_board.CHARTS):  # a page that shows only the status: none made
                 self._make_charts(experiment, shown)
             charts = {key: text for key, (made, text) in self._charts.items() if made > since and wanted(key)}
@@ -124,6 +136,17 @@ class Feed:
             self._charts_at = due if now - due < CHART_SECONDS else now  # long idle: start afresh, no burst
             self._charts = {key: (shown.version, json.dumps(figure, separators=(",", ":")))
                             for key, figure in train_board.figures(experiment, shown).items()}
+
+
+def _views_shown(shown) -> tuple:
+    """What the continuation and the milestones are made from: the worker's views, which it makes a few times a
+    second and passes on unchanged (the same objects) in the versions it publishes between."""
+    return (shown.views_step, shown.prefix, shown.refusal, shown.prediction, shown.milestones)
+
+
+def _same(made_from: tuple, views: tuple) -> bool:
+    return len(made_from) == len(views) and all(a is b or (type(a) is int and a == b)
+                                                for a, b in zip(made_from, views))
 
 
 def feed_of(experiment) -> Feed:
