@@ -27,7 +27,7 @@ WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks
 RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
 VIEW_SECONDS = 0.2  # the views are made no more often: the page draws them 4 times a second (CHART_INTERVAL)
 STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
-GRADIENT_SECONDS = 0.2  # a fresh batch's step gradients this often (a trace is about 3 ms, L0): new for each chart
+GRADIENT_SECONDS = 0.25  # a fresh batch's step gradients this often (checked after each slice): 3-4 a second
 # In a crowd (rnnviz.serving.turns.crowd_factor) a worker trains in slices up to this many times longer, so that
 # fewer hand-overs of a turn (each a publish, a wake-up of every worker in line) leave more time for training.
 CROWD_SLICES = 4
