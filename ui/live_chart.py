@@ -48,22 +48,33 @@ function plotlyFrom(url) {
   }
   return ready[url];
 }
-// A page that needs no Plotly (the Train page) still loads both copies while it is still, so the next page's
-// charts come at once: compiling them holds the page a second or two, which must not happen while it trains or
-// while the learner is at it. Still: no chart drawn, no run of the page, no click or key for STILL_MS.
+// A page that needs no Plotly (the Train page) still loads it while it is still, so the next page's charts come at
+// once: Streamlit's chart code, which sets window.Plotly, so that this component's own copy is then not fetched
+// at all. Compiling a copy holds the page about 0.7 s, which must not happen while it trains or while the learner
+// is at it: one load per still spell (no chart drawn, no run, no click, key, pointer move or scroll for STILL_MS).
+// Started together, as they were, both copies compiled, and a press just then waited 1.5 s.
 let lastActive = performance.now();
 const active = () => { lastActive = performance.now(); };
 function loadWhenStill(warm) {
   if (window.__rnnvizWarm || !warm) return;
   window.__rnnvizWarm = true;
-  for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, active, true);
+  for (const kind of ["pointerdown", "pointermove", "keydown", "wheel"]) {
+    document.addEventListener(kind, active, { capture: true, passive: true });
+  }
   const index = document.querySelector('script[src*="/static/js/index."]');
+  const loads = [];
+  if (warm.module && index) loads.push(() => import(new URL(warm.module, index.src).href));
+  if (warm.library) loads.push(() => plotlyFrom(warm.library));
   const tryNow = () => {
     const left = lastActive + STILL_MS - performance.now();
     if (left > 0) { setTimeout(tryNow, left + 50); return; }
     (window.requestIdleCallback || ((then) => setTimeout(then, 0)))(() => {  // Safari has none
-      if (warm.module && index) import(new URL(warm.module, index.src).href).catch(() => {});
-      if (warm.library) plotlyFrom(warm.library).catch(() => {});
+      const load = loads.shift();
+      if (!load) return;
+      Promise.resolve().then(load).catch(() => {}).finally(() => {
+        active();  // the compile was the page's work: the next copy waits for a still spell of its own
+        if (loads.length) setTimeout(tryNow, STILL_MS);
+      });
     });
   };
   setTimeout(tryNow, STILL_MS);

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from ui.live_chart import STILL_MS
+
 from .browser import CHART, DRAWN, PAGE_LINK, one_text, open_app, screenshot
 
 L0_ANSWER = "2 3 4 5 6 7 8 9"
@@ -158,6 +160,32 @@ def test_zoom_on_the_loss_chart_survives_training(page):
     page.wait_for_timeout(300)
     assert page.evaluate(x_range)[1] > zoomed[1], "a double click did not zoom back out to the whole history"
     click_key(page, "train_toggle")
+
+
+# Plotly as the page fetched it: Streamlit's chart code, or ui.live_chart's own copy of plotly.js.
+PLOTLY_LOADS = """() => performance.getEntriesByType('resource')
+  .filter((r) => /PlotlyChart\\.[^/]*\\.js|plotly\\.min\\.js/.test(r.name))
+  .map((r) => [r.name.includes('plotly.min') ? 'own' : 'streamlit', r.startTime])"""
+
+
+def test_the_train_page_loads_plotly_for_the_next_page_once_and_only_while_still(page):
+    """Compiling a copy of Plotly holds the page about 0.7 s: never while the model trains, and only one copy
+    (Streamlit's, which the live charts then use too)."""
+    page.wait_for_selector(LIVE_LOSS + " canvas", timeout=120_000)
+    start_training(page)
+    began = page.evaluate("() => performance.now()")
+    page.wait_for_timeout(STILL_MS + 3000)
+    click_key(page, "train_toggle")
+    wait_for_text(page, ".st-key-train_status", r"Paused", timeout=30)
+    paused = page.evaluate("() => performance.now()")
+    deadline = time.monotonic() + 60
+    while not (loads := page.evaluate(PLOTLY_LOADS)) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(STILL_MS + 2000)  # a second copy would come after a still spell of its own
+    loads = page.evaluate(PLOTLY_LOADS)
+    assert [copy for copy, _ in loads] == ["streamlit"], f"not Streamlit's Plotly alone: {loads}"
+    assert not [start for _, start in loads if began < start < paused], f"Plotly loaded while training: {loads}"
+    assert page.evaluate("() => typeof window.Plotly.react") == "function"
 
 
 def test_pause_stops_the_step_count(page):
