@@ -46,7 +46,7 @@ class Feed:
         self.token = secrets.token_urlsafe(TOKEN_BYTES)
         self._experiment = weakref.ref(experiment)
         self._lock = threading.Lock()
-        self._texts: dict[str, tuple[int, str, tuple]] = {}  # key -> (published version, HTML, the views it shows)
+        self._texts: dict[str, tuple[int, str, tuple]] = {}  # key -> (published version, HTML, views made from)
         self._charts: dict[str, tuple[int, str]] = {}  # key -> (published version it was made from, figure JSON)
         self._charts_at = float("-inf")
         self._asked_at: dict[str, float] = {}  # what was asked ("poll", "typed", "pause") -> when last let through
@@ -78,7 +78,7 @@ class Feed:
         shown = worker.published
         wanted = (lambda key: True) if views is None else views.__contains__
         with self._lock:
-            views = _views_shown(shown)
+            basis = _views_shown(shown)
             stale = []
             for key in train_board.TEXTS:
                 if not wanted(key):  # only those asked for
@@ -86,12 +86,12 @@ class Feed:
                 version, text, made_from = self._texts.get(key, (-1, "", ()))
                 if version == shown.version:
                     continue
-                if key in FROM_VIEWS and _same(made_from, views):  # a new version, the same views: kept
+                if key in FROM_VIEWS and _same(made_from, basis):  # a new version, the same views: kept
                     self._texts[key] = (shown.version, text, made_from)
                 else:
                     stale.append(key)
             for key, text in train_board.texts(experiment, shown, stale).items():
-                self._texts[key] = (shown.version, text, views)
+                self._texts[key] = (shown.version, text, basis)
             if any(wanted(key) for key in train_board.CHARTS):  # a page that shows only the status: none made
                 self._make_charts(experiment, shown)
             charts = {key: text for key, (made, text) in self._charts.items() if made > since and wanted(key)}
@@ -144,9 +144,10 @@ def _views_shown(shown) -> tuple:
     return (shown.views_step, shown.prefix, shown.refusal, shown.prediction, shown.milestones)
 
 
-def _same(made_from: tuple, views: tuple) -> bool:
-    return len(made_from) == len(views) and all(a is b or (type(a) is int and a == b)
-                                                for a, b in zip(made_from, views))
+def _same(made_from: tuple, basis: tuple) -> bool:
+    """Whether two _views_shown are of the same views: the same objects (and the same step)."""
+    return len(made_from) == len(basis) and all(a is b or (type(a) is int and a == b)
+                                                for a, b in zip(made_from, basis))
 
 
 def feed_of(experiment) -> Feed:
