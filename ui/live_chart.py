@@ -5,8 +5,9 @@ own renderer (live_canvas.js), which redraws in about a millisecond.
 `st.plotly_chart` hashes the figure into its element's identity, so every change of data remounts the chart
 (a blank frame, a lost zoom, the whole figure re-sent). This component is keyed by the view alone: the
 browser keeps the same chart node and redraws only what changed; `uirevision` keeps the learner's zoom.
-plotly.js comes from the installed `plotly` package, served by Streamlit's own component route, once a Plotly
-figure is shown or the page has been still a while (then Streamlit's own Plotly too, for the next page).
+A Plotly figure uses the plotly.js already in the page (window.Plotly), else the installed `plotly` package's,
+served by Streamlit's own component route. A page that draws only canvases (the Train page) loads Streamlit's own
+Plotly once it has been still a while, for the next page's charts.
 """
 
 from __future__ import annotations

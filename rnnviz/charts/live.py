@@ -41,8 +41,8 @@ DIVERGING = [[round(float(position), 3), colour] for position, colour in get_col
 
 
 def _values(array) -> list:
-    """Numbers for JSON: NaN and infinities become gaps (null). Made several times a second while training, so
-    in one pass of numpy's where every number is finite, as it nearly always is."""
+    """Numbers for JSON: NaN and infinities become gaps (null). Called several times a second while training:
+    where every number is finite, as nearly always, numpy makes the list in one pass."""
     flat = np.asarray(array, dtype=float).ravel()
     finite = np.isfinite(flat)
     if finite.all():
