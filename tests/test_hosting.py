@@ -13,6 +13,7 @@ from rnnviz.config import Config, defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.files.exports import history_csv, traced_arrays
 from rnnviz.lessons import LESSONS
+from rnnviz.serving import turns
 from rnnviz.serving.hosting import (
     keep_sessions,
     left_out,
@@ -92,6 +93,19 @@ def test_connected_sessions_are_kept_and_closed_ones_swept_after_the_ttl():
     assert keep_sessions(registry, connected.__contains__) == ["closed"]
     clock.now = 1000
     assert keep_sessions(registry, connected.__contains__) == [] and registry.session_ids() == ["open"]
+
+
+def test_a_closed_tab_kept_for_a_reconnect_stops_counting_in_the_crowd(monkeypatch):
+    clock = FakeClock()
+    registry = SessionRegistry(ttl=120, clock=clock)
+    monkeypatch.setattr(turns, "SESSIONS", registry)
+    for index in range(8):
+        registry.put(f"tab {index}", object())
+    assert turns.crowd_factor(turns=2) == 4  # eight open tabs on two training turns
+    clock.now = turns.CROWD_SEEN_SECONDS + 1  # the keeper sees the two still connected; six closed theirs
+    keep_sessions(registry, {"tab 0", "tab 1"}.__contains__)
+    assert len(registry) == 8  # all kept for a reconnect within the TTL
+    assert registry.seen_within(turns.CROWD_SEEN_SECONDS) == 2 and turns.crowd_factor(turns=2) == 1
 
 
 def test_let_go_empties_an_experiment_that_something_still_refers_to():

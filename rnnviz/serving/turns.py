@@ -225,6 +225,12 @@ class SessionRegistry:
         with self._lock:
             return len(self._entries)
 
+    def seen_within(self, seconds: float) -> int:
+        """How many sessions were seen in the last `seconds` (a connected tab is, every keeper round)."""
+        now = self._clock()
+        with self._lock:
+            return sum(1 for _, seen in self._entries.values() if now - seen <= seconds)
+
     def __contains__(self, session_id: Hashable) -> bool:
         with self._lock:
             return session_id in self._entries
@@ -234,6 +240,9 @@ class SessionRegistry:
             return list(self._entries)
 
 
+# A session seen this recently counts in the crowd: the keeper sees each connected tab every 10 s (ui.keeper), and
+# a closed one, kept for the disconnect TTL (120 s), would otherwise slow every other page's redraws that long.
+CROWD_SEEN_SECONDS = 30.0
 # One of each per server process; the app and the load test share them.
 TURNS = TrainingTurns()
 SESSIONS = SessionRegistry()
@@ -242,7 +251,8 @@ SESSIONS = SessionRegistry()
 def crowd_factor(sessions: int | None = None, turns: int | None = None, line: TrainingTurns | None = None) -> int:
     """How crowded the server is: 1 while it has at most one session per training turn, else the next power of
     two above sessions per turn (a class of 30 on 2 turns: 16). By default from this server now: its open
-    sessions (a class opens the link before it presses Train), or those training and waiting for TURNS, if
+    sessions seen in the last CROWD_SEEN_SECONDS (a class opens the link before it presses Train; a closed tab,
+    kept for a reconnect, stops counting), or those training and waiting for TURNS, if
     more; for another `line` (a test's), those training and waiting in it. In a crowd the pages redraw that many
     times slower and the workers make their views as much less often, so that the one interpreter's time goes
     to training and to clicks."""
@@ -250,7 +260,7 @@ def crowd_factor(sessions: int | None = None, turns: int | None = None, line: Tr
     if sessions is None:
         sessions = line.active + line.waiting
         if line is TURNS:
-            sessions = max(sessions, len(SESSIONS))
+            sessions = max(sessions, SESSIONS.seen_within(CROWD_SEEN_SECONDS))
     ratio = sessions / max(1, line.max_concurrent if turns is None else turns)
     factor = 1
     while factor < ratio:
