@@ -28,8 +28,6 @@ from rnnviz.views import train_board
 # thread's turns at the interpreter; drawing them is cheap now (a canvas, not Plotly: docs/notes.md).
 CHART_SECONDS = 0.25
 TOKEN_BYTES = 18
-# The texts made from the worker's views alone (train_board.TEXT_MAKERS): made again only when the views are new.
-FROM_VIEWS = frozenset({"continuation", "milestones"})
 # A page polls every 0.1 s or slower; a client asking a model's feed more often than this is answered "too soon"
 # without a snapshot, so no tab can make the server do more than about 30 answers a second for it.
 MIN_ASK_SECONDS = 0.03
@@ -78,7 +76,7 @@ class Feed:
         shown = worker.published
         wanted = (lambda key: True) if views is None else views.__contains__
         with self._lock:
-            basis = _views_shown(shown)
+            basis = train_board.views_basis(shown)
             stale = []
             for key in train_board.TEXTS:
                 if not wanted(key):  # only those asked for
@@ -86,7 +84,7 @@ class Feed:
                 version, text, made_from = self._texts.get(key, (-1, "", ()))
                 if version == shown.version:
                     continue
-                if key in FROM_VIEWS and _same(made_from, basis):  # a new version, the same views: kept
+                if key in train_board.FROM_VIEWS and _same(made_from, basis):  # a new version, same views: kept
                     self._texts[key] = (shown.version, text, made_from)
                 else:
                     stale.append(key)
@@ -138,14 +136,8 @@ class Feed:
                             for key, figure in train_board.figures(experiment, shown).items()}
 
 
-def _views_shown(shown) -> tuple:
-    """What the continuation and the milestones are made from: the worker's views, which it makes a few times a
-    second and passes on unchanged (the same objects) in the versions it publishes between."""
-    return (shown.views_step, shown.prefix, shown.refusal, shown.prediction, shown.milestones)
-
-
 def _same(made_from: tuple, basis: tuple) -> bool:
-    """Whether two _views_shown are of the same views: the same objects (and the same step)."""
+    """Whether two train_board.views_basis are of the same views: the same objects (and the same step)."""
     return len(made_from) == len(basis) and all(a is b or (type(a) is int and a == b)
                                                 for a, b in zip(made_from, basis))
 

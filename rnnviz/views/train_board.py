@@ -47,6 +47,13 @@ def milestones_view(experiment, shown) -> str:
 
 TEXT_MAKERS = {"train_status": lambda experiment, shown: status_html(shown, experiment.device.type),
                "continuation": continuation_view, "milestones": milestones_view}
+FROM_VIEWS = frozenset({"continuation", "milestones"})  # the texts made from the worker's views alone
+
+
+def views_basis(shown) -> tuple:
+    """What the FROM_VIEWS texts are made from: the worker's views, which it makes a few times a second and passes
+    on unchanged (the same objects) in the versions it publishes between."""
+    return (shown.views_step, shown.prefix, shown.refusal, shown.prediction, shown.milestones)
 
 
 def texts(experiment, shown, keys=TEXTS) -> dict[str, str]:
