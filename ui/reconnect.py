@@ -8,41 +8,26 @@ shows no secret, or one whose owner is still connected (a duplicated tab), start
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from rnnviz.serving.tabs import TABS, new_secret
 
 from .loading import served
 
-KEY = "tab_identity"
+KEY = "tab_identity"  # its container's key, hidden by tab_secret.css
 OFFER, SECRET, REPLACE = "tab_offer", "tab_secret", "tab_replace"
 REPORTED, ASKED = "tab_reported", "tab_asked"
+PREVIOUS = "previous_model"  # (Experiment, carried): the tab's model, while a link's model is in use
 # A tab that shows a secret this server never issued (or has let go of) had a model somewhere else: the server
 # restarted, its replica stopped and the balancer moved it, or it was away past the disconnect TTL.
 GONE = ("This tab's model is no longer on the server: the server restarted, the tab moved to another server, or "
         "it was away longer than the server keeps a closed tab's model. Here is a fresh model with the same "
         "settings, untrained: press Train to start again.")
-HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{KEY}){{display:none}}</style>"
-STORAGE_KEY = "rnnviz-tab"
-# The tab's secret: the one stored, else the one offered (then stored); with `replace`, the offered one.
-# It is sent (a trigger: a rerun each time), and again every 2 s, until the server says it has it (`seen`):
-# a report lost while a run ends would otherwise leave the tab on the first frame.
-JS = f"""
-export default function ({{ data, setTriggerValue }}) {{
-  let held = null;
-  try {{ held = window.sessionStorage.getItem("{STORAGE_KEY}"); }} catch (e) {{}}
-  if (data && data.offer && (!held || data.replace)) {{
-    try {{ window.sessionStorage.setItem("{STORAGE_KEY}", data.offer); }} catch (e) {{}}
-    held = data.offer;
-  }}
-  clearInterval(window.__rnnvizTabRetry);
-  if (held && data && !data.seen) {{
-    setTriggerValue("secret", held);
-    window.__rnnvizTabRetry = setInterval(() => setTriggerValue("secret", held), 2000);
-  }}
-}}
-"""
-_tab = st.components.v2.component("rnnviz_tab", js=JS)
+HERE = Path(__file__).parent
+HIDE = HERE / "tab_secret.css"  # the component's row takes no room
+_tab = st.components.v2.component("rnnviz_tab", js=(HERE / "tab_secret.js").read_text())
 
 
 def tab_secret() -> str | None:
@@ -94,8 +79,8 @@ def _take_secret(reported: str | None, keeper, state) -> None:
         claimed = TABS.claim(reported, key, keeper.is_connected)
         moved = keeper.move(claimed[0], key) if claimed else None
         if moved is not None:
-            _restore(moved, claimed[1], state)
             st.session_state[SECRET] = reported
+            _arrive(moved, claimed[1], state)
             return
         if claimed:
             TABS.drop(reported)
@@ -108,11 +93,68 @@ def _take_secret(reported: str | None, keeper, state) -> None:
         st.rerun()  # store the new secret in the tab now: a reload before the next full run would miss it
 
 
+def _arrive(experiment, carried: dict, state) -> None:
+    """The tab's model is found. A reload's address asks for that model's settings: it comes back. An address
+    that asks for other settings (a lesson's link pasted into the tab) wins: the link's model is built as on a
+    first visit, and the tab's model is offered back."""
+    from rnnviz.serving.hosting import link_settings  # torch: loaded by now (ui.loading)
+
+    asked, focused, _ = link_settings(st.query_params.to_dict())
+    if asked is not None and asked.to_query() != experiment.config.to_query():
+        if experiment.live is not None:
+            experiment.live.pause(wait=False)
+        st.session_state[PREVIOUS] = (experiment, carried)
+        return
+    if asked is not None or focused:  # the view follows the address; a bare address keeps the tab's
+        carried = {**carried, state.CLASSROOM: focused}
+    _restore(experiment, carried, state)
+
+
 def _restore(experiment, carried: dict, state) -> None:
     st.session_state[state.EXPERIMENT] = experiment
     st.session_state[state.LINK_READ] = True  # the address bar holds this model's settings: do not rebuild
     for name, value in carried.items():
         st.session_state[name] = value
     state.seed_widgets(experiment.config, force=True)
-    steps = f"after {experiment.step} training steps" if experiment.step else "untrained"
+    steps = f"after {experiment.step:,} training steps" if experiment.step else "untrained"
     state.say(f"Welcome back: this tab's model is here as you left it, {steps}.")
+
+
+def offer_back() -> None:
+    """While the tab's earlier model is kept: a notice that takes it back in one click."""
+    from rnnviz.serving.hosting import was_let_go
+
+    from . import state
+
+    previous = st.session_state.get(PREVIOUS)
+    if previous is None:
+        return
+    experiment, carried = previous
+    if was_let_go(experiment):
+        del st.session_state[PREVIOUS]
+        return
+    name = carried.get(state.LESSON) or experiment.config.dataset
+    steps = f"{experiment.step:,} steps" if experiment.step else "untrained"
+    with st.container(horizontal=True, vertical_alignment="center", key="previous_model"):
+        st.caption("The link you opened set up a new model. This tab's earlier model is still here.")
+        st.button(f"Back to your {name} model, {steps}", key="take_back", on_click=_take_back, icon=":material/undo:")
+        st.button("No thanks", key="drop_previous", on_click=_drop_previous, type="tertiary")
+
+
+def _take_back() -> None:
+    from rnnviz.serving.hosting import was_let_go
+
+    from . import state
+
+    experiment, carried = st.session_state.pop(PREVIOUS)
+    if was_let_go(experiment):
+        state.say("That model is no longer on the server.", "warning")
+        return
+    name = carried.get(state.LESSON) or experiment.config.dataset
+    state.install(experiment, f"Back to your {name} model, at step {experiment.step:,}.", refill_widgets=True)
+    for key, value in carried.items():
+        st.session_state[key] = value
+
+
+def _drop_previous() -> None:
+    st.session_state.pop(PREVIOUS, None)

@@ -24,6 +24,7 @@ from rnnviz.serving.turns import configure_torch_threads
 from .keeper import start_keeper
 from .messages import show
 from .page_links import page_links
+from .reconnect import offer_back
 from .sharing import open_link, sync_link
 from .state import (
     LESSON,
@@ -96,6 +97,7 @@ def controls(pages=()) -> None:
             except InputError as error:
                 notices.append(str(error))
         _messages(notices, experiment())
+        offer_back()
     sync_link()
 
 

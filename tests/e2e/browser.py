@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -92,3 +93,32 @@ def one_text(page, selector: str, timeout: float = 30.0) -> str:
         if len(texts) == 1 or time.monotonic() > deadline:
             return page.locator(selector).inner_text(timeout=1_000)  # none or several by now: say so
         page.wait_for_timeout(50)
+
+
+# -- reading the Train page's status ---------------------------------------------------------------
+STEP = re.compile(r"step\s+(\d+)")
+
+
+def click_key(page, key: str) -> None:
+    page.locator(f".st-key-{key} button").first.click()
+
+
+def step_shown(page) -> int:
+    match = STEP.search(one_text(page, ".st-key-train_status", 60))
+    return int(match.group(1)) if match else -1
+
+
+def wait_for_step(page, wanted, timeout_ms: int = 60_000) -> int:
+    """Wait until the status shows a step for which `wanted(step)` holds; returns it."""
+    deadline = page.evaluate("Date.now()") + timeout_ms
+    while page.evaluate("Date.now()") < deadline:
+        if page.locator(".st-key-train_status").count():
+            step = step_shown(page)
+            if wanted(step):
+                return step
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the status never showed the step wanted; last: {step_shown(page)}")
+
+
+def continuation(page) -> str:
+    return page.locator(".st-key-continuation").inner_text(timeout=60_000).split("\n")[0]

@@ -3,7 +3,16 @@ from pathlib import Path
 
 import pytest
 
-from .browser import CHROMIUM, launch_chromium, open_app, running_app
+from .browser import (
+    CHROMIUM,
+    click_key,
+    continuation,
+    launch_chromium,
+    open_app,
+    running_app,
+    step_shown,
+    wait_for_step,
+)
 
 HAVE_BROWSER = Path(CHROMIUM).exists()
 
@@ -51,3 +60,22 @@ def open_page(browser, app_url):
     yield opener
     for page in pages:
         page.close()
+
+
+@pytest.fixture
+def trained(browser, app_url):
+    """A tab on L0 after Step with 60 steps; yields (page, its step, its continuation, its address)."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    click_key(page, "preset_L0")
+    page.wait_for_timeout(500)
+    page.locator(".st-key-step_count input").fill("60")
+    page.locator(".st-key-step_count input").press("Enter")
+    page.wait_for_timeout(300)
+    click_key(page, "step")
+    wait_for_step(page, lambda s: s >= 50)
+    page.wait_for_timeout(1500)  # the continuation redraws once the steps are done
+    yield page, step_shown(page), continuation(page), page.url
+    context.close()

@@ -1,56 +1,6 @@
 """A reload brings back the tab's trained model; a share link, another tab or a duplicated tab does not."""
 
-import re
-
-import pytest
-
-from .browser import one_text, screenshot
-
-STEP = re.compile(r"step\s+(\d+)")
-
-
-def click_key(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").first.click()
-
-
-def step_shown(page) -> int:
-    match = STEP.search(one_text(page, ".st-key-train_status", 60))
-    return int(match.group(1)) if match else -1
-
-
-def wait_for_step(page, wanted, timeout_ms: int = 60_000) -> int:
-    """Wait until the status shows a step for which `wanted(step)` holds; returns it."""
-    deadline = page.evaluate("Date.now()") + timeout_ms
-    while page.evaluate("Date.now()") < deadline:
-        if page.locator(".st-key-train_status").count():
-            step = step_shown(page)
-            if wanted(step):
-                return step
-        page.wait_for_timeout(200)
-    raise AssertionError(f"the status never showed the step wanted; last: {step_shown(page)}")
-
-
-def continuation(page) -> str:
-    return page.locator(".st-key-continuation").inner_text(timeout=60_000).split("\n")[0]
-
-
-@pytest.fixture
-def trained(browser, app_url):
-    """A tab on L0 after Step with 60 steps; yields (page, its step, its continuation, its address)."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(app_url)
-    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
-    click_key(page, "preset_L0")
-    page.wait_for_timeout(500)
-    page.locator(".st-key-step_count input").fill("60")
-    page.locator(".st-key-step_count input").press("Enter")
-    page.wait_for_timeout(300)
-    click_key(page, "step")
-    wait_for_step(page, lambda s: s >= 50)
-    page.wait_for_timeout(1500)  # the continuation redraws once the steps are done
-    yield page, step_shown(page), continuation(page), page.url
-    context.close()
+from .browser import continuation, screenshot, step_shown, wait_for_step
 
 
 def test_a_reload_brings_back_the_trained_model(trained):
