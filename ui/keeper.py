@@ -1,20 +1,26 @@
-"""The server's sessions: each session's Experiment in SESSIONS, and the keeper that lets closed ones go.
+"""The server's sessions: each session's Experiment in SESSIONS, the keeper that lets closed ones go, and the
+model store that keeps every tab's model beyond this process (a restart, another replica).
 
 Each session's Experiment is held in `SESSIONS` (rnnviz.serving.turns), together with (weakly) every other model
 the session made, such as its side-by-side models. A background keeper marks connected sessions as seen
 and lets the others' models go after the time-to-live, which is Streamlit's own for a reconnect.
+Each tab's model is also written to the model store (rnnviz.serving.checkpoints, under a key made from the tab's
+secret), so a tab whose model is not in this process's memory gets it back from there (ui.reconnect).
 Not `st.cache_resource(scope="session", on_release=...)`: it releases the moment a tab disconnects (a reload,
 a network blip), not after the TTL, so a reload could never take its model back (ui.reconnect, `move`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import weakref
 from collections.abc import Callable
 
 import streamlit as st
+from rnnviz.serving.checkpoints import Checkpoints, restore
+from rnnviz.serving.store import ModelStore, open_store
 from streamlit import runtime
 
 from rnnviz.experiment import Experiment
@@ -28,6 +34,9 @@ from .training import model_lock
 KEEP_EVERY = 10.0  # seconds between the keeper's rounds: sessions closed are let go within the TTL plus this
 
 _held: dict = {}  # session key → weakrefs to every Experiment the session made (its own, side by side)
+_kept: dict = {}  # session key → its tab's key in the model store
+_closed: set = set()  # session keys whose tab is gone and whose model was written on the way out
+_checkpoints: list[Checkpoints] = []  # the process's one writer to the model store, once the keeper starts
 _keeper_started = threading.Event()
 
 
@@ -68,11 +77,60 @@ def is_connected(key) -> bool:
     return runtime.exists() and runtime.get_instance().is_active_session(key[0])
 
 
+# -- the model store ------------------------------------------------------------------------------------------
+def checkpoints() -> Checkpoints | None:
+    """The process's writer to the model store; None before the keeper starts (AppTest never starts it)."""
+    return _checkpoints[0] if _checkpoints else None
+
+
+def store() -> ModelStore | None:
+    writer = checkpoints()
+    return None if writer is None else writer.store
+
+
+def store_key(secret: str) -> str:
+    """A tab's key in the store: a hash of its secret, so the store never holds the secret itself."""
+    return "tab:" + hashlib.sha256(secret.encode()).hexdigest()[:40]
+
+
+def keep_in_store(key, secret: str | None, experiment: Experiment) -> None:
+    """Keep session `key`'s model in the store under its tab's key (written off the training thread, at most every
+    few seconds while it trains and soon after it stops). A new model for the tab replaces the last."""
+    writer = checkpoints()
+    if writer is None or secret is None:
+        return
+    kept = store_key(secret)
+    _kept[key] = kept
+    writer.watch(kept, experiment)
+
+
+def from_store(secret: str | None):
+    """The tab's model as the store last kept it, with what is known of it (rnnviz.serving.checkpoints.restore);
+    None when the store has nothing for the tab or cannot be read."""
+    kept = store()
+    if kept is None or not secret:
+        return None
+    return restore(kept, store_key(secret))
+
+
+# -- the keeper's rounds ----------------------------------------------------------------------------------------
 def keep_round(is_connected: Callable = is_connected) -> list:
-    """One round of the keeper: connected sessions are seen; those unseen for the TTL are swept and let go."""
+    """One round of the keeper: connected sessions are seen; a tab that has just gone has its model written to the
+    store; those unseen for the TTL are swept and let go."""
+    writer = checkpoints()
+    for key in list(_kept):
+        if is_connected(key):
+            _closed.discard(key)
+        elif key not in _closed and writer is not None:
+            _closed.add(key)
+            writer.save_now(_kept[key])
     gone = keep_sessions(SESSIONS, is_connected)
     TABS.forget(gone)  # a reload after this gets a new model
     for key in gone:
+        _closed.discard(key)
+        kept = _kept.pop(key, None)
+        if kept is not None and writer is not None:
+            writer.forget(kept)  # before it is let go: the store keeps what was last written
         for reference in _held.pop(key, []):
             held = reference()
             if held is not None and not was_let_go(held):
@@ -94,6 +152,13 @@ def start_keeper() -> None:
     _keeper_started.set()
     # Keep a closed tab's model as long as Streamlit keeps its session for a reconnect, and no longer.
     SESSIONS.ttl = float(st.get_option("server.disconnectedSessionTTL"))
+    try:
+        kept = open_store()
+    except Exception as error:  # noqa: BLE001 - the app runs without a store, only forgetting on a restart
+        print(f"rnnviz: no model store ({error}); models are kept in memory only", flush=True)
+    else:
+        _checkpoints.append(Checkpoints(kept))
+        print(f"rnnviz: models are kept in {kept.describe()}", flush=True)
 
     def keep() -> None:
         while True:

@@ -84,7 +84,9 @@ def _take_secret(reported: str | None, keeper, state) -> None:
             return
         if claimed:
             TABS.drop(reported)
-        elif reported and TABS.owner(reported) is None:
+        elif reported and TABS.owner(reported) is None:  # not in this process's memory: perhaps in the store
+            if _from_store(reported, key, keeper, state):
+                return
             state.say(GONE, "warning")
         st.session_state[REPLACE] = True  # an unknown secret, or a duplicated tab's: this tab takes a new one
     TABS.own(offer, key)
@@ -93,31 +95,56 @@ def _take_secret(reported: str | None, keeper, state) -> None:
         st.rerun()  # store the new secret in the tab now: a reload before the next full run would miss it
 
 
-def _arrive(experiment, carried: dict, state) -> None:
+def _from_store(reported: str, key, keeper, state) -> bool:
+    """The tab's model as the model store kept it (the server restarted, or the tab moved to another replica):
+    this session's from now on, under the tab's own secret. False when the store has nothing for the tab."""
+    from rnnviz.errors import InputError
+    from rnnviz.lessons import LESSONS
+    from rnnviz.serving.hosting import same_model
+
+    found = keeper.from_store(reported)
+    if found is None:
+        return False
+    experiment, kept = found
+    try:
+        keeper.admit(key, experiment)
+    except InputError as error:  # the server is full
+        state.say(str(error), "error")
+        return False
+    TABS.own(reported, key)
+    st.session_state[SECRET] = reported
+    lesson = next((name for name, lesson in LESSONS.items() if same_model(lesson.config, experiment.config)), None)
+    _arrive(experiment, {state.LESSON: lesson}, state, welcome=kept.welcome())
+    return True
+
+
+def _arrive(experiment, carried: dict, state, welcome: str | None = None) -> None:
     """The tab's model is found. A reload's address asks for that model's settings: it comes back. An address
     that asks for other settings (a lesson's link pasted into the tab) wins: the link's model is built as on a
     first visit, and the tab's model is offered back."""
-    from rnnviz.serving.hosting import link_settings  # torch: loaded by now (ui.loading)
+    from rnnviz.serving.hosting import MODEL, link_settings  # torch: loaded by now (ui.loading)
 
-    asked, focused, _ = link_settings(st.query_params.to_dict())
-    if asked is not None and asked.to_query() != experiment.config.to_query():
+    params = st.query_params.to_dict()
+    shared = params.pop(MODEL, None) is not None  # a shared model's link always asks for its own copy
+    asked, focused, _ = link_settings(params)
+    if shared or (asked is not None and asked.to_query() != experiment.config.to_query()):
         if experiment.live is not None:
             experiment.live.pause(wait=False)
         st.session_state[PREVIOUS] = (experiment, carried)
         return
     if asked is not None or focused:  # the view follows the address; a bare address keeps the tab's
         carried = {**carried, state.CLASSROOM: focused}
-    _restore(experiment, carried, state)
+    _restore(experiment, carried, state, welcome)
 
 
-def _restore(experiment, carried: dict, state) -> None:
+def _restore(experiment, carried: dict, state, welcome: str | None = None) -> None:
     st.session_state[state.EXPERIMENT] = experiment
     st.session_state[state.LINK_READ] = True  # the address bar holds this model's settings: do not rebuild
     for name, value in carried.items():
         st.session_state[name] = value
     state.seed_widgets(experiment.config, force=True)
     steps = f"after {experiment.step:,} training steps" if experiment.step else "untrained"
-    state.say(f"Welcome back: this tab's model is here as you left it, {steps}.")
+    state.say(welcome or f"Welcome back: this tab's model is here as you left it, {steps}.")
 
 
 def offer_back() -> None:

@@ -9,15 +9,22 @@ and a bad link value must become Config's notice, where a bound widget drops it 
 from __future__ import annotations
 
 import streamlit as st
+from rnnviz.files.record import experiment_from_record, read_record, record_bytes
+from rnnviz.serving.store import MODEL_ID_CHARS, StoreDown, share_days, valid_model_id
 
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.serving.hosting import left_out, link_settings, same_model, share_query, share_url
+from rnnviz.serving.hosting import MODEL, left_out, link_settings, same_model, share_query, share_url
 
+from .keeper import store, store_key
+from .reconnect import SECRET
 from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
 from .training import timed_run
+
+SHARED = "shared_model"  # (id, step) of the last model this session shared
+SHARE_DAYS_SHOWN = f"{share_days():g} days"
 
 
 def open_link() -> None:
@@ -25,8 +32,13 @@ def open_link() -> None:
     if LINK_READ in st.session_state:
         return
     st.session_state[LINK_READ] = True
-    config, focused, notices = link_settings(st.query_params.to_dict())
+    params = st.query_params.to_dict()
+    model_id = params.pop(MODEL, None)
+    config, focused, notices = link_settings(params)
     st.session_state[CLASSROOM] = focused
+    if model_id is not None:  # a trained model's link: its settings are the model's own
+        config = None
+        _open_shared(str(model_id))
     if config is not None:
         try:
             opened = Experiment(config)
@@ -40,6 +52,56 @@ def open_link() -> None:
     if notices:
         say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
             + "\n".join(f"- {notice}" for notice in notices), "warning")
+
+
+def _open_shared(model_id: str) -> None:
+    """A copy of a shared model for this session, paused at its step; a clear message when it cannot be had."""
+    kept = store()
+    if not valid_model_id(model_id):
+        say(f"The link's model={model_id[:40]!r} is not a shared model's id (they are {MODEL_ID_CHARS} letters, "
+            "digits, - and _): perhaps the link was cut short. Here is lesson L0 instead.", "warning")
+        return
+    if kept is None:
+        say("This server keeps no models, so it cannot open a shared one. Here is lesson L0 instead.", "warning")
+        return
+    try:
+        data = kept.shared(model_id)
+        if data is None:
+            say("No shared model has this link's id: shared models are kept for a while (30 days unless the server "
+                "says otherwise) and this one has expired, or it never existed. Here is lesson L0 instead.",
+                "warning")
+            return
+        opened = experiment_from_record(read_record(data))
+        register(opened)
+    except StoreDown:
+        say("The model store cannot be reached just now, so the shared model cannot be opened: try the link again "
+            "in a minute. Here is lesson L0 meanwhile.", "warning")
+        return
+    except InputError as error:
+        say(f"The shared model could not be opened: {error} Here is lesson L0 instead.", "warning")
+        return
+    st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
+                                     if same_model(lesson.config, opened.config)), None)
+    say(f"A copy of a shared model, paused at step {opened.step:,} with its history: it is yours to train "
+        "further; the original stays as it was.")
+
+
+def share_model() -> None:
+    """The Share button: keep a copy of the model as it is now under a new id, and show its link."""
+    kept = store()
+    if kept is None:
+        say("This server keeps no models, so it cannot share one: export it from the page *Your data* instead.",
+            "warning")
+        return
+    exp = experiment()
+    try:
+        data = record_bytes(exp)  # copied under the model's lock, written outside it
+        model_id = kept.share(data, owner=st.session_state.get(SECRET) and store_key(st.session_state[SECRET]))
+    except (StoreDown, ValueError) as error:
+        say(f"The model could not be shared just now ({error}). Export it from the page *Your data* instead.",
+            "warning")
+        return
+    st.session_state[SHARED] = (model_id, exp.step)
 
 
 def _readable_prefix(opened: Experiment) -> list[str]:
@@ -74,6 +136,21 @@ def sync_link() -> None:
         st.code(share_url(base, share_query(config)), language=None, wrap_lines=True)
         st.caption("The same with the settings panel hidden: a focused view to hand out to a class.")
         st.code(share_url(base, share_query(config, classroom=True)), language=None, wrap_lines=True)
+        _shared_link(base)
         for name in left_out(config):
             st.caption(f":material/warning: Your {name} is too long for a link, so the link leaves it out: "
                        "share a model file from the page *Your data* instead.")
+
+
+def _shared_link(base: str) -> None:
+    """The trained model's own link: a copy of it, at its step, for whoever opens it."""
+    if store() is None:
+        return
+    st.button("Share this trained model", key="share_model", on_click=share_model, icon=":material/share:",
+              help="A link that opens a copy of this model as it is now, with its history, for anyone. "
+                   "Training the copy never changes yours.")
+    shared = st.session_state.get(SHARED)
+    if shared is not None:
+        model_id, step = shared
+        st.caption(f"A copy of this model at step {step:,}: kept for {SHARE_DAYS_SHOWN}.")
+        st.code(share_url(base, {MODEL: model_id}), language=None, wrap_lines=True)

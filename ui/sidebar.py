@@ -21,10 +21,10 @@ from rnnviz.lessons import LESSONS
 from rnnviz.nn.device import available_devices, pick_device
 from rnnviz.serving.turns import configure_torch_threads
 
-from .keeper import start_keeper
+from .keeper import checkpoints, keep_in_store, start_keeper
 from .messages import show
 from .page_links import page_links
-from .reconnect import offer_back
+from .reconnect import SECRET, offer_back
 from .sharing import open_link, sync_link
 from .state import (
     LESSON,
@@ -39,6 +39,7 @@ from .state import (
     presses,
     say,
     seed_widgets,
+    session_key,
 )
 from .training import STEP_SECONDS, train_now, worker
 
@@ -46,6 +47,7 @@ NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a s
 
 MESSAGE_SECONDS = 8.0  # how long a message survives reruns the learner did not ask for
 SHOWN_MESSAGES = "messages_shown"
+STORE_PROBLEM_SHOWN = "store_problem_shown"
 
 
 def controls(pages=()) -> None:
@@ -98,6 +100,7 @@ def controls(pages=()) -> None:
                 notices.append(str(error))
         _messages(notices, experiment())
         offer_back()
+    keep_in_store(session_key(), st.session_state.get(SECRET), experiment())
     sync_link()
 
 
@@ -153,6 +156,7 @@ def _pending(changed: list[str]) -> None:
 def _messages(notices: list[str], exp: Experiment) -> None:
     # A message stays through the reruns of its first seconds (a tab's reconnect, a worker that stopped), so
     # the learner sees it; the first rerun after that (usually their next action) clears it.
+    _store_problem()
     now = time.monotonic()
     kept = [(kind, message, until) for kind, message, until in st.session_state.get(SHOWN_MESSAGES, []) if until > now]
     kept += [(kind, message, now + MESSAGE_SECONDS) for kind, message in st.session_state.pop(MESSAGES, [])]
@@ -163,6 +167,15 @@ def _messages(notices: list[str], exp: Experiment) -> None:
         show("warning", notice)
     if exp.trainer.diverged:
         show("error", exp.trainer.diverged)
+
+
+def _store_problem() -> None:
+    """The model store's trouble (down, full), said once to each session while it lasts; training goes on."""
+    writer = checkpoints()
+    problem = writer.problem if writer is not None else None
+    if problem and st.session_state.get(STORE_PROBLEM_SHOWN) != problem:
+        say(problem, "warning")
+    st.session_state[STORE_PROBLEM_SHOWN] = problem
 
 
 def _config_from_widgets() -> tuple[Config, list[str]]:

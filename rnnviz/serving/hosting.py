@@ -25,6 +25,7 @@ from rnnviz.config import Config
 from rnnviz.experiment import MODEL_SETTINGS, Experiment
 
 CLASSROOM = "classroom"  # ?classroom=1: the focused view, settings hidden
+MODEL = "model"  # ?model=<id>: a copy of a shared trained model (rnnviz.serving.store)
 YES, NO = {"1", "true", "yes", "on", ""}, {"0", "false", "no", "off"}
 
 

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -43,16 +44,23 @@ def wait_healthy(url: str, timeout: float = 60.0) -> float:
     raise TimeoutError(f"the app at {url} did not become healthy in {timeout:.0f} s")
 
 
+def start_app(port: int, extra_env: dict | None = None, log=None) -> subprocess.Popen:
+    """`streamlit run app.py` on `port`. Its model store is a fresh temporary folder unless `extra_env` names one
+    (RNNVIZ_DATA, RNNVIZ_STORE), so tests never write to the user's own."""
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(extra_env or {})}
+    env.setdefault("RNNVIZ_DATA", tempfile.mkdtemp(prefix="rnnviz-test-data-"))
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
 @contextlib.contextmanager
 def running_app(extra_env: dict | None = None):
     """`streamlit run app.py` on a free port; yields (url, process, start time)."""
     port = free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(extra_env or {})}
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = start_app(port, extra_env, log=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url)
