@@ -1,6 +1,8 @@
 # rnnviz for a class: one replica of the app, CPU-only torch, run as a user without privileges.
 #   docker build -t rnnviz .
-#   docker run --rm -p 8501:8501 -e STREAMLIT_SERVER_COOKIE_SECRET=$(openssl rand -hex 32) rnnviz
+#   docker run --rm -p 8501:8501 -v rnnviz-data:/data -e STREAMLIT_SERVER_COOKIE_SECRET=$(openssl rand -hex 32) rnnviz
+# Alone, the app keeps its models in an SQLite file under RNNVIZ_DATA (/data, a volume: name one, as above, so a
+# new container finds the class's models). Replicas share one Redis instead: -e RNNVIZ_STORE=redis://host:6379/0.
 # For several replicas behind one address: deploy/kubernetes.yaml, and README ("Hosting a class on more than one server").
 FROM python:3.11-slim
 
@@ -11,7 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OMP_NUM_THREADS=1 \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
     STREAMLIT_SERVER_HEADLESS=true \
-    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
+    RNNVIZ_DATA=/data
 
 WORKDIR /app
 
@@ -23,13 +26,18 @@ RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu "torch==2
  && pip install -r /tmp/requirements-no-torch.txt \
  && rm /tmp/requirements-no-torch.txt
 
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin rnnviz
+# A numeric user, so Kubernetes' runAsNonRoot can tell it is not root; it owns only the data folder.
+RUN groupadd --gid 10001 rnnviz \
+ && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin rnnviz \
+ && mkdir -p /data \
+ && chown 10001:10001 /data
+VOLUME ["/data"]
 COPY --chown=root:root app.py main.py ./
 COPY --chown=root:root .streamlit ./.streamlit
 COPY --chown=root:root rnnviz ./rnnviz
 COPY --chown=root:root ui ./ui
 COPY --chown=root:root pages ./pages
-USER rnnviz
+USER 10001:10001
 
 EXPOSE 8501
 # Streamlit's own health endpoint: 200 once the server is up (the same one the load balancers check).
