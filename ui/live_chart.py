@@ -28,7 +28,9 @@ from .live_js import script
 PACKAGE, NAME = "rnnviz", "live_chart"
 COMPONENT = f"{PACKAGE}.{NAME}"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data"
-PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": True}
+# Not ui.drawing's PLOTLY_CONFIG: st.plotly_chart sizes its charts itself, while this component's chart follows
+# its own box only if Plotly is told to (`responsive`).
+LIVE_PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": True}
 # Streamlit's own chart code, which st.plotly_chart fetches the first time a page draws a Plotly chart.
 STREAMLIT_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"
 STILL_MS = 3000  # a page this long without a chart drawn, a run, a click or a key is still: Plotly may load
@@ -56,12 +58,12 @@ def library_url() -> str:
 
 @functools.cache
 def streamlit_plotly() -> str | None:
-    chunks = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
-    return f"./{chunks[0].name}" if chunks else None
+    scripts = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
+    return f"./{scripts[0].name}" if scripts else None
 
 
 def warm_urls() -> dict:
-    """What the browser loads when the page is still: Streamlit's Plotly chunk (relative to its own scripts, as
+    """What the browser loads when the page is still: Streamlit's Plotly script (relative to its own scripts, as
     Streamlit imports it, so that the two are one module) and ui.live_chart's plotly.js."""
     return {"module": streamlit_plotly(), "library": library_url()}
 
@@ -79,7 +81,7 @@ def live_chart(figure, key: str, revision: str = "keep", view: str = "", version
         text, height = figure.to_json(), figure.layout.height
     height = int(height or 360)
     mount = st.components.v2.component(_register(), js=JS, isolate_styles=False)
-    mount(key=key, data={"figure": text, "config": PLOTLY_CONFIG, "library": library_url(), "height": height,
+    mount(key=key, data={"figure": text, "config": LIVE_PLOTLY_CONFIG, "library": library_url(), "height": height,
                          "revision": revision, "view": view, "version": version, "warm": warm_urls(),
                          "still_ms": STILL_MS, "shown": feed_url() + "?shown"},
           height=height)

@@ -72,8 +72,7 @@ def routes() -> list:
             return _shown()  # model's code, imported below, may not be loaded yet
         from rnnviz.errors import InputError
         from rnnviz.serving import feed as feeds  # the model's code: loaded by the time a page polls
-
-        from .training import STATUS_INTERVAL, redraw_scale
+        from rnnviz.serving.turns import crowd_factor
 
         asked = request.query_params
         token, posted = asked.get("feed", ""), request.method == "POST"
@@ -96,7 +95,7 @@ def routes() -> list:
             shown = feeds.snapshot(token, since, frozenset(views.split(",")) if views is not None else None)
         if shown is None:
             return _answer({"gone": True}, 404)
-        shown["next"] = STATUS_INTERVAL * redraw_scale()
+        shown["next"] = feeds.STATUS_INTERVAL * crowd_factor()  # the next poll: slower in a crowd
         return _answer(shown)
 
     global _served
