@@ -5,9 +5,9 @@ from the session's live feed (rnnviz.serving.feed), instead of a Streamlit run f
 mounts the hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the
 view drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. Two presses
 also go straight to the feed, beside the run they start: Enter in the Train page's prefix box (its continuation comes
-back at once) and Pause (training stops within the step under way). `routes()`
-is the server's answer to it, added by app.py; without it (AppTest, or a server started on main.py alone) the page's
-fragments redraw on their timers as before (`serving()`).
+back at once) and Pause (training stops within the step under way). `routes()` is the server's answer to it, added
+by app.py; without it (AppTest, or a server started on main.py alone) the page's fragments redraw on their timers as
+before (`serving()`). The browser's side is ui/live_text.js and ui/live_feed.js, each after ui/live_updates.js.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from .live_js import script
 FEED_PATH = "/rnnviz/feed"
 _served = False  # set by routes(); should Streamlit reload this module (a file changed), the page's timers take over
 
+POLLER = "live_feed"  # the key of the poller's container, which a one-line style rule hides with its wrapper
+HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{POLLER}){{display:none}}</style>"
 TEXT_JS = script("live_updates.js", "live_text.js")
 FEED_JS = script("live_updates.js", "live_feed.js")
 
@@ -32,8 +34,6 @@ def _component(name: str):
     if name == "text":
         return st.components.v2.component("rnnviz_live_text", js=TEXT_JS, isolate_styles=False)
     return st.components.v2.component("rnnviz_live_feed", js=FEED_JS)
-
-HIDE = "<style>[data-testid=stLayoutWrapper]:has(> .st-key-live_feed){display:none}</style>"
 
 
 def live_text(html: str, key: str, version: int = 0) -> None:
@@ -51,7 +51,7 @@ def feed(token: str, since: int, interval: float, views: tuple[str, ...], typed:
     """Mount the page's poller (hidden): every `interval` seconds it asks for what changed of `views` (the keys the
     page drew them under) since the published version `since`, and asks for a full run once the model stops.
     `typed`: the key of the page's prefix box, whose continuation it then asks for as soon as Enter is pressed."""
-    with st.container(key="live_feed"):
+    with st.container(key=POLLER):
         st.html(HIDE)
         _component("feed")(key="live_feed_poller", on_stopped_change=lambda: None, height=0,
                            data={"url": feed_url(), "token": token, "since": since, "interval": interval,
