@@ -12,7 +12,7 @@ import streamlit as st
 from ui import loading
 
 # The tab's icon: 🔁 (percent-encoded), drawn as Streamlit draws an emoji icon. Given the emoji itself,
-# set_page_config would first load Streamlit's list of every emoji, 0.03-0.1 s of a fresh server's first page.
+# set_page_config would first load Streamlit's list of every emoji, which a fresh server's first page waits for.
 ICON = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'>"
         "<text y='.9em' font-size='90'>%F0%9F%94%81</text></svg>")
 st.set_page_config(layout="wide", page_title="rnnviz", page_icon=ICON)
@@ -31,8 +31,8 @@ PAGES = [
     st.Page("pages/inside_model.py", title="Inside the model"),
 ]
 page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (ui.page_links)
-# The Train page's live charts are drawn on a canvas (ui/live_canvas.js): Plotly's JavaScript, a second or two of the
-# browser's time to compile (docs/notes.md), would only hold its first chart back.
+# The Train page's live charts are drawn on a canvas (ui/live_canvas.js): Plotly's JavaScript, which takes the
+# browser a while to compile (docs/benchmarks.md), would only hold its first chart back.
 needs_plotly = page is not PAGES[0]
 fresh_server = not loading.ready()
 if fresh_server:  # the controls first, before even Plotly is imported
@@ -41,7 +41,7 @@ if fresh_server:  # the controls first, before even Plotly is imported
 from ui import reconnect  # noqa: E402
 
 if needs_plotly:
-    from ui.chart_library import load_chart_library  # imports Plotly (about 0.5 s)
+    from ui.chart_library import load_chart_library  # imports Plotly: only for pages that draw it
 
     load_chart_library()  # first on the page: the browser loads Plotly while the server loads torch
 secret = reconnect.tab_secret()
@@ -50,7 +50,7 @@ if fresh_server or not reconnect.known(secret):
         loading.first_sidebar(PAGES)
     loading.first_page(page)
     # Once per process, torch and the model's code load in the background from here: not sooner, as the import holds
-    # the interpreter in long stretches and the first frame, drawn beside it, came up to 0.7 s later (docs/notes.md).
+    # the interpreter in long stretches and the first frame, drawn beside it, came later (docs/benchmarks.md).
     loading.start()
     loading.wait()
     if reconnect.known(secret):

@@ -5,7 +5,7 @@ beside it), so everything the app shows can be computed, tested and scripted
 without a browser.
 
 The names below are loaded on first use (PEP 562): importing the package, or a
-light part of it, does not import PyTorch (about 2-3 s), so the app can draw its
+light part of it, does not import PyTorch (seconds of work), so the app can draw its
 first frame while torch loads.
 """
 

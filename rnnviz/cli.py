@@ -1,7 +1,7 @@
 """Command line: `python -m rnnviz train` and `python -m rnnviz bench`.
 
 `train` builds the same Experiment the app builds and trains it through the
-same path (bounded chunks of `Experiment.train`, with the trainer's default
+same path (bounded slices of `Experiment.train`, with the trainer's default
 instrumentation), so a lesson reproduced here is the lesson the app shows.
 """
 
@@ -22,7 +22,7 @@ from rnnviz.nn.model import describe
 
 # flag → Config field (Config's field metadata); None defaults mean "the dataset's lesson default".
 TRAIN_FLAGS = FLAGS
-CHUNK_SECONDS = 0.2  # the same bounded chunk the app's training tick runs
+SLICE_SECONDS = 0.2  # one slice of training between two progress reports
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
@@ -125,11 +125,11 @@ def loaded_experiment(args) -> Experiment:
 
 
 def run_training(experiment: Experiment, steps: int, progress=None) -> None:
-    """Train in the app's bounded chunks until `steps` more steps are done or training stops;
-    `progress(steps_done, loss)` after each chunk."""
+    """Train in bounded slices, as the app does, until `steps` more steps are done or training stops;
+    `progress(steps_done, loss)` after each slice."""
     target = experiment.step + steps
     while experiment.step < target and not experiment.trainer.diverged:
-        rows = experiment.train(target - experiment.step, max_seconds=CHUNK_SECONDS)
+        rows = experiment.train(target - experiment.step, max_seconds=SLICE_SECONDS)
         if progress and rows:
             progress(len(rows), rows[-1]["loss"])
 

@@ -60,9 +60,9 @@ def test_while_training_texts_follow_every_version_and_charts_are_made_once_ever
         since = shown["version"]
         time.sleep(0.02)
     gaps = [later - earlier for earlier, later in zip(made, made[1:])]
-    # due every CHART_SECONDS: one may come a poll early after one a poll late, never two in one step of 0.1 s
-    assert len(made) == 4 and min(gaps) >= feed.CHART_SECONDS / 2
-    assert made[-1] - made[0] >= 3 * feed.CHART_SECONDS * 0.9
+    # due every CHART_INTERVAL: one may come a poll early after one a poll late, never two in one step of 0.1 s
+    assert len(made) == 4 and min(gaps) >= feed.CHART_INTERVAL / 2
+    assert made[-1] - made[0] >= 3 * feed.CHART_INTERVAL * 0.9
 
 
 def test_a_poll_after_the_model_stopped_says_so(worker):

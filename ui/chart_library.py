@@ -2,7 +2,7 @@
 
 On a fresh start the first page waits on two slow things in turn: the server importing torch,
 then the browser fetching and compiling Plotly's JavaScript, which Streamlit loads only when
-the first chart arrives (docs/notes.md has the times). Sending an
+the first chart arrives (docs/benchmarks.md has the times). Sending an
 empty, hidden chart before torch is imported lets the two overlap; the live charts' own plotly.js
 (ui.live_chart) is started the same way. main.py sends it on every page but Train, whose live charts are
 drawn on a canvas; there ui.live_chart loads Plotly once the page is still. This module must not import

@@ -5,9 +5,9 @@ from the session's live feed (rnnviz.serving.feed), instead of a Streamlit run f
 mounts the hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the
 view drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. Two presses
 also go straight to the feed, beside the run they start: Enter in the Train page's prefix box (its continuation comes
-back at once) and Pause (training stops within the step under way). `routes()`
-is the server's answer to it, added by app.py; without it (AppTest, or a server started on main.py alone) the page's
-fragments redraw on their timers as before (`serving()`).
+back at once) and Pause (training stops within the step under way). `routes()` is the server's answer to it, added
+by app.py; without it (AppTest, or a server started on main.py alone) the page's fragments redraw on their timers as
+before (`serving()`). The browser's side is ui/live_text.js and ui/live_feed.js, each after ui/live_updates.js.
 """
 
 from __future__ import annotations
@@ -17,114 +17,15 @@ import json
 
 import streamlit as st
 
-from .live_js import PRELUDE
+from .live_js import script
 
 FEED_PATH = "/rnnviz/feed"
 _served = False  # set by routes(); should Streamlit reload this module (a file changed), the page's timers take over
 
-TEXT_JS = PRELUDE + """
-export default function ({ data, parentElement }) {
-  let box = parentElement.querySelector(".rnnviz-live-text");
-  if (!box) {
-    box = document.createElement("div");
-    box.className = "rnnviz-live-text";
-    parentElement.appendChild(box);
-  }
-  const show = (html, version) => { if (fresher(box, html, version)) box.innerHTML = html; };
-  (window.__rnnvizTexts = window.__rnnvizTexts || {})[data.view] = show;
-  box.__version = -1;  // a run of the page draws what it was given
-  show(data.html, data.version);
-}
-"""
-
-# One poller per page: a newer mount (another page's run, a new model) ends the one before.
-FEED_JS = PRELUDE + """
-const HOLD_MS = 400;
-function end(feed) {
-  feed.alive = false;
-  if (feed.typed) document.removeEventListener("keydown", feed.typed, true);
-  if (feed.clicked) document.removeEventListener("click", feed.clicked, true);
-}
-export default function ({ data, parentElement, setTriggerValue }) {
-  const current = window.__rnnvizFeed;
-  if (current && current.alive && current.host === parentElement && current.token === data.token
-      && current.views === data.views && current.interval === data.interval) {
-    current.since = Math.max(current.since, data.since);
-    return;
-  }
-  if (current) end(current);
-  const feed = window.__rnnvizFeed = { token: data.token, since: data.since, host: parentElement, alive: true,
-                                       views: data.views, interval: data.interval };
-  // Ask for a full run, again every 2 s until one comes (it mounts a new poller, or none): an ask made while
-  // the connection is down (a replica gone, the tab moving to another) is dropped, not queued.
-  const stop = (version) => {
-    end(feed);
-    const ask = () => {
-      if (window.__rnnvizFeed !== feed || !parentElement.isConnected) return;
-      setTriggerValue("stopped", version);
-      setTimeout(ask, 2000);
-    };
-    ask();
-  };
-  const show = (shown) => {
-    const texts = window.__rnnvizTexts || {}, charts = window.__rnnvizCharts || {};
-    for (const [view, html] of Object.entries(shown.texts)) texts[view]?.(html, shown.version);
-    for (const [view, figure] of Object.entries(shown.charts || {})) charts[view]?.(figure, shown.version);
-  };
-  // A prefix typed into the box keyed data.typed: on Enter its continuation is asked for at once, beside the
-  // page's run that Enter starts too (which applies it as well, and shows any refusal), so it shows sooner.
-  if (data.typed) {
-    feed.typed = (event) => {
-      const box = event.target.closest ? event.target.closest(`.st-key-${data.typed}`) : null;
-      if (event.key !== "Enter" || !box || !feed.alive) return;
-      holdCharts(HOLD_MS);  // the continuation first: a chart drawn now would keep the page from showing it
-      const prefix = encodeURIComponent(event.target.value);
-      const asked = `${data.url}?feed=${encodeURIComponent(feed.token)}&prefix=${prefix}`;
-      fetch(asked, { method: "POST", cache: "no-store", credentials: "same-origin" })
-        .then((reply) => (reply.ok ? reply.json() : null))
-        .then((shown) => { if (shown && feed.alive) show(shown); })
-        .catch(() => {})  // the page's run shows it a moment later
-        .finally(() => holdCharts(0));
-    };
-    document.addEventListener("keydown", feed.typed, true);
-  }
-  // A press of Pause: training stops at once, beside the page's run the press starts too (which pauses as well).
-  feed.clicked = (event) => {
-    const button = event.target.closest ? event.target.closest(".st-key-train_toggle button") : null;
-    if (!button || !feed.alive || !/Pause/.test(button.innerText)) return;
-    fetch(`${data.url}?feed=${encodeURIComponent(feed.token)}&pause=1`,
-          { method: "POST", cache: "no-store", credentials: "same-origin" })
-      .then((reply) => (reply.ok ? reply.json() : null))
-      .then((shown) => { if (shown) show(shown); })
-      .catch(() => {});
-  };
-  document.addEventListener("click", feed.clicked, true);
-  const poll = async () => {
-    if (!feed.alive || !parentElement.isConnected) { end(feed); return; }
-    const began = performance.now();
-    let wait = data.interval * 1000;
-    try {
-      const asked = `${data.url}?feed=${encodeURIComponent(feed.token)}&since=${feed.since}&views=${data.views}`;
-      const reply = await fetch(asked, { cache: "no-store", credentials: "same-origin" });
-      if (!feed.alive) return;
-      if (reply.status === 404) return stop(-1);  // the model is gone: the page's run will say why
-      if (reply.ok) {
-        const shown = await reply.json();
-        show(shown);
-        feed.since = Math.max(feed.since, shown.version);
-        wait = shown.next * 1000;
-        if (!shown.running) return stop(shown.version);
-      } else if (reply.status !== 429) {  // 429: asked too soon (another tab of this model polls too)
-        wait = Math.max(wait, 1000);
-      }
-    } catch (error) {
-      wait = Math.max(wait, 1000);  // a dropped connection: Streamlit reconnects, the next poll finds out
-    }
-    setTimeout(poll, Math.max(0, wait - (performance.now() - began)));
-  };
-  setTimeout(poll, data.interval * 1000);
-}
-"""
+POLLER = "live_feed"  # the key of the poller's container, which a one-line style rule hides with its wrapper
+HIDE = f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{POLLER}){{display:none}}</style>"
+TEXT_JS = script("live_updates.js", "live_text.js")
+FEED_JS = script("live_updates.js", "live_feed.js")
 
 
 @functools.cache
@@ -133,8 +34,6 @@ def _component(name: str):
     if name == "text":
         return st.components.v2.component("rnnviz_live_text", js=TEXT_JS, isolate_styles=False)
     return st.components.v2.component("rnnviz_live_feed", js=FEED_JS)
-
-HIDE = "<style>[data-testid=stLayoutWrapper]:has(> .st-key-live_feed){display:none}</style>"
 
 
 def live_text(html: str, key: str, version: int = 0) -> None:
@@ -152,7 +51,7 @@ def feed(token: str, since: int, interval: float, views: tuple[str, ...], typed:
     """Mount the page's poller (hidden): every `interval` seconds it asks for what changed of `views` (the keys the
     page drew them under) since the published version `since`, and asks for a full run once the model stops.
     `typed`: the key of the page's prefix box, whose continuation it then asks for as soon as Enter is pressed."""
-    with st.container(key="live_feed"):
+    with st.container(key=POLLER):
         st.html(HIDE)
         _component("feed")(key="live_feed_poller", on_stopped_change=lambda: None, height=0,
                            data={"url": feed_url(), "token": token, "since": since, "interval": interval,
@@ -173,8 +72,7 @@ def routes() -> list:
             return _shown()  # model's code, imported below, may not be loaded yet
         from rnnviz.errors import InputError
         from rnnviz.serving import feed as feeds  # the model's code: loaded by the time a page polls
-
-        from .training import STATUS_INTERVAL, redraw_scale
+        from rnnviz.serving.turns import crowd_factor
 
         asked = request.query_params
         token, posted = asked.get("feed", ""), request.method == "POST"
@@ -197,7 +95,7 @@ def routes() -> list:
             shown = feeds.snapshot(token, since, frozenset(views.split(",")) if views is not None else None)
         if shown is None:
             return _answer({"gone": True}, 404)
-        shown["next"] = STATUS_INTERVAL * redraw_scale()
+        shown["next"] = feeds.STATUS_INTERVAL * crowd_factor()  # the next poll: slower in a crowd
         return _answer(shown)
 
     global _served

@@ -1,42 +1,16 @@
-"""The browser-side rules the Train page's kept views share (ui.live_chart, ui.live_feed's live text), written
-once: which update a view takes, and the one queue in which live charts are drawn."""
+"""The browser scripts of the Train page's kept views, read from their .js files in ui/ once, at import.
 
-# `fresher(box, content, version)`: whether `content`, made from the published `version`, should replace what `box`
-# shows; an older version, or what is shown already, is skipped (the feed and a page's run both bring updates, in
-# either order). `drawSoon(box)`: draw `box.__draw()` after the next painted frame, one chart per frame, so that
-# what the learner typed, and the texts that came with the charts, show between two charts rather than after all.
-# `holdCharts(ms)`: draw no chart for up to `ms` (the learner pressed Enter: its continuation shows first);
-# `holdCharts(0)` ends the hold (it has shown).
-PRELUDE = """
-function fresher(box, content, version) {
-  if (version < (box.__version ?? -1) || box.__shown === content) return false;
-  box.__version = version;
-  box.__shown = content;
-  return true;
-}
-function drawQueue() {
-  return window.__rnnvizDrawQueue = window.__rnnvizDrawQueue || { boxes: new Set(), busy: false, until: 0 };
-}
-function holdCharts(ms) {
-  drawQueue().until = performance.now() + ms;
-}
-function drawSoon(box) {
-  const queue = drawQueue();
-  queue.boxes.add(box);
-  if (queue.busy) return;
-  queue.busy = true;
-  const next = () => setTimeout(() => {
-    const held = queue.until - performance.now();
-    if (held > 0) return setTimeout(() => requestAnimationFrame(next), Math.min(held, 50));
-    const [first] = queue.boxes;
-    queue.boxes.delete(first);
-    try {
-      if (first.isConnected) first.__draw();
-    } finally {  // a chart that fails to draw must not stop the others
-      if (queue.boxes.size) requestAnimationFrame(next);
-      else queue.busy = false;
-    }
-  }, 0);
-  requestAnimationFrame(next);
-}
+A component's script is one module: the shared rules (live_updates.js) and helpers go first, the file with the
+component's entry point (its default export) last. Values the scripts need come as the component's `data`.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def script(*names: str) -> str:
+    """The files `names` (in ui/), joined in that order into one script."""
+    return "\n".join((HERE / name).read_text(encoding="utf-8") for name in names)

@@ -84,7 +84,7 @@ def _stop_keeping(finished: Callable[[object], None]) -> None:
 
 
 def live(settings, names: dict, finished: Callable[[object], None]) -> None:
-    """While a sweep for `settings` runs: its progress, Pause/Resume and Stop, one slice per tick.
+    """While a sweep for `settings` runs: its progress, Pause/Resume and Stop, one slice per timed run.
     `finished(table)` is called with the results when it ends or is stopped (the rows done so far)."""
     current = job()
     if current is None or current[0] != settings:
@@ -121,7 +121,7 @@ def live(settings, names: dict, finished: Callable[[object], None]) -> None:
 
 def profiles(settings, make: Callable[[], GradientProfiles], names: dict,
              finished: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
-    """The gradient profiles for `settings`, traced a slice per tick by a job made with `make` (one that was
+    """The gradient profiles for `settings`, traced a slice per timed run by a job made with `make` (one that was
     tracing other settings is dropped), with its progress; the cells traced so far. `finished(table)` is
     called once every cell is traced."""
     current = st.session_state.get(PROFILES_JOB)

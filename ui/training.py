@@ -15,25 +15,25 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz.experiment import Experiment
 from rnnviz.serving import live
-from rnnviz.serving.live import STEP_SECONDS  # noqa: F401 - the app's one name for it
+from rnnviz.serving.feed import CHART_INTERVAL, STATUS_INTERVAL  # noqa: F401 - the app's one name for each
+from rnnviz.serving.live import STEP_PRESS_SECONDS
 from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the app's one name for each
 from rnnviz.serving.turns import TURNS, crowd_factor
 
 from .loading import SWITCH_SECONDS
 
-STATUS_INTERVAL = 0.1  # how often the status and the continuation redraw while training
-CHART_INTERVAL = 0.25  # how often the live charts get new data while training
+STEP_SECONDS = STEP_PRESS_SECONDS  # TODO(lead): rename use (ui/sidebar.py imports this name), then drop this alias
 SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
-# Each redraw costs the server's one interpreter some 10-20 ms: a class's pages at full rate would take it all,
-# leaving training and clicks waiting. Past one learner per turn, the redraws slow down (`redraw_scale`).
+# Each redraw costs the server's one interpreter: a class's pages at full rate would take it all, leaving training
+# and clicks waiting. Past one learner per turn, the redraws slow down (`redraw_scale`).
 # A worker thread gives up the interpreter at every PyTorch call and must get it back from the thread that draws:
-# Python's 5 ms default hand-over leaves training waiting; 1 ms (SWITCH_SECONDS, set first by ui.loading while
+# Python's default hand-over leaves training waiting; a shorter one (SWITCH_SECONDS, set first by ui.loading while
 # torch loads) keeps it near a bare loop's speed.
 
 
 def redraw_scale(sessions: int | None = None, turns: int | None = None) -> int:
     """How many times slower than their own intervals the live views redraw: the server's crowd factor
-    (rnnviz.serving.turns.crowd_factor; a class of 30 on 2 turns: 16, a status line about every 1.6 s)."""
+    (rnnviz.serving.turns.crowd_factor; a class of 30 on 2 turns: 16)."""
     return crowd_factor(sessions, turns)
 
 
@@ -63,7 +63,7 @@ def turn_owner(experiment: Experiment):
     return worker(experiment).owner
 
 
-def train_now(experiment: Experiment, steps: int, max_seconds: float = STEP_SECONDS) -> int:
+def train_now(experiment: Experiment, steps: int, max_seconds: float = STEP_PRESS_SECONDS) -> int:
     """Train `steps` steps at once through the model's worker (the Step button); returns the steps done."""
     return worker(experiment).steps(steps, max_seconds)
 

@@ -160,7 +160,7 @@ def lag_sweep(task: str, lags, cells=CELLS, steps: int = 300, seed: int = 0, sto
 class LagSweep:
     """Accuracy against lag for every cell, trained a slice at a time under one budget of working seconds.
 
-    The app calls `advance` once per tick, each time under a training turn, so a sweep never holds a
+    The app calls `advance` once per timed run, each time under a training turn, so a sweep never holds a
     turn longer than a slice, and pausing or leaving it mid-way loses only the run in progress. Each run
     gets an equal share of the budget still left when it starts; time spent waiting for a turn does not count.
     """
@@ -209,7 +209,7 @@ class GradientProfiles:
     """‖∂L_T/∂h_t‖ against t for each cell (after `steps` training steps; 0 = at initialisation), a slice at a time.
 
     Training three cells at a long lag takes about a minute on a small server, so the app calls `advance` once
-    per tick under a training turn (as for `LagSweep`), and a learner who moves the lag loses only this job.
+    per timed run under a training turn (as for `LagSweep`), and a learner who moves the lag loses only this job.
     """
 
     def __init__(self, task: str, lag: int, cells=CELLS, seed: int = 0, steps: int = 0, **settings):

@@ -1,7 +1,7 @@
 """The work one training step, trace or prediction may cost on a shared server, estimated from the sizes.
 
-Each setting is bounded on its own (rnnviz.config), but their product is not: a 512-unit, 4-layer LSTM
-with batch 256 on 400-step sequences took 148 s and 7 GB for one step. `estimate` prices a Config from
+Each setting is bounded on its own (rnnviz.config), but their product is not: the largest of each together
+would hold the server for minutes and gigabytes on one step (docs/benchmarks.md). `estimate` prices a Config from
 its sizes alone (no model is built), and `over_budget` says, in the learner's words, what is too much.
 
 Seconds are seconds of one core of a small server (the coefficients were fitted on one thread of this

@@ -1,13 +1,12 @@
 """The live feed: what a page polls while its model trains, so that its views move without a script run each time.
 
-Each Streamlit run, even one fragment's, makes the browser render the whole app again: on this 2-core machine
-three fragments ticking on the Train page kept Chromium's main thread busy 96 % of the time, so a typed prefix
-waited half a second before the browser even sent it. While training, the page instead asks `snapshot` for what
-changed (a small request answered beside the script runs) and updates its own views in place.
+Each Streamlit run, even one fragment's, makes the browser render the whole app again, which on a small machine
+left no time for what the learner types (docs/benchmarks.md). While training, the page instead asks `snapshot` for
+what changed (a small request answered beside the script runs) and updates its own views in place.
 
 A session's feed is found by an unguessable token that only its own page is given (never in a link or the
 address bar). It holds its experiment weakly and reads only what the worker published; texts are made once per
-published version, and the charts again at most every CHART_SECONDS, whatever the number of requests.
+published version, and the charts again at most every CHART_INTERVAL, whatever the number of requests.
 """
 
 from __future__ import annotations
@@ -22,14 +21,14 @@ from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.views import train_board
 
-# The charts are made again no more often: 4 times a second (with polls every 0.1 s, due every 0.25 s: after 0.3 s,
-# then 0.2 s), above the >= 3 a learner should see with room for a late poll (every third poll, 3.3 a second, was
-# met by 2.99-3.29 in benchmarks). Making them takes about 2 ms of the server's Python (L0), so of the training
-# thread's turns at the interpreter; drawing them is cheap now (a canvas, not Plotly: docs/notes.md).
-CHART_SECONDS = 0.25
+# The Train page's rhythm while training, one learner per turn (a crowd slows both: turns.crowd_factor).
+STATUS_INTERVAL = 0.1  # the page polls its feed this often: the status and the continuation move with each answer
+# The charts are made again no more often: above the 3 a second a learner should see even when a poll comes late,
+# and no more, as making them takes the server's Python, so the training thread's turns at the interpreter.
+CHART_INTERVAL = 0.25
 TOKEN_BYTES = 18
-# A page polls every 0.1 s or slower; a client asking a model's feed more often than this is answered "too soon"
-# without a snapshot, so no tab can make the server do more than about 30 answers a second for it.
+# A page polls every STATUS_INTERVAL or slower; a client asking a model's feed more often than this is answered
+# "too soon" without a snapshot, so no tab can make the server answer it much faster than its page would.
 MIN_ASK_SECONDS = 0.03
 
 _feeds: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # token -> Feed
@@ -124,14 +123,14 @@ class Feed:
 
     def _make_charts(self, experiment, shown) -> None:
         """Make the charts again if they are older than the published version and due. They fall due every
-        CHART_SECONDS from the last time they were due, not from the poll that made them, so that polls a little
-        slower than 0.1 s still get them 1/CHART_SECONDS times a second (a poll that comes late does not push
-        the next one back)."""
+        CHART_INTERVAL from the last time they were due, not from the poll that made them, so that polls a little
+        slower than STATUS_INTERVAL still get them 1/CHART_INTERVAL times a second (a poll that comes late does
+        not push the next one back)."""
         now = time.monotonic()
         newest = max((made for made, _ in self._charts.values()), default=-1)
-        due = self._charts_at + CHART_SECONDS
+        due = self._charts_at + CHART_INTERVAL
         if newest < shown.version and (now >= due or not self._charts):
-            self._charts_at = due if now - due < CHART_SECONDS else now  # long idle: start afresh, no burst
+            self._charts_at = due if now - due < CHART_INTERVAL else now  # long idle: start afresh, no burst
             self._charts = {key: (shown.version, json.dumps(figure, separators=(",", ":")))
                             for key, figure in train_board.figures(experiment, shown).items()}
 

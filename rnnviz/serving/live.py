@@ -6,7 +6,7 @@ each slice publishes a `Published`: an immutable record of what the views draw (
 the continuation of the prefix, the unrolled strip, status, steps per wall-clock second). Views only read
 the latest one, so drawing never waits for training. Everything that changes the model (pause, a number
 of steps, new settings) goes through the worker, which is the model's one owner while it trains.
-No Streamlit here: the app's glue is ui/live.py.
+No Streamlit here: the app's glue is ui/training.py.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns, crowd_factor
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
-WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
+TURN_WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
 RATE_WINDOW = 3.0  # steps per wall-clock second are counted over the last seconds
-VIEW_SECONDS = 0.2  # the views are made no more often: the page draws them 4 times a second (CHART_INTERVAL)
-STEP_SECONDS = 20.0  # a press of Step never holds the session longer than this
+VIEW_SECONDS = 0.2  # the views are made no more often than the page draws them (rnnviz.serving.feed.CHART_INTERVAL)
+STEP_PRESS_SECONDS = 20.0  # a press of Step never holds the session longer than this
 GRADIENT_SECONDS = 0.25  # a fresh batch's step gradients this often (checked after each slice): 3-4 a second
 # In a crowd (rnnviz.serving.turns.crowd_factor) a worker trains in slices up to this many times longer, so that
 # fewer hand-overs of a turn (each a publish, a wake-up of every worker in line) leave more time for training.
@@ -105,7 +105,7 @@ class LiveTraining(Steered):
             self._flags.notify_all()
         self._publish("paused", views=False)
 
-    def steps(self, count: int, max_seconds: float = STEP_SECONDS) -> int:
+    def steps(self, count: int, max_seconds: float = STEP_PRESS_SECONDS) -> int:
         """Train `count` steps now, in this thread (the Step button), slice by slice with turns; returns the
         steps done. Training in the background holds still meanwhile and goes on afterwards."""
         was_training = self._wanted
@@ -176,7 +176,7 @@ class LiveTraining(Steered):
                 if not self.keep_going():
                     self.pause(wait=False)
                     continue
-            granted = self._holding or self.turns.try_turn(self.owner, timeout=WAIT_SECONDS)
+            granted = self._holding or self.turns.try_turn(self.owner, timeout=TURN_WAIT_SECONDS)
             self._holding = False
             if not granted:
                 if self.published.state != "waiting" or time.monotonic() - self._waiting_at >= WAITING_SECONDS:
@@ -185,9 +185,9 @@ class LiveTraining(Steered):
                 continue
             slice_seconds, views_every, gradients_every = pace(crowd_factor(line=self.turns))
             try:
-                with self._flags:  # a page that asked for the model goes first (see `holding`)
+                with self._flags:  # a page that asked for the model goes first (see `holding`), for a Step at most
                     self._flags.wait_for(lambda: not self._asking or self._stopped or not self._wanted,
-                                         timeout=STEP_SECONDS)
+                                         timeout=STEP_PRESS_SECONDS)
                 with model_lock(self.experiment):
                     if self._stopped or not self._wanted:
                         continue

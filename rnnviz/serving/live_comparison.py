@@ -20,7 +20,7 @@ import pandas as pd
 from rnnviz.errors import InputError
 from rnnviz.nn.train import HISTORY_COLUMNS
 from rnnviz.serving.hosting import was_let_go
-from rnnviz.serving.live import SLICE_SECONDS, WAIT_SECONDS
+from rnnviz.serving.live import SLICE_SECONDS, TURN_WAIT_SECONDS
 from rnnviz.serving.published import model_lock
 from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns
@@ -192,7 +192,7 @@ class LiveComparison(Steered):
                 if time.monotonic() - self._seen > AWAY_SECONDS or (self.keep_going and not self.keep_going()):
                     self.pause(wait=False)
                     continue
-            if not self.turns.try_turn(self.owner, timeout=WAIT_SECONDS):
+            if not self.turns.try_turn(self.owner, timeout=TURN_WAIT_SECONDS):
                 self._publish("waiting", views=False)
                 continue
             experiment, goal = chosen

@@ -2,9 +2,9 @@
 
 Thirty sessions training at once on two cores would each crawl and all the
 pages would lag. Instead a session asks `TURNS.try_turn(owner)` before a
-training tick; when every turn is taken it gets False at once (or after a short
+slice of training; when every turn is taken it gets False at once (or after a short
 wait) and shows "waiting for a turn" with its place in line, while the
-sessions that hold a turn train at full speed. Places are kept across ticks,
+sessions that hold a turn train at full speed. Places are kept across slices,
 so the line is first come, first served; a place whose owner stops asking is
 forgotten. Torch gets one thread per trainer (`configure_torch_threads`), and
 `SESSIONS` holds each live session's Experiment so a closed session's model
@@ -85,7 +85,7 @@ class TrainingTurns:
                  clock: Callable[[], float] = time.monotonic):
         self.max_concurrent = max(1, int(max_concurrent or default_max_trainers()))
         # A waiting place is kept this many seconds without its owner asking again: long enough to span
-        # the gap between two ticks, short enough that a closed tab does not hold up the line for long.
+        # the gap between two slices, short enough that a closed tab does not hold up the line for long.
         self.forget_after = forget_after
         self._clock = clock
         self._condition = threading.Condition()
@@ -96,7 +96,7 @@ class TrainingTurns:
     def try_turn(self, owner: Hashable, timeout: float = 0.0) -> bool:
         """Take a turn for `owner` if one is free within `timeout` seconds; False means wait.
 
-        Call `release(owner)` when the tick ends (or use `turn`, which does).
+        Call `release(owner)` when the slice ends (or use `turn`, which does).
         """
         deadline = self._clock() + max(0.0, timeout)
         with self._condition:
@@ -240,8 +240,8 @@ class SessionRegistry:
             return list(self._entries)
 
 
-# A session seen this recently counts in the crowd: the keeper sees each connected tab every 10 s (ui.keeper), and
-# a closed one, kept for the disconnect TTL (120 s), would otherwise slow every other page's redraws that long.
+# A session seen this recently counts in the crowd: the keeper sees each connected tab every round (ui.keeper), and
+# a closed one, kept for the disconnect TTL, would otherwise slow every other page's redraws that long.
 CROWD_SEEN_SECONDS = 30.0
 # One of each per server process; the app and the load test share them.
 TURNS = TrainingTurns()

@@ -10,8 +10,8 @@ from rnnviz.nn.train import OPTIMIZERS
 
 _warmed = threading.Event()
 _shown = threading.Event()
-# The import holds the interpreter for 2-3 s, and the server's event loop, which sends the page just drawn to the
-# browser, waits on it: started at once, it held the first page's charts back by 3 s (docs/notes.md).
+# The import holds the interpreter for seconds, and the server's event loop, which sends the page just drawn to the
+# browser, waits on it: started at once, it would hold the first page's charts back (docs/benchmarks.md).
 DELAY_SECONDS = 2.0
 
 
