@@ -41,7 +41,7 @@ from .state import (
     seed_widgets,
     session_key,
 )
-from .training import STEP_SECONDS, train_now, worker
+from .training import STEP_PRESS_SECONDS, train_now, worker
 
 NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
 
@@ -254,7 +254,7 @@ def _step() -> None:
     wanted = int(st.session_state.get("step_count", 1))
     done = train_now(exp, wanted)
     if done < wanted and not exp.trainer.diverged:
-        say(f"Trained {done} of {wanted} steps in {STEP_SECONDS:g} s; press Step again or Train to go on.")
+        say(f"Trained {done} of {wanted} steps in {STEP_PRESS_SECONDS:g} s; press Step again or Train to go on.")
 
 
 def _dataset_changed() -> None:

@@ -22,7 +22,6 @@ from rnnviz.serving.turns import TURNS, crowd_factor
 
 from .loading import SWITCH_SECONDS
 
-STEP_SECONDS = STEP_PRESS_SECONDS  # TODO(lead): rename use (ui/sidebar.py imports this name), then drop this alias
 SLOW_INTERVAL = 1.0  # how often the other pages' views redraw while training
 # Each redraw costs the server's one interpreter: a class's pages at full rate would take it all, leaving training
 # and clicks waiting. Past one learner per turn, the redraws slow down (`redraw_scale`).
