@@ -116,13 +116,19 @@ def _copy(experiment: Experiment) -> tuple[dict, dict[str, torch.Tensor], _Histo
 def record_bytes(experiment: Experiment, saved_at: float | None = None) -> bytes:
     """`experiment` as a record: copied under its model lock, serialised outside it so training waits only for
     the copy."""
+    return record_and_step(experiment, saved_at)[0]
+
+
+def record_and_step(experiment: Experiment, saved_at: float | None = None) -> tuple[bytes, int]:
+    """The record, and the training step it holds (the model may have trained on since)."""
     with model_lock(experiment):
         metadata, tensors, history = _copy(experiment)
     metadata["record"]["saved_at"] = float(time.time() if saved_at is None else saved_at)
     model_bytes = sum(t.numel() * t.element_size() for name, t in tensors.items()
                       if not name.startswith((OPTIMIZER_PREFIX, CARRIED_PREFIX)))
     tensors.update(saved_history.history_tensors(history, model_bytes))
-    return safetensors.torch.save(tensors, metadata={METADATA_KEY: json.dumps(metadata, ensure_ascii=False)})
+    data = safetensors.torch.save(tensors, metadata={METADATA_KEY: json.dumps(metadata, ensure_ascii=False)})
+    return data, metadata["step"]
 
 
 # -- reading ---------------------------------------------------------------------------------------------
