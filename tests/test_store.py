@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -222,3 +223,21 @@ def test_the_sqlite_store_survives_a_restart_of_the_process(tmp_path):
         assert second.last_seen("tab")[0] == 7
     finally:
         second.close()
+
+
+def test_the_sqlite_writer_sweeps_expired_rows_from_the_file(tmp_path, monkeypatch):
+    from rnnviz.serving import store_sqlite
+
+    monkeypatch.setattr(store_sqlite, "SWEEP_SECONDS", 0.0)  # sweep after every write
+    store = SqliteStore(tmp_path / "models.sqlite3")
+    try:
+        store.put("brief", b"x" * 1000, ttl_seconds=0.5, step=1)
+        store.share(b"brief too", owner="teacher", ttl_seconds=0.5)
+        time.sleep(1.0)
+        store.put("kept", b"kept", ttl_seconds=600, step=1)
+    finally:
+        store.close()
+    with sqlite3.connect(tmp_path / "models.sqlite3") as connection:
+        keys = [row[0] for row in connection.execute("SELECT key FROM records")]
+        shared = connection.execute("SELECT COUNT(*) FROM shared").fetchone()[0]
+    assert keys == ["kept"] and shared == 0
