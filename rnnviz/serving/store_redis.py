@@ -15,7 +15,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from rnnviz.serving.store import ModelStore, StoreDown, check_key, check_size, new_model_id, valid_model_id
+from rnnviz.serving.store_interface import ModelStore, StoreDown, check_key, check_size, new_model_id, valid_model_id
 
 TIMEOUT_SECONDS = 1.0
 PREFIX = "rnnviz:"

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from rnnviz.serving.store import ModelStore, StoreDown, check_key, check_size, new_model_id, valid_model_id
+from rnnviz.serving.store_interface import ModelStore, StoreDown, check_key, check_size, new_model_id, valid_model_id
 
 WRITE_WAIT_SECONDS = 10.0  # a write not done by then is reported as a store that is down
 SWEEP_SECONDS = 60.0
