@@ -203,3 +203,21 @@ def test_a_damaged_shared_record_is_refused_with_a_sentence(sqlite_store):
     model_id = sqlite_store.share(b"\x10\0\0\0\0\0\0\0{not a record at all}", owner="someone")
     with pytest.raises(InputError, match="kept model"):
         open_shared(sqlite_store, model_id)
+
+
+def test_a_full_store_is_reported_steadily_while_training_goes_on(tmp_path):
+    store = SqliteStore(tmp_path / "models.sqlite3", max_bytes=60_000)  # smaller than one record
+    checkpoints = Checkpoints(store, every_seconds=0.2, tick_seconds=0.1)
+    try:
+        experiment = small_experiment()
+        checkpoints.watch("tab", experiment)
+        assert wait_for(lambda: checkpoints.problem == UNREACHABLE)
+        seen = set()
+        for _ in range(10):
+            train(experiment, 1)
+            seen.add(checkpoints.problem)
+            time.sleep(0.1)
+        assert seen == {UNREACHABLE} and experiment.step == 10 and store.get("tab") is None
+    finally:
+        checkpoints.close()
+        store.close()

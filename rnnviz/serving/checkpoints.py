@@ -27,6 +27,7 @@ UNREACHABLE = ("Your model can't be kept right now (the model store is not reach
                "and training; rnnviz will try again.")
 TOO_BIG = ("This model is too big to keep in the model store; it is still here and training, but a restart of the "
            "server would lose it. Export it to keep a copy.")
+WROTE, NOTHING, FAILED_WRITE = "wrote", "nothing", "failed"  # what one model's turn in a round did
 FAILED = "Your model can't be kept right now ({why}); it is still here and training; rnnviz will try again."
 
 
@@ -139,15 +140,24 @@ class Checkpoints:
                 self._changed.notify_all()
 
     def _round(self) -> None:
+        """One pass over the watched models. The problem is set or cleared once, at the end, so it does not flicker
+        while one model's mark lands and another's record does not (a full store)."""
         with self._lock:
             items = list(self._watched.items())
+        wrote = False
         for key, watched in items:
             if self._stopping.is_set():
                 return
-            if not self._keep(key, watched):
-                return  # the store failed: the others would fail too; the next round tries again
+            outcome = self._keep(key, watched)
+            if outcome is FAILED_WRITE:
+                self._problem = UNREACHABLE
+                return  # the others would fail too; the next round tries again
+            wrote = wrote or outcome is WROTE
+        if wrote:
+            self._problem = None
 
-    def _keep(self, key: str, watched: _Watched) -> bool:
+    def _keep(self, key: str, watched: _Watched) -> str:
+        """Write what `key`'s model needs (a record, a seen mark, or nothing); say which happened."""
         now = time.monotonic()
         step = watched.experiment.step
         due = watched.urgent or (step != watched.written_step and now - watched.written_at >= self.every_seconds)
@@ -163,19 +173,17 @@ class Checkpoints:
                 self.store.seen(key, step, time.time())
                 watched.seen_step = step
             else:
-                return True
+                return NOTHING
         except StoreDown as error:
             log.warning("model store: %s", error)
-            self._problem = UNREACHABLE
             self._drop_if_given_up(key, watched)
-            return False
+            return FAILED_WRITE
         except ValueError:  # larger than the store takes: try again only after a full interval
             watched.too_big, watched.written_at, watched.answered = True, now, asked
             self._drop_if_done(key, watched)
-            return True
-        self._problem = None
+            return NOTHING
         self._drop_if_done(key, watched)
-        return True
+        return WROTE
 
     def _drop_if_done(self, key: str, watched: _Watched) -> None:
         with self._lock:
