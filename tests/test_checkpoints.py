@@ -206,10 +206,10 @@ def test_a_damaged_shared_record_is_refused_with_a_sentence(sqlite_store):
 
 
 def test_a_full_store_is_reported_steadily_while_training_goes_on(tmp_path):
-    store = SqliteStore(tmp_path / "models.sqlite3", max_bytes=60_000)  # smaller than one record
+    store = SqliteStore(tmp_path / "models.sqlite3", max_bytes=100_000)  # smaller than one record of L0's size
     checkpoints = Checkpoints(store, every_seconds=0.2, tick_seconds=0.1)
     try:
-        experiment = small_experiment()
+        experiment = Experiment(defaults_for("counting"))
         checkpoints.watch("tab", experiment)
         assert wait_for(lambda: checkpoints.problem == UNREACHABLE)
         seen = set()
