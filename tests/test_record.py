@@ -154,6 +154,8 @@ def test_a_negative_second_moment_is_refused(kept):
     (lambda t: t.update({"optimizer.99.exp_avg": torch.zeros(3)}), ("unexpected",)),
     (lambda t: t.update({"optimizer.0.velocity": t["optimizer.0.exp_avg"].clone()}), ("unexpected",)),
     (lambda t: t.update({"sneaky": torch.zeros(3)}), ("unexpected",)),
+    (lambda t: t.update({"optimizer.\u00b2.exp_avg": t["optimizer.2.exp_avg"].clone()}), ("unexpected",)),
+    (lambda t: t.update({"snapshot.\u00b2.rnn.weight_hh_l0": t["rnn.weight_hh_l0"].clone()}), ("unexpected",)),
     (lambda t: t.update({"carried.0": torch.zeros(1, 50, 16)}), ("carried",)),
     (lambda t: t.pop("optimizer.3.exp_avg_sq"), ("incomplete",)),
     (lambda t: t.pop("rnn.weight_ih_l0"), ("missing",)),

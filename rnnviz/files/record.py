@@ -167,7 +167,7 @@ def _checked_optimizer(part: dict, tensors: dict, checkpoint: Checkpoint) -> tup
     state: dict[int, dict[str, torch.Tensor]] = {}
     for tensor_name, value in tensors.items():
         head, _, kind = tensor_name[len(OPTIMIZER_PREFIX):].partition(".")
-        index = int(head) if head.isdigit() and len(head) < 6 else -1
+        index = int(head) if head.isascii() and head.isdigit() and len(head) < 6 else -1
         if not 0 <= index < len(shapes) or kind not in OPTIMIZER_STATE[name] or steps[index] is None:
             _refuse(f"unexpected tensor {shown(tensor_name, 60)}")
         if value.layout != torch.strided or tuple(value.shape) != shapes[index]:
