@@ -12,6 +12,7 @@ from redis_server import RedisServer, redis_available
 
 from rnnviz.files.safe_load import MAX_CHECKPOINT_BYTES
 from rnnviz.serving.store import StoreDown, new_model_id, open_store, valid_model_id
+from rnnviz.serving.store_interface import stored_key
 from rnnviz.serving.store_redis import RedisStore
 from rnnviz.serving.store_sqlite import SqliteStore
 
@@ -240,4 +241,18 @@ def test_the_sqlite_writer_sweeps_expired_rows_from_the_file(tmp_path, monkeypat
     with sqlite3.connect(tmp_path / "models.sqlite3") as connection:
         keys = [row[0] for row in connection.execute("SELECT key FROM records")]
         shared = connection.execute("SELECT COUNT(*) FROM shared").fetchone()[0]
-    assert keys == ["kept"] and shared == 0
+    assert keys == [stored_key("kept")] and shared == 0
+
+
+def test_a_tab_key_is_never_written_as_it_is(tmp_path, redis_server):
+    secret = "tab-secret-Zq8wVx"
+    sqlite_store, redis_store = SqliteStore(tmp_path / "models.sqlite3"), RedisStore(redis_server.url)
+    for store in (sqlite_store, redis_store):
+        store.put(secret, b"model", ttl_seconds=60, step=3)
+        store.seen(secret, 4, 1.0)
+        assert store.get(secret) == b"model" and store.last_seen(secret) == (4, 1.0)
+    sqlite_store.close()
+    for path in tmp_path.iterdir():
+        assert secret.encode() not in path.read_bytes()
+    assert not any(secret.encode() in key for key in redis.Redis.from_url(redis_server.url).keys("*"))
+    redis_store.close()

@@ -11,6 +11,7 @@ replica read and write the same models. A store that cannot be reached or refuse
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from abc import ABC, abstractmethod
@@ -38,10 +39,17 @@ def valid_model_id(text) -> bool:
     return isinstance(text, str) and MODEL_ID.fullmatch(text) is not None
 
 
-def check_key(key) -> str:
+def stored_key(key) -> str:
+    """What a tab's key is kept under: a digest, so the store never holds a tab's secret (a copied database file
+    or a look at Redis's keys cannot take over a tab), and any text makes a short, harmless name."""
     if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_CHARS:
         raise ValueError(f"A store key is text of 1 to {MAX_KEY_CHARS} characters.")
-    return key
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def owner_tag(owner) -> str:
+    """A shared model's owner, kept as a digest for the same reasons."""
+    return hashlib.sha256(str(owner).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def check_size(data) -> bytes:

@@ -1,6 +1,6 @@
 """The model store in Redis, shared by every replica: each record is a key that expires by itself.
 
-Keys: `rnnviz:tab:<key>` (a tab's record), `rnnviz:seen:<key>` ("step at"), `rnnviz:shared:<id>` (a shared copy),
+Keys: `rnnviz:tab:<digest>` (a tab's record), `rnnviz:seen:<digest>` ("step at"), `rnnviz:shared:<id>` (a shared copy),
 and two sorted sets that order the shared copies by a counter, in all and per owner, so the oldest are dropped
 first when a cap is reached. Timeouts are short and nothing is retried here: a Redis that is down costs a write
 at most about a second, and the caller (rnnviz.serving.checkpoints) tries again on its next round.
@@ -8,14 +8,21 @@ at most about a second, and the caller (rnnviz.serving.checkpoints) tries again 
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from rnnviz.serving.store_interface import ModelStore, StoreDown, check_key, check_size, new_model_id, valid_model_id
+from rnnviz.serving.store_interface import (
+    ModelStore,
+    StoreDown,
+    check_size,
+    new_model_id,
+    owner_tag,
+    stored_key,
+    valid_model_id,
+)
 
 TIMEOUT_SECONDS = 1.0
 PREFIX = "rnnviz:"
@@ -27,8 +34,7 @@ def _milliseconds(seconds: float) -> int:
 
 
 def _owner_key(owner: str) -> str:
-    """Owners are kept as a digest: any text, of any length, makes a short key with nothing Redis would parse."""
-    return PREFIX + "shared-owner:" + hashlib.sha256(str(owner).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return PREFIX + "shared-owner:" + owner_tag(owner)
 
 
 class RedisStore(ModelStore):
@@ -55,7 +61,7 @@ class RedisStore(ModelStore):
 
     # -- tabs' records -------------------------------------------------------------------------------------
     def put(self, key: str, data: bytes, ttl_seconds: float, step: int) -> None:
-        key, data, step = check_key(key), check_size(data), int(step)
+        key, data, step = stored_key(key), check_size(data), int(step)
 
         def action(client):
             with client.pipeline(transaction=True) as pipe:
@@ -65,19 +71,19 @@ class RedisStore(ModelStore):
         self._run(action)
 
     def get(self, key: str) -> bytes | None:
-        return self._run(lambda client: client.get(PREFIX + "tab:" + check_key(key)))
+        return self._run(lambda client: client.get(PREFIX + "tab:" + stored_key(key)))
 
     def delete(self, key: str) -> None:
-        key = check_key(key)
+        key = stored_key(key)
         self._run(lambda client: client.delete(PREFIX + "tab:" + key, PREFIX + "seen:" + key))
 
     def seen(self, key: str, step: int, at: float) -> None:
         mark = f"{int(step)} {float(at)!r}"
-        self._run(lambda client: client.set(PREFIX + "seen:" + check_key(key), mark,
+        self._run(lambda client: client.set(PREFIX + "seen:" + stored_key(key), mark,
                                             px=_milliseconds(self.keep_seconds)))
 
     def last_seen(self, key: str) -> tuple[int, float] | None:
-        mark = self._run(lambda client: client.get(PREFIX + "seen:" + check_key(key)))
+        mark = self._run(lambda client: client.get(PREFIX + "seen:" + stored_key(key)))
         try:
             step, at = mark.split()
             return int(step), float(at)

@@ -7,7 +7,6 @@ thread. Expired rows are ignored by every read and deleted now and then by the w
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import sqlite3
 import threading
@@ -15,7 +14,15 @@ import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from rnnviz.serving.store_interface import ModelStore, StoreDown, check_key, check_size, new_model_id, valid_model_id
+from rnnviz.serving.store_interface import (
+    ModelStore,
+    StoreDown,
+    check_size,
+    new_model_id,
+    owner_tag,
+    stored_key,
+    valid_model_id,
+)
 
 WRITE_WAIT_SECONDS = 10.0  # a write not done by then is reported as a store that is down
 SWEEP_SECONDS = 60.0
@@ -28,11 +35,6 @@ CREATE TABLE IF NOT EXISTS shared (number INTEGER PRIMARY KEY AUTOINCREMENT, id 
                                    owner TEXT NOT NULL, data BLOB NOT NULL, expires REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS shared_by_owner ON shared (owner, number);
 """
-
-
-def _owner_tag(owner: str) -> str:
-    """Owners are kept as a digest: any text, of any length, makes a short harmless key."""
-    return hashlib.sha256(str(owner).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class SqliteStore(ModelStore):
@@ -132,7 +134,7 @@ class SqliteStore(ModelStore):
 
     # -- tabs' records -------------------------------------------------------------------------------------
     def put(self, key: str, data: bytes, ttl_seconds: float, step: int) -> None:
-        key, data, step = check_key(key), check_size(data), int(step)
+        key, data, step = stored_key(key), check_size(data), int(step)
 
         def work(connection, now):
             expires = now + float(ttl_seconds)
@@ -141,11 +143,11 @@ class SqliteStore(ModelStore):
         self._write(work)
 
     def get(self, key: str) -> bytes | None:
-        row = self._read("SELECT data FROM records WHERE key = ? AND expires > ?", (check_key(key), time.time()))
+        row = self._read("SELECT data FROM records WHERE key = ? AND expires > ?", (stored_key(key), time.time()))
         return bytes(row[0]) if row else None
 
     def delete(self, key: str) -> None:
-        key = check_key(key)
+        key = stored_key(key)
 
         def work(connection, now):
             connection.execute("DELETE FROM records WHERE key = ?", (key,))
@@ -153,7 +155,7 @@ class SqliteStore(ModelStore):
         self._write(work)
 
     def seen(self, key: str, step: int, at: float) -> None:
-        key, step, at = check_key(key), int(step), float(at)
+        key, step, at = stored_key(key), int(step), float(at)
         ttl = self.keep_seconds
 
         def work(connection, now):
@@ -161,12 +163,12 @@ class SqliteStore(ModelStore):
         self._write(work)
 
     def last_seen(self, key: str) -> tuple[int, float] | None:
-        row = self._read("SELECT step, at FROM seen WHERE key = ? AND expires > ?", (check_key(key), time.time()))
+        row = self._read("SELECT step, at FROM seen WHERE key = ? AND expires > ?", (stored_key(key), time.time()))
         return (int(row[0]), float(row[1])) if row else None
 
     # -- shared models -------------------------------------------------------------------------------------
     def share(self, data: bytes, owner: str, ttl_seconds: float | None = None) -> str:
-        data, tag = check_size(data), _owner_tag(owner)
+        data, tag = check_size(data), owner_tag(owner)
         ttl = self.share_seconds if ttl_seconds is None else float(ttl_seconds)
         model_id = new_model_id()
         owner_cap, store_cap = self.owner_cap, self.store_cap
