@@ -132,7 +132,7 @@ def checked(history: dict, weights: dict[str, torch.Tensor], step: int, label: s
         if name in known:
             continue
         head, _, weight = name.partition(".")[2].partition(".")
-        if not name.startswith("snapshot.") or not head.isdigit() or weight not in weights:
+        if not name.startswith("snapshot.") or not (head.isascii() and head.isdigit()) or weight not in weights:
             _fail(label, f"unexpected {name[:60]!r}")
         if tuple(value.shape) != tuple(weights[weight].shape) or not torch.isfinite(value).all():
             _fail(label, f"snapshot tensor {name[:60]!r} does not fit the model")
