@@ -3,7 +3,12 @@ goes away and comes back never stopping training."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -221,3 +226,54 @@ def test_a_full_store_is_reported_steadily_while_training_goes_on(tmp_path):
     finally:
         checkpoints.close()
         store.close()
+
+
+TRAINING_SERVER = """
+import sys, time, torch
+torch.set_num_threads(1)
+from rnnviz.config import defaults_for
+from rnnviz.experiment import Experiment
+from rnnviz.serving.checkpoints import Checkpoints
+from rnnviz.serving.published import model_lock
+from rnnviz.serving.store_sqlite import SqliteStore
+experiment = Experiment(defaults_for("counting").replace(hidden_size=16))
+checkpoints = Checkpoints(SqliteStore(sys.argv[1]), every_seconds=0.5, tick_seconds=0.1)
+checkpoints.watch("tab", experiment)
+while True:
+    with model_lock(experiment):
+        experiment.train(1)
+    print(experiment.step, flush=True)
+    time.sleep(0.01)
+"""
+
+
+def test_a_server_killed_mid_training_gives_the_model_back_from_its_sqlite_file(tmp_path):
+    path = tmp_path / "models.sqlite3"
+    server = subprocess.Popen([sys.executable, "-c", TRAINING_SERVER, str(path)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
+    reader = None
+    try:
+        deadline, kept = time.monotonic() + 180, False
+        while not kept and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            assert line, "the training process ended early"
+            if int(line) >= 40 and path.exists():
+                reader = reader or SqliteStore(path)
+                kept = (stored_step(reader, "tab") or 0) >= 20
+        assert kept, "no record of step 20 or later within 3 minutes"
+        os.kill(server.pid, signal.SIGKILL)  # mid-training, maybe mid-write
+        server.wait(timeout=60)
+        last_step = int(line)
+    finally:
+        if reader is not None:
+            reader.close()
+        if server.poll() is None:
+            server.kill()
+    store = SqliteStore(path)  # as a restarted server opens it
+    try:
+        restored, info = restore(store, "tab")
+    finally:
+        store.close()
+    assert 20 <= restored.step <= last_step + 1 and info.seen_step >= restored.step
+    train(restored, 5)
+    assert restored.step == info.step + 5

@@ -89,7 +89,8 @@ def _carried_tensors(state) -> dict[str, torch.Tensor]:
 
 
 def _copy(experiment: Experiment) -> tuple[dict, dict[str, torch.Tensor], _HistoryCopy]:
-    """The metadata and tensors of `experiment` as they are now; call under its model lock (cheap: copies only)."""
+    """The metadata, tensors and history of `experiment` as they are now; call under its model lock (cheap: copies
+    only, no serialising)."""
     trainer = experiment.trainer
     tensors = {name: value.detach().to("cpu", copy=True) for name, value in experiment.model.state_dict().items()}
     steps: list[int | None] = []

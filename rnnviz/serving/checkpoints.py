@@ -40,7 +40,7 @@ class _Watched:
     asked: int = 0  # saves asked for (save_now), counted
     answered: int = 0  # how many of those the last successful write covered
     forgotten_at: float | None = None  # forget() came while a save was pending: drop it once written
-    too_big: bool = False
+    own_problem: str | None = None  # what stops this model alone from being kept (too big, a failed copy)
 
     @property
     def urgent(self) -> bool:
@@ -105,9 +105,9 @@ class Checkpoints:
         return self._problem
 
     def problem_for(self, key: str) -> str | None:
-        """The problem keeping `key`'s model, its own (too big) or the store's."""
+        """The problem keeping `key`'s model: its own (too big to keep, say) or the store's."""
         watched = self._watched.get(key)
-        return TOO_BIG if watched is not None and watched.too_big else self._problem
+        return (watched.own_problem if watched is not None else None) or self._problem
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every save asked for is written (True), or `timeout` passes (False)."""
@@ -167,7 +167,7 @@ class Checkpoints:
                 data, step = record_and_step(watched.experiment)
                 self.store.put(key, data, self.store.keep_seconds, step)
                 watched.written_step, watched.written_at, watched.seen_step = step, now, step
-                watched.too_big, watched.answered = False, max(watched.answered, asked)
+                watched.own_problem, watched.answered = None, max(watched.answered, asked)
                 self.writes += 1
             elif step != watched.seen_step:
                 self.store.seen(key, step, time.time())
@@ -175,11 +175,17 @@ class Checkpoints:
             else:
                 return NOTHING
         except StoreDown as error:
-            log.warning("model store: %s", error)
+            if self._problem is None:  # once an outage, not every round of it
+                log.warning("model store: %s", error)
             self._drop_if_given_up(key, watched)
             return FAILED_WRITE
-        except ValueError:  # larger than the store takes: try again only after a full interval
-            watched.too_big, watched.written_at, watched.answered = True, now, asked
+        except Exception as error:  # noqa: BLE001 - this model alone: the others are still kept
+            if isinstance(error, ValueError):  # larger than the store takes
+                watched.own_problem = TOO_BIG
+            else:
+                log.exception("keeping a model failed")
+                watched.own_problem = FAILED.format(why="it could not be copied")
+            watched.written_at, watched.answered = now, asked  # tried again after a full interval, not every round
             self._drop_if_done(key, watched)
             return NOTHING
         self._drop_if_done(key, watched)
