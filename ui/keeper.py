@@ -12,20 +12,20 @@ a network blip), not after the TTL, so a reload could never take its model back 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import weakref
 from collections.abc import Callable
 
 import streamlit as st
-from rnnviz.serving.checkpoints import Checkpoints, restore
-from rnnviz.serving.store import ModelStore, open_store
 from streamlit import runtime
 
+from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.serving.capacity import check_room
+from rnnviz.serving.checkpoints import Checkpoints, restore
 from rnnviz.serving.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
+from rnnviz.serving.store import ModelStore, StoreDown, open_store
 from rnnviz.serving.tabs import TABS
 from rnnviz.serving.turns import SESSIONS
 
@@ -89,28 +89,33 @@ def store() -> ModelStore | None:
 
 
 def store_key(secret: str) -> str:
-    """A tab's key in the store: a hash of its secret, so the store never holds the secret itself."""
-    return "tab:" + hashlib.sha256(secret.encode()).hexdigest()[:40]
+    """A tab's key in the store (which keeps only a digest of it, never the secret itself)."""
+    return "tab:" + secret
 
 
-def keep_in_store(key, secret: str | None, experiment: Experiment) -> None:
+def keep_in_store(key, secret: str | None, experiment: Experiment, saved_step: int | None = None) -> None:
     """Keep session `key`'s model in the store under its tab's key (written off the training thread, at most every
-    few seconds while it trains and soon after it stops). A new model for the tab replaces the last."""
+    few seconds while it trains and soon after it stops). A new model for the tab replaces the last. `saved_step`:
+    the step the store already holds (a model just brought back from it)."""
     writer = checkpoints()
     if writer is None or secret is None:
         return
     kept = store_key(secret)
     _kept[key] = kept
-    writer.watch(kept, experiment)
+    writer.watch(kept, experiment, saved_step)
 
 
 def from_store(secret: str | None):
-    """The tab's model as the store last kept it, with what is known of it (rnnviz.serving.checkpoints.restore);
-    None when the store has nothing for the tab or cannot be read."""
+    """The tab's model as the store last kept it, and what came back (rnnviz.serving.checkpoints.Restored); None
+    when the store has nothing for the tab, cannot be reached, or holds a record that fails the model-file checks."""
     kept = store()
     if kept is None or not secret:
         return None
-    return restore(kept, store_key(secret))
+    try:
+        return restore(kept, store_key(secret))
+    except (StoreDown, InputError) as error:
+        print(f"rnnviz: a tab's model could not be read from the store: {error}", flush=True)
+        return None
 
 
 # -- the keeper's rounds ----------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def settle(reported: str | None) -> None:
 
     if not served():
         return
+    keeper.start_keeper()  # its model store must be open before a tab asks it for its model
     if SECRET not in st.session_state:
         _take_secret(reported, keeper, state)
     # What a reload brings back besides the model (and its worker): the lesson, the focused view, and the
@@ -105,7 +106,7 @@ def _from_store(reported: str, key, keeper, state) -> bool:
     found = keeper.from_store(reported)
     if found is None:
         return False
-    experiment, kept = found
+    experiment, restored = found
     try:
         keeper.admit(key, experiment)
     except InputError as error:  # the server is full
@@ -113,8 +114,9 @@ def _from_store(reported: str, key, keeper, state) -> bool:
         return False
     TABS.own(reported, key)
     st.session_state[SECRET] = reported
+    keeper.keep_in_store(key, reported, experiment, saved_step=restored.step)
     lesson = next((name for name, lesson in LESSONS.items() if same_model(lesson.config, experiment.config)), None)
-    _arrive(experiment, {state.LESSON: lesson}, state, welcome=kept.welcome())
+    _arrive(experiment, {state.LESSON: lesson}, state, welcome=restored.message())
     return True
 
 

@@ -9,14 +9,15 @@ and a bad link value must become Config's notice, where a bound widget drops it 
 from __future__ import annotations
 
 import streamlit as st
-from rnnviz.files.record import experiment_from_record, read_record, record_bytes
-from rnnviz.serving.store import MODEL_ID_CHARS, StoreDown, share_days, valid_model_id
 
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
+from rnnviz.serving.checkpoints import open_shared
+from rnnviz.serving.checkpoints import share_model as keep_shared
 from rnnviz.serving.hosting import MODEL, left_out, link_settings, same_model, share_query, share_url
+from rnnviz.serving.store import StoreDown
 
 from .keeper import store, store_key
 from .reconnect import SECRET
@@ -24,7 +25,6 @@ from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experime
 from .training import timed_run
 
 SHARED = "shared_model"  # (id, step) of the last model this session shared
-SHARE_DAYS_SHOWN = f"{share_days():g} days"
 
 
 def open_link() -> None:
@@ -57,28 +57,18 @@ def open_link() -> None:
 def _open_shared(model_id: str) -> None:
     """A copy of a shared model for this session, paused at its step; a clear message when it cannot be had."""
     kept = store()
-    if not valid_model_id(model_id):
-        say(f"The link's model={model_id[:40]!r} is not a shared model's id (they are {MODEL_ID_CHARS} letters, "
-            "digits, - and _): perhaps the link was cut short. Here is lesson L0 instead.", "warning")
-        return
     if kept is None:
         say("This server keeps no models, so it cannot open a shared one. Here is lesson L0 instead.", "warning")
         return
     try:
-        data = kept.shared(model_id)
-        if data is None:
-            say("No shared model has this link's id: shared models are kept for a while (30 days unless the server "
-                "says otherwise) and this one has expired, or it never existed. Here is lesson L0 instead.",
-                "warning")
-            return
-        opened = experiment_from_record(read_record(data))
+        opened, _ = open_shared(kept, model_id)
         register(opened)
     except StoreDown:
         say("The model store cannot be reached just now, so the shared model cannot be opened: try the link again "
             "in a minute. Here is lesson L0 meanwhile.", "warning")
         return
     except InputError as error:
-        say(f"The shared model could not be opened: {error} Here is lesson L0 instead.", "warning")
+        say(f"{error} Here is lesson L0 instead.", "warning")
         return
     st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
                                      if same_model(lesson.config, opened.config)), None)
@@ -94,10 +84,10 @@ def share_model() -> None:
             "warning")
         return
     exp = experiment()
+    secret = st.session_state.get(SECRET)
     try:
-        data = record_bytes(exp)  # copied under the model's lock, written outside it
-        model_id = kept.share(data, owner=st.session_state.get(SECRET) and store_key(st.session_state[SECRET]))
-    except (StoreDown, ValueError) as error:
+        model_id = keep_shared(kept, exp, owner=store_key(secret) if secret else "tab:?")
+    except (StoreDown, InputError) as error:
         say(f"The model could not be shared just now ({error}). Export it from the page *Your data* instead.",
             "warning")
         return
@@ -152,5 +142,7 @@ def _shared_link(base: str) -> None:
     shared = st.session_state.get(SHARED)
     if shared is not None:
         model_id, step = shared
-        st.caption(f"A copy of this model at step {step:,}: kept for {SHARE_DAYS_SHOWN}.")
+        days = store().share_seconds / 86400
+        st.caption(f"A copy of this model at step {step:,}, kept for {days:g} days. Whoever opens the link gets "
+                   "a copy of their own.")
         st.code(share_url(base, {MODEL: model_id}), language=None, wrap_lines=True)
