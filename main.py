@@ -61,7 +61,7 @@ from rnnviz.serving.warm_up import warm_up_optimizers  # noqa: E402 - loaded by 
 from ui import sidebar  # noqa: E402
 
 reconnect.settle(secret)
-sidebar.controls(PAGES)
+sidebar.controls(PAGES, page)
 page.run()
 # After the page, once it is on screen (or a while later), so that it does not share the interpreter: see its docstring.
 warm_up_optimizers()

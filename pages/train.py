@@ -5,10 +5,10 @@ import streamlit as st
 
 from rnnviz.views import train_board
 from ui import drawing
-from ui.live_feed import live_text
+from ui.live_feed import live_text, serving
 from ui.training import CHART_INTERVAL, STATUS_INTERVAL
 
-PREFIX = "prefix"  # the prefix box's key: Enter in it is sent to the page's feed too
+PREFIX = "prefix"  # the prefix box's key
 
 drawing.one_screen()
 st.title("Train")
@@ -37,6 +37,8 @@ def chart_views(experiment, shown):
             drawing.live_chart(figures[key], key, version=shown.version)
 
 
-fed = drawing.live_feed(train_board.TEXTS + train_board.CHARTS, typed=PREFIX)  # while training: the views move in place
-drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True, fed=fed)
-drawing.live_boards(text_views, chart_views, CHART_INTERVAL, fed=fed)
+if serving():  # the app's route answers: one live panel, which owns Train/Pause and the prefix box
+    drawing.live_panel()
+else:  # a server without the route (AppTest, main.py alone): the sidebar's Train/Pause and timed fragments
+    drawing.live_board(drawing.status, STATUS_INTERVAL, shows_status=True)
+    drawing.live_boards(text_views, chart_views, CHART_INTERVAL)

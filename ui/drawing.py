@@ -27,6 +27,7 @@ from rnnviz.views import train_board
 
 from . import live_chart as mounted
 from . import live_feed as feeds
+from . import live_panel as panels
 from .live_feed import live_text
 from .messages import show
 from .sharing import sync_link
@@ -174,6 +175,13 @@ def live_feed(views: tuple[str, ...] = ("train_status",), typed: str = "") -> bo
     exp = experiment()
     feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views, typed)
     return True
+
+
+def live_panel() -> None:
+    """The Train page's live panel (ui.live_panel), which owns Train/Pause and the prefix box, drawn from what the
+    session's worker last published; it polls slower in a crowd."""
+    exp = experiment()
+    panels.live_panel(exp, worker(exp), redraw_scale())
 
 
 def live_board(draw: Callable[[Experiment, Published], None], interval: float, shows_status: bool = False,

@@ -76,10 +76,12 @@ def routes() -> list:
 
         asked = request.query_params
         token, posted = asked.get("feed", ""), request.method == "POST"
-        kind = ("pause" if "pause" in asked else "typed") if posted else "poll"
+        kind = next((press for press in ("train", "pause") if press in asked), "typed") if posted else "poll"
         if feeds.too_soon(token, kind):
             return _answer({"too_soon": True}, 429)
-        if kind == "pause":
+        if kind == "train":
+            shown = feeds.train(token)
+        elif kind == "pause":
             shown = feeds.pause(token)
         elif kind == "typed":
             try:
@@ -100,7 +102,7 @@ def routes() -> list:
 
     global _served
     _served = True
-    methods = ["GET", "POST"]  # POST: a typed prefix, or Pause (they change the model's state)
+    methods = ["GET", "POST"]  # POST: a press of Train or Pause, or a typed prefix (they change the model's state)
     return [Route(FEED_PATH, answer, methods=methods),
             Route("/{base:path}" + FEED_PATH, answer, methods=methods)]  # with server.baseUrlPath too
 

@@ -22,6 +22,7 @@ from rnnviz.nn.device import available_devices, pick_device
 from rnnviz.serving.turns import configure_torch_threads
 
 from .keeper import checkpoints, keep_in_store, start_keeper
+from .live_feed import serving
 from .messages import show
 from .page_links import page_links
 from .reconnect import SECRET, offer_back
@@ -50,10 +51,12 @@ SHOWN_MESSAGES = "messages_shown"
 STORE_PROBLEM_SHOWN = "store_problem_shown"
 
 
-def controls(pages=()) -> None:
+def controls(pages=(), page=None) -> None:
     """The shared sidebar and the notices above every page. Training controls come first, so Train shows
     without scrolling on a 1280x720 projector; then the page links, lessons, share link and settings.
-    The focused view (?classroom=1) keeps only Train/Pause, Step, Reset and the page links."""
+    The focused view (?classroom=1) keeps only Train/Pause, Step, Reset and the page links.
+    On the Train page (`page`, the first of `pages`) Train/Pause is the live panel's (ui.live_panel), where the
+    server answers it: one button, acting at once, beside the views it changes."""
     configure_torch_threads()
     start_keeper()
     open_link()
@@ -63,9 +66,13 @@ def controls(pages=()) -> None:
     with st.sidebar:
         st.markdown("#### Training")
         left, right = st.columns(2)
-        action_button(left, "train_toggle", "Pause" if is_running() else "Train", _toggle, (not is_running(),),
-                      type="primary", disabled=bool(exp.trainer.diverged))
-        right.button("Reset", key="reset", on_click=_reset, width="stretch",
+        reset_slot = right
+        if page is not None and page is pages[0] and serving():
+            reset_slot = left
+        else:
+            action_button(left, "train_toggle", "Pause" if is_running() else "Train", _toggle, (not is_running(),),
+                          type="primary", disabled=bool(exp.trainer.diverged))
+        reset_slot.button("Reset", key="reset", on_click=_reset, width="stretch",
                      help="A new model from the settings below, trained from scratch.")
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         _number("Steps", "step_count", step=10, container=left)

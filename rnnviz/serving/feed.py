@@ -111,6 +111,15 @@ class Feed:
         worker.update(config)
         return self.snapshot(-1, frozenset({"continuation"}))
 
+    def train(self) -> dict | None:
+        """Start training (the panel's Train), unless the model diverged; then a snapshot of the status, which says
+        whether it trains or waits for a turn. None once the model is gone."""
+        live = self._live()
+        if live is None:
+            return None
+        live[1].start()
+        return self.snapshot(-1, frozenset({"train_status"}))
+
     def pause(self) -> dict | None:
         """Pause training now, as the page's run about to come will (the Pause button): the step count stops
         within the step under way; then a snapshot of the status, which says so. None once the model is gone."""
@@ -167,6 +176,12 @@ def continue_typed(token: str, prefix: str) -> dict | None:
     if not isinstance(prefix, str):
         raise InputError("No prefix was given.")
     return feed.continue_typed(prefix) if feed is not None else None
+
+
+def train(token: str) -> dict | None:
+    """Feed.train of the feed with `token`; None for a token no feed has."""
+    feed = _feed(token)
+    return feed.train() if feed is not None else None
 
 
 def pause(token: str) -> dict | None:

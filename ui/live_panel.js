@@ -1,0 +1,192 @@
+// The Train page's live panel (ui.live_panel): Train/Pause, the prefix box and its continuation, the status, the
+// milestones and the live charts, in one component that owns its controls. It speaks to its model over one
+// channel, the feed route: presses go in (POST train, pause, prefix), views come out (the answer, and a poll every
+// `next` seconds while training). It reads nothing of the page around it. When the model starts or stops here, it
+// asks for one run of the page (trigger "pressed"), so the sidebar follows.
+// Joined after ui/live_updates.js (fresher, drawSoon, holdCharts) and ui/live_canvas.js (drawCanvas).
+
+const PREFIX_HOLD_MS = 400;  // the charts wait at most this long for a typed prefix's continuation to show
+
+function element(tag, className, parent) {
+  const made = document.createElement(tag);
+  made.className = className;
+  parent.appendChild(made);
+  return made;
+}
+
+// The panel's elements, made once per mount and kept across the page's runs (a run only brings new data).
+function build(parentElement) {
+  const root = element("div", "rnnviz-panel", parentElement);
+  const controls = element("div", "rnnviz-panel-controls", root);
+  const button = element("button", "rnnviz-train", controls);
+  button.type = "button";
+  const status = element("div", "rnnviz-status-line", controls);
+  const row = element("div", "rnnviz-panel-texts", root);
+  const left = element("div", "rnnviz-panel-left", row);
+  const label = element("label", "rnnviz-prefix", left);
+  const caption = element("span", "rnnviz-prefix-label", label);
+  const input = element("input", "rnnviz-prefix-input", label);
+  input.type = "text";
+  input.autocomplete = "off";
+  const refusal = element("div", "rnnviz-prefix-refusal", left);
+  const continuation = element("div", "rnnviz-continuation", left);
+  const milestones = element("div", "rnnviz-milestones", row);
+  const grid = element("div", "rnnviz-panel-charts", root);
+  const wide = element("div", "rnnviz-panel-wide", root);
+  refusal.hidden = true;
+  return { root, button, status, caption, input, refusal, continuation, milestones, grid, wide, charts: {},
+           texts: { train_status: status, continuation, milestones } };
+}
+
+// A chart's box, made (hidden until it has data) in the order the page lists the charts: the first ones side by
+// side, the rest (`wide`) below them at the panel's full width.
+function chartBox(panel, key) {
+  let box = panel.charts[key];
+  if (!box) {
+    box = element("div", `rnnviz-live-chart rnnviz-chart-${key}`, panel.wideKeys.has(key) ? panel.wide : panel.grid);
+    box.hidden = true;
+    box.__version = -1;
+    box.__draw = () => {
+      drawCanvas(box, JSON.parse(box.__shown));
+      box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+    };
+    panel.charts[key] = box;
+  }
+  return box;
+}
+
+// What an answer of the route (or a run of the page) shows: each text and chart newer than the one shown.
+function show(panel, shown) {
+  for (const [key, html] of Object.entries(shown.texts || {})) {
+    const box = panel.texts[key];
+    if (box && fresher(box, html, shown.version)) box.innerHTML = html;
+  }
+  for (const [key, figure] of Object.entries(shown.charts || {})) {
+    const box = chartBox(panel, key);
+    const spec = JSON.parse(figure);
+    box.style.height = `${spec.height}px`;
+    box.hidden = false;
+    if (fresher(box, figure, shown.version)) drawSoon(box);
+  }
+  if (shown.version > panel.version) {
+    panel.version = shown.version;
+    if (shown.running !== undefined) panel.running = shown.running;
+  }
+  panel.button.textContent = panel.running ? "Pause" : "Train";
+  panel.root.dataset.running = String(panel.running);
+}
+
+function ask(panel, query, method) {
+  const url = `${panel.url}?feed=${encodeURIComponent(panel.token)}&${query}`;
+  return fetch(url, { method, cache: "no-store", credentials: "same-origin" });
+}
+
+// While training: poll for what changed; once the model stops (paused in another tab, diverged, gone), one run
+// of the page, so that everything around the panel follows.
+function poll(panel) {
+  if (panel.polling) return;
+  panel.polling = true;
+  const next = async () => {
+    if (!panel.root.isConnected || !panel.running) { panel.polling = false; return; }
+    const began = performance.now();
+    let wait = panel.interval * 1000;
+    try {
+      const reply = await ask(panel, `since=${panel.version}&views=${panel.views}`, "GET");
+      if (reply.status === 404) { panel.running = false; panel.polling = false; follow(panel, "gone"); return; }
+      if (reply.ok) {
+        const shown = await reply.json();
+        const wasRunning = panel.running;
+        show(panel, shown);
+        wait = shown.next * 1000;
+        if (wasRunning && !panel.running) { panel.polling = false; follow(panel, "stopped"); return; }
+      } else if (reply.status !== 429) {  // 429: asked too soon (another tab of this model polls too)
+        wait = Math.max(wait, 1000);
+      }
+    } catch (error) {
+      wait = Math.max(wait, 1000);  // a dropped connection: the next poll finds out
+    }
+    setTimeout(next, Math.max(0, wait - (performance.now() - began)));
+  };
+  setTimeout(next, panel.interval * 1000);
+}
+
+// One run of the page, so the sidebar and the rest follow what happened here. Asked again every 2 s until a run
+// comes: an ask made while the connection is down is dropped, not queued.
+function follow(panel, what) {
+  const asked = panel.asked = (panel.asked || 0) + 1;
+  const again = () => {
+    if (panel.asked !== asked || panel.ranAt >= asked || !panel.root.isConnected) return;
+    panel.setTriggerValue("pressed", { what, asked });
+    setTimeout(again, 2000);
+  };
+  again();
+}
+
+async function press(panel) {
+  if (panel.busy) return;
+  panel.busy = true;
+  panel.button.disabled = true;
+  const what = panel.running ? "pause" : "train";
+  try {
+    const reply = await ask(panel, `${what}=1`, "POST");
+    if (reply.ok) {
+      const shown = await reply.json();
+      panel.running = what === "train";
+      show(panel, Object.assign(shown, { running: panel.running, version: Math.max(shown.version, panel.version) }));
+      if (panel.running) poll(panel);
+    }
+  } catch (error) {
+    // the connection dropped: the button stays as it was, and the learner can press again
+  } finally {
+    panel.busy = false;
+    panel.button.disabled = !panel.canTrain;
+    follow(panel, what);
+  }
+}
+
+async function typed(panel) {
+  const prefix = panel.input.value;
+  holdCharts(PREFIX_HOLD_MS);  // the continuation first: a chart drawn now would keep the page from showing it
+  try {
+    const reply = await ask(panel, `prefix=${encodeURIComponent(prefix)}`, "POST");
+    const shown = await reply.json();
+    if (reply.status === 422) {
+      panel.refusal.textContent = `${shown.refused} Still showing the continuation of '${panel.prefix}'.`;
+      panel.refusal.hidden = false;
+      return;
+    }
+    if (!reply.ok) return;
+    panel.refusal.hidden = true;
+    panel.prefix = prefix;
+    show(panel, shown);
+    follow(panel, "prefix");  // the share link, and (paused) the charts of the new prefix
+  } catch (error) {
+    // the connection dropped: the learner can press Enter again
+  } finally {
+    holdCharts(0);
+  }
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  let panel = parentElement.__rnnvizPanel;
+  if (!panel || !panel.root.isConnected) {
+    panel = parentElement.__rnnvizPanel = build(parentElement);
+    panel.version = -1;
+    panel.running = false;
+    panel.button.addEventListener("click", () => press(panel));
+    panel.input.addEventListener("keydown", (event) => { if (event.key === "Enter") typed(panel); });
+  }
+  Object.assign(panel, { url: data.url, token: data.token, interval: data.interval, views: data.views,
+                         canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide) });
+  panel.ranAt = panel.asked || 0;  // a run of the page came: the asks made before it are answered
+  panel.caption.textContent = data.prefix_label;
+  panel.input.title = data.prefix_help;
+  if (panel.dataPrefix !== data.prefix && document.activeElement !== panel.input) panel.input.value = data.prefix;
+  if (panel.dataPrefix !== data.prefix) panel.prefix = data.prefix;
+  panel.dataPrefix = data.prefix;
+  for (const key of [...data.grid, ...data.wide]) chartBox(panel, key).hidden = !(key in data.charts);
+  if (data.version >= panel.version) panel.running = data.running;
+  show(panel, data);
+  panel.button.disabled = !panel.canTrain || panel.busy;
+  if (panel.running) poll(panel);
+}
