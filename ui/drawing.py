@@ -2,10 +2,10 @@
 
 Training runs beside the page (ui.training.worker); the fragments here only draw. `live(draw)` shows the
 training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
-page's views about once a second; `live_board(draw, interval)` draws from what the worker last published
-(the Train page, whose text and charts `live_boards` splits while training), and `live_chart` keeps a chart
-mounted while its data changes. While training, the Train page mounts its poller (`live_feed`) instead of
-timing its fragments: the views change in place without a script run.
+page's views about once a second, and `live_chart` keeps a chart mounted while its data changes. While training,
+a page mounts the status poller (`live_feed`) instead of timing its status: it changes in place without a script
+run. The Train page is one live panel (`live_panel`, ui.live_panel) that polls for itself; on a server without the
+feed's route it draws from what the worker last published in fragments on timers (`live_board`, `live_boards`).
 """
 
 from __future__ import annotations
@@ -133,11 +133,11 @@ def continuation_chart(prediction, dataset, key: str, symbols_caption: str, seri
 
 def live_chart(figure, key: str, caption: str | None = None, version: int = 0) -> None:
     """A live view: its caption, then the chart, kept mounted under `key` while its data changes (`version`: the
-    published version it was made from, for the Train page's feed)."""
+    published version it was made from)."""
     if caption:
         st.caption(caption)
     with st.container(key=key):
-        mounted.live_chart(figure, f"{key}_live", view=key, version=version)
+        mounted.live_chart(figure, f"{key}_live", version=version)
 
 
 def status(experiment: Experiment, shown: Published) -> None:
@@ -165,15 +165,14 @@ def every(interval: float, fed: bool = False) -> float | None:
     return interval * redraw_scale() if is_running() and not fed else None
 
 
-def live_feed(views: tuple[str, ...] = ("train_status",), typed: str = "") -> bool:
+def live_feed(views: tuple[str, ...] = ("train_status",)) -> bool:
     """While training, on a server that answers it, mount the page's poller, which updates `views` (drawn with
     `live_text` and `live_chart` under those keys, rnnviz.views.train_board) in place (ui.live_feed); True if it
-    does, so the page's fragments need no timer for them. `typed`: the key of the page's prefix box (prefix_box),
-    whose continuation the poller asks for as soon as Enter is pressed."""
+    does, so the page's fragments need no timer for them."""
     if not (is_running() and feeds.serving()):
         return False
     exp = experiment()
-    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views, typed)
+    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views)
     return True
 
 

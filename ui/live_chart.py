@@ -36,7 +36,7 @@ STREAMLIT_JS = Path(streamlit.__file__).parent / "static" / "static" / "js"
 STILL_MS = 3000  # a page this long without a chart drawn, a run, a click or a key is still: Plotly may load
 
 CANVAS_JS = script("live_canvas.js")
-JS = script("live_updates.js", "live_canvas.js", "live_chart.js")
+JS = script("live_updates.js", "plotly_warm.js", "live_canvas.js", "live_chart.js")
 _registered = False
 
 
@@ -59,21 +59,23 @@ def library_url() -> str:
 @functools.cache
 def streamlit_plotly() -> str | None:
     scripts = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
-    return f"./{scripts[0].name}" if scripts else None
+    return scripts[0].name if scripts else None
 
 
 def warm_urls() -> dict:
-    """What the browser loads when the page is still: Streamlit's Plotly script (relative to its own scripts, as
-    Streamlit imports it, so that the two are one module) and ui.live_chart's plotly.js."""
-    return {"module": streamlit_plotly(), "library": library_url()}
+    """What the browser loads when the page is still (ui/plotly_warm.js): Streamlit's Plotly script (at the path
+    Streamlit's own scripts import it from, so that the two are one module) and ui.live_chart's plotly.js."""
+    base = st.get_option("server.baseUrlPath").strip("/")
+    module = streamlit_plotly()
+    return {"module": "/" + (base + "/" if base else "") + f"static/js/{module}" if module else None,
+            "library": library_url()}
 
 
-def live_chart(figure, key: str, revision: str = "keep", view: str = "", version: int = 0) -> None:
+def live_chart(figure, key: str, revision: str = "keep", version: int = 0) -> None:
     """Draw `figure` (a Plotly figure dict or graph object, or a canvas spec of rnnviz.charts.live) under `key`;
     later calls with the same key change the data of the same chart. The learner's zoom and pan are kept until
-    `revision` changes (Plotly's uirevision; a canvas chart keeps it while it has data in the zoomed range). The
-    Train page's feed (ui.live_feed) redraws it as `view`, with figures newer than the published `version` it was
-    drawn from."""
+    `revision` changes (Plotly's uirevision; a canvas chart keeps it while it has data in the zoomed range).
+    `version`: the published version the figure was made from; an older one never replaces a newer."""
     if isinstance(figure, dict):
         height = figure["height"] if "canvas" in figure else figure["layout"].get("height")
         text = json.dumps(figure, separators=(",", ":"))
@@ -82,6 +84,6 @@ def live_chart(figure, key: str, revision: str = "keep", view: str = "", version
     height = int(height or 360)
     mount = st.components.v2.component(_register(), js=JS, isolate_styles=False)
     mount(key=key, data={"figure": text, "config": LIVE_PLOTLY_CONFIG, "library": library_url(), "height": height,
-                         "revision": revision, "view": view, "version": version, "warm": warm_urls(),
+                         "revision": revision, "version": version, "warm": warm_urls(),
                          "still_ms": STILL_MS, "shown": feed_url() + "?shown"},
           height=height)

@@ -1,14 +1,11 @@
-// The Train page's hidden poller (ui.live_feed.feed), one per page: every data.interval seconds it asks the feed
-// route for what changed, hands each text and chart to the view drawn under its key (window.__rnnvizTexts and
-// __rnnvizCharts, filled by ui/live_text.js and ui/live_chart.js), and, once the model has stopped, asks for one
-// full run of the page. Enter in the prefix box and Pause also go straight to the route.
+// A page's hidden status poller (ui.live_feed.feed), one per page, on the pages other than Train (whose live panel
+// polls for itself): every data.interval seconds it asks the feed route for what changed, hands each text to the
+// view drawn under its key (window.__rnnvizTexts, filled by ui/live_text.js), and, once the model has stopped, asks
+// for one full run of the page.
 // A newer mount (another page's run, a new model) ends the one before.
 
-const HOLD_MS = 400;  // the charts wait at most this long for a typed prefix's continuation to show
 function end(feed) {
   feed.alive = false;
-  if (feed.typed) document.removeEventListener("keydown", feed.typed, true);
-  if (feed.clicked) document.removeEventListener("click", feed.clicked, true);
 }
 export default function ({ data, parentElement, setTriggerValue }) {
   const current = window.__rnnvizFeed;
@@ -32,38 +29,9 @@ export default function ({ data, parentElement, setTriggerValue }) {
     ask();
   };
   const show = (shown) => {
-    const texts = window.__rnnvizTexts || {}, charts = window.__rnnvizCharts || {};
+    const texts = window.__rnnvizTexts || {};
     for (const [view, html] of Object.entries(shown.texts)) texts[view]?.(html, shown.version);
-    for (const [view, figure] of Object.entries(shown.charts || {})) charts[view]?.(figure, shown.version);
   };
-  // A prefix typed into the box keyed data.typed: on Enter its continuation is asked for at once, beside the
-  // page's run that Enter starts too (which applies it as well, and shows any refusal), so it shows sooner.
-  if (data.typed) {
-    feed.typed = (event) => {
-      const box = event.target.closest ? event.target.closest(`.st-key-${data.typed}`) : null;
-      if (event.key !== "Enter" || !box || !feed.alive) return;
-      holdCharts(HOLD_MS);  // the continuation first: a chart drawn now would keep the page from showing it
-      const prefix = encodeURIComponent(event.target.value);
-      const asked = `${data.url}?feed=${encodeURIComponent(feed.token)}&prefix=${prefix}`;
-      fetch(asked, { method: "POST", cache: "no-store", credentials: "same-origin" })
-        .then((reply) => (reply.ok ? reply.json() : null))
-        .then((shown) => { if (shown && feed.alive) show(shown); })
-        .catch(() => {})  // the page's run shows it a moment later
-        .finally(() => holdCharts(0));
-    };
-    document.addEventListener("keydown", feed.typed, true);
-  }
-  // A press of Pause: training stops at once, beside the page's run the press starts too (which pauses as well).
-  feed.clicked = (event) => {
-    const button = event.target.closest ? event.target.closest(".st-key-train_toggle button") : null;
-    if (!button || !feed.alive || !/Pause/.test(button.innerText)) return;
-    fetch(`${data.url}?feed=${encodeURIComponent(feed.token)}&pause=1`,
-          { method: "POST", cache: "no-store", credentials: "same-origin" })
-      .then((reply) => (reply.ok ? reply.json() : null))
-      .then((shown) => { if (shown) show(shown); })
-      .catch(() => {});
-  };
-  document.addEventListener("click", feed.clicked, true);
   const poll = async () => {
     if (!feed.alive || !parentElement.isConnected) { end(feed); return; }
     const began = performance.now();

@@ -1,13 +1,11 @@
-"""The Train page's views while its model trains: texts and charts that the page's own poller updates in place,
-from the session's live feed (rnnviz.serving.feed), instead of a Streamlit run for every redraw.
+"""The live feed's two ends in the app: the route that answers it, and the hidden status poller of the pages other
+than Train.
 
-`live_text(html, key)` is a text the page keeps mounted (its HTML changed in place); `feed(token, since, interval)`
-mounts the hidden poller while training. The poller asks FEED_PATH for what changed, hands each text and chart to the
-view drawn under its key, and, once the model has stopped, asks for one full run so the sidebar follows. Two presses
-also go straight to the feed, beside the run they start: Enter in the Train page's prefix box (its continuation comes
-back at once) and Pause (training stops within the step under way). `routes()` is the server's answer to it, added
-by app.py; without it (AppTest, or a server started on main.py alone) the page's fragments redraw on their timers as
-before (`serving()`). The browser's side is ui/live_text.js and ui/live_feed.js, each after ui/live_updates.js.
+`routes()` is the server's answer (added by app.py): the Train page's live panel (ui.live_panel) posts its presses
+to it (Train, Pause, a typed prefix) and polls it for what changed; the other pages' poller (`feed`) polls it for the
+status line. Without the route (AppTest, or a server started on main.py alone) the pages draw by their fragments'
+timers instead (`serving()`). `live_text(html, key)` is a text the page keeps mounted, changed in place by the
+poller. The browser's side is ui/live_text.js and ui/live_feed.js, each after ui/live_updates.js.
 """
 
 from __future__ import annotations
@@ -47,15 +45,14 @@ def serving() -> bool:
     return _served
 
 
-def feed(token: str, since: int, interval: float, views: tuple[str, ...], typed: str = "") -> None:
+def feed(token: str, since: int, interval: float, views: tuple[str, ...]) -> None:
     """Mount the page's poller (hidden): every `interval` seconds it asks for what changed of `views` (the keys the
-    page drew them under) since the published version `since`, and asks for a full run once the model stops.
-    `typed`: the key of the page's prefix box, whose continuation it then asks for as soon as Enter is pressed."""
+    page drew them under) since the published version `since`, and asks for a full run once the model stops."""
     with st.container(key=POLLER):
         st.html(HIDE)
         _component("feed")(key="live_feed_poller", on_stopped_change=lambda: None, height=0,
                            data={"url": feed_url(), "token": token, "since": since, "interval": interval,
-                                 "views": ",".join(views), "typed": typed})
+                                 "views": ",".join(views)})
 
 
 def feed_url() -> str:

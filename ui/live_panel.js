@@ -3,7 +3,8 @@
 // channel, the feed route: presses go in (POST train, pause, prefix), views come out (the answer, and a poll every
 // `next` seconds while training). It reads nothing of the page around it. When the model starts or stops here, it
 // asks for one run of the page (trigger "pressed"), so the sidebar follows.
-// Joined after ui/live_updates.js (fresher, drawSoon, holdCharts) and ui/live_canvas.js (drawCanvas).
+// Joined after ui/live_updates.js (fresher, drawSoon, holdCharts), ui/plotly_warm.js (loadWhenStill,
+// firstChartShown, markActive) and ui/live_canvas.js (drawCanvas).
 
 const PREFIX_HOLD_MS = 400;  // the charts wait at most this long for a typed prefix's continuation to show
 
@@ -49,6 +50,8 @@ function chartBox(panel, key) {
     box.__draw = () => {
       drawCanvas(box, JSON.parse(box.__shown));
       box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+      markActive();
+      firstChartShown(panel.shown);
     };
     panel.charts[key] = box;
   }
@@ -177,7 +180,9 @@ export default function ({ data, parentElement, setTriggerValue }) {
     panel.input.addEventListener("keydown", (event) => { if (event.key === "Enter") typed(panel); });
   }
   Object.assign(panel, { url: data.url, token: data.token, interval: data.interval, views: data.views,
-                         canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide) });
+                         canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide),
+                         shown: data.url + "?shown" });
+  markActive();
   panel.ranAt = panel.asked || 0;  // a run of the page came: the asks made before it are answered
   panel.caption.textContent = data.prefix_label;
   panel.input.title = data.prefix_help;
@@ -189,4 +194,5 @@ export default function ({ data, parentElement, setTriggerValue }) {
   show(panel, data);
   panel.button.disabled = !panel.canTrain || panel.busy;
   if (panel.running) poll(panel);
+  loadWhenStill(panel.root, data.warm, data.still_ms);
 }

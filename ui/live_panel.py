@@ -18,6 +18,7 @@ import streamlit as st
 from rnnviz.serving.feed import STATUS_INTERVAL, feed_of
 from rnnviz.views import train_board
 
+from .live_chart import STILL_MS, warm_urls
 from .live_feed import feed_url
 from .live_js import script
 
@@ -32,7 +33,7 @@ def _component():
     """Declared on first use, within a script run: app.py imports this module before the server has started."""
     css = (Path(__file__).parent / "live_panel.css").read_text(encoding="utf-8")
     return st.components.v2.component("rnnviz_live_panel", css=css, isolate_styles=False,
-                                      js=script("live_updates.js", "live_canvas.js", "live_panel.js"))
+                                      js=script("live_updates.js", "plotly_warm.js", "live_canvas.js", "live_panel.js"))
 
 
 def live_panel(experiment, worker, poll_scale: float = 1.0) -> None:
@@ -45,6 +46,6 @@ def live_panel(experiment, worker, poll_scale: float = 1.0) -> None:
             "views": ",".join(train_board.TEXTS + train_board.CHARTS),
             "grid": list(train_board.CHARTS[:SIDE_BY_SIDE]), "wide": list(train_board.CHARTS[SIDE_BY_SIDE:]),
             "prefix": experiment.config.prefix, "prefix_label": PREFIX_LABEL, "prefix_help": PREFIX_HELP,
-            "texts": train_board.texts(experiment, shown),
+            "warm": warm_urls(), "still_ms": STILL_MS, "texts": train_board.texts(experiment, shown),
             "charts": {key: json.dumps(figure, separators=(",", ":")) for key, figure in figures.items()}}
     _component()(key=KEY, data=data, on_pressed_change=lambda: None)
