@@ -29,7 +29,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
 from rnnviz.nn.bench import bare_loop
 
-from .browser import CONNECTED, launch_chromium, running_app
+from .browser import CONNECTED, launch_chromium, running_app, view
 
 L0_ANSWER = "2 3 4 5 6 7 8 9"
 LIVE_CHARTS = ("loss_chart", "step_grad_chart", "hidden_chart", "strip_chart")
@@ -38,15 +38,15 @@ WINDOW = 10.0  # seconds of sampling while training
 BARE_SECONDS, APP_SECONDS, RATE_ROUNDS = 2.0, 3.0, 5
 PREFIXES = ["1 2", "3 4 5", "6 7", "0 1", "8 9", "4 5", "2 3", "5 6 7", "7 8", "1 2 3"]
 CONTINUATION_STARTS = """([prefix]) => {
-  const box = document.querySelector('.st-key-continuation');
+  const box = document.querySelector(':is(.st-key-continuation, .rnnviz-view-continuation)');
   return box !== null && box.innerText.trim().startsWith(prefix);
 }"""
 # In the page's own clock: from the Enter key to the first frame painted after the continuation of `prefix` is
 # in the page (a MutationObserver on the continuation's box; then a frame, then a task).
 WATCH_PREFIX = """([prefix]) => {
   const asked = window.__asked = { enter: null, shown: null };
-  const box = document.querySelector('.st-key-continuation');
-  const input = document.querySelector('.st-key-prefix input');
+  const box = document.querySelector(':is(.st-key-continuation, .rnnviz-view-continuation)');
+  const input = document.querySelector(':is(.st-key-prefix, .rnnviz-view-prefix) input');
   input.addEventListener('keydown', (event) => { if (event.key === 'Enter') asked.enter = performance.now(); },
                          { once: true, capture: true });
   const watch = new MutationObserver(() => {
@@ -59,10 +59,11 @@ WATCH_PREFIX = """([prefix]) => {
 # In the page's own clock: from the press of Pause to the first frame painted after the status says "Paused".
 WATCH_PAUSE = """() => {
   const asked = window.__paused = { press: null, shown: null };
-  document.querySelector('.st-key-train_toggle button').addEventListener('click', () => {
+  const toggle = ':is(.st-key-train_toggle, .rnnviz-view-train_toggle) button';
+  document.querySelector(toggle).addEventListener('click', () => {
     asked.press = performance.now(); }, { once: true, capture: true });
   const look = () => {
-    const box = document.querySelector('.st-key-train_status');
+    const box = document.querySelector(':is(.st-key-train_status, .rnnviz-view-train_status)');
     if (asked.press !== null && box && box.textContent.includes('Paused')) {
       requestAnimationFrame(() => setTimeout(() => { asked.shown = performance.now(); }, 0));
     } else {
@@ -74,7 +75,7 @@ WATCH_PAUSE = """() => {
 # Every 10 ms: count status redraws. Every 50 ms: for each live chart, whether it is drawn (a plot with
 # marks in it) and whether it is still the node seen first. Plus each chart's own count of redraws.
 SAMPLE = """async ([keys, seconds, drawn]) => {
-  const status = () => document.querySelector('.st-key-train_status');
+  const status = () => document.querySelector(':is(.st-key-train_status, .rnnviz-view-train_status)');
   const chart = (key) => document.querySelector(`.st-key-${key} .rnnviz-live-chart`);
   const first = Object.fromEntries(keys.map((key) => [key, chart(key)]));
   const updates = (key) => Number((chart(key) || {dataset: {}}).dataset.updates || 0);
@@ -103,16 +104,18 @@ SAMPLE = """async ([keys, seconds, drawn]) => {
 
 
 def click_key(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").first.click()
+    page.locator(f"{view(key)} button").first.click()
 
 
 def shown_step(page) -> int:
     # the last: while a full run replaces the status, Streamlit shows the old one and the new one for a moment
-    return int(re.search(r"step\s+(\d+)", page.locator(".st-key-train_status").last.inner_text()).group(1))
+    status = page.locator(":is(.st-key-train_status, .rnnviz-view-train_status)").last.inner_text()
+    return int(re.search(r"step\s+(\d+)", status).group(1))
 
 
 def wait_for_status(page, word: str) -> None:
-    page.wait_for_function("([word]) => [...document.querySelectorAll('.st-key-train_status')].some("
+    page.wait_for_function("([word]) => [...document.querySelectorAll("
+                           "':is(.st-key-train_status, .rnnviz-view-train_status)')].some("
                            "(box) => box.textContent.includes(word))", arg=[word], polling="raf", timeout=30_000)
 
 
@@ -140,7 +143,7 @@ def rates_in_turns(page) -> list[dict]:
 def prefix_latencies(page) -> tuple[list[float], list[float]]:
     """For each of PREFIXES typed and entered: ms in the page's clock from Enter to the continuation painted, and
     ms from this process's press to Playwright's seeing it (that adds a round trip to the browser and back)."""
-    box = page.locator(".st-key-prefix input")
+    box = page.locator(":is(.st-key-prefix, .rnnviz-view-prefix) input")
     in_page, round_trip = [], []
     for prefix in PREFIXES:
         box.fill(prefix)
@@ -182,10 +185,10 @@ def main() -> dict:
 def measure(page, url: str, launched: float, results: dict) -> None:
     page.goto(url)
     page.wait_for_selector(CONNECTED, timeout=60_000)
-    page.wait_for_selector(".st-key-continuation", timeout=60_000)
+    page.wait_for_selector(":is(.st-key-continuation, .rnnviz-view-continuation)", timeout=60_000)
     results["startup_to_first_page_s"] = round(time.perf_counter() - launched, 2)
     for key in LIVE_CHARTS:
-        page.wait_for_selector(f".st-key-{key} :is({DRAWN})", timeout=60_000)
+        page.wait_for_selector(f"{view(key)} :is({DRAWN})", timeout=60_000)
     results["startup_to_all_charts_s"] = round(time.perf_counter() - launched, 2)
 
     click_key(page, "preset_L0")

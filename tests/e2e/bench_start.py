@@ -30,7 +30,8 @@ WATCH = """(() => {
   const seen = (name, found) => { if (found && !(name in window.__first)) window.__first[name] = performance.now(); };
   const look = () => {
     seen('button', document.querySelector('[data-testid="stButton"] button'));
-    seen('train', document.querySelector('.st-key-train_toggle button:not([disabled])'));
+    const toggle = ':is(.st-key-train_toggle, .rnnviz-view-train_toggle) button:not([disabled])';
+    seen('train', document.querySelector(toggle));
     const charts = [...document.querySelectorAll('[data-testid="stAppViewContainer"] .js-plotly-plot')];
     // not rnnviz's hidden, empty chart (ui.chart_library), which may show for a moment before its style applies
     seen('chart', charts.some(c => c.offsetParent !== null && c.querySelector('.main-svg')

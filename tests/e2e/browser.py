@@ -107,12 +107,18 @@ def one_text(page, selector: str, timeout: float = 30.0) -> str:
 STEP = re.compile(r"step\s+(\d+)")
 
 
+def view(key: str) -> str:
+    """A selector for the view or control the page keys `key`: a keyed Streamlit container, or on the Train page
+    the live panel's element of that name (ui/live_panel.js marks each `rnnviz-view-<key>`)."""
+    return f":is(.st-key-{key}, .rnnviz-view-{key})"
+
+
 def click_key(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").first.click()
+    page.locator(f"{view(key)} button").first.click()
 
 
 def step_shown(page) -> int:
-    match = STEP.search(one_text(page, ".st-key-train_status", 60))
+    match = STEP.search(one_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", 60))
     return int(match.group(1)) if match else -1
 
 
@@ -120,7 +126,7 @@ def wait_for_step(page, wanted, timeout_ms: int = 60_000) -> int:
     """Wait until the status shows a step for which `wanted(step)` holds; returns it."""
     deadline = page.evaluate("Date.now()") + timeout_ms
     while page.evaluate("Date.now()") < deadline:
-        if page.locator(".st-key-train_status").count():
+        if page.locator(":is(.st-key-train_status, .rnnviz-view-train_status)").count():
             step = step_shown(page)
             if wanted(step):
                 return step
@@ -129,4 +135,4 @@ def wait_for_step(page, wanted, timeout_ms: int = 60_000) -> int:
 
 
 def continuation(page) -> str:
-    return page.locator(".st-key-continuation").inner_text(timeout=60_000).split("\n")[0]
+    return page.locator(view("continuation")).inner_text(timeout=60_000).split("\n")[0]

@@ -52,7 +52,7 @@ def open_page(browser, app_url):
 
     def opener(query: str = ""):
         page = open_app(browser, app_url, query)
-        page.wait_for_selector(".st-key-train_status", timeout=60_000)
+        page.wait_for_selector(":is(.st-key-train_status, .rnnviz-view-train_status)", timeout=60_000)
         page.wait_for_selector(".st-key-reset button", timeout=60_000)
         pages.append(page)
         return page
@@ -68,7 +68,7 @@ def trained(browser, app_url):
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto(app_url)
-    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
     click_key(page, "preset_L0")
     page.wait_for_timeout(500)
     page.locator(".st-key-step_count input").fill("60")

@@ -23,9 +23,9 @@ from safetensors import safe_open
 from rnnviz.config import defaults_for
 from rnnviz.serving.budget import estimate, largest_allowed
 
-from .browser import PAGE_LINK
+from .browser import PAGE_LINK, view
 
-STATUS, CONTINUATION = ".st-key-train_status", ".st-key-continuation"
+STATUS, CONTINUATION = view("train_status"), view("continuation")
 ANSWERS = {"L0": r"^\s*2\s*3\s*4\s*5\s*6\s*7\s*8\s*9", "L2": r"^\s*good\s*i\s*am\s*fine"}
 TYPED = {"L0": ("5 6 7", r"^\s*5\s*6\s*7\s*8\s*9"), "L2": ("hey", r"^\s*hey\s*how\s*are\s*you")}
 # Loaded at a page's address, Streamlit's frontend first looks for its server under that path: two 404s, expected.
@@ -74,7 +74,7 @@ class Learner:
         query = "&".join(f"{key}={value}" for key, value in self.query.items())
         self.page.goto(f"{self.url}/" + (f"?{query}" if query else ""))
         self.page.wait_for_selector(STATUS, timeout=120_000)
-        self.page.wait_for_selector(".st-key-train_toggle button", timeout=120_000)
+        self.page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=120_000)
 
     def prepare(self) -> None:
         """Press the lesson and set this tab's own learning rate (its signature in the files it exports).
@@ -108,7 +108,7 @@ class Learner:
         return {"L0": "counting", "L2": "sentences"}.get(self.lesson, "")
 
     def train(self) -> None:
-        self.page.locator(".st-key-train_toggle button").first.click()
+        self.page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").first.click()
         self.trained_at = time.monotonic()
 
     def tick(self, train_seconds: float) -> bool:
@@ -130,7 +130,7 @@ class Learner:
         if now - self.trained_at >= train_seconds:
             if self.switched == 1:
                 self._go_to("Train")
-            page.locator(".st-key-train_toggle button").first.click()
+            page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").first.click()
             self.paused_at = time.monotonic()
             self.figures["wall_seconds"] = round(self.paused_at - self.trained_at, 1)
             return True
@@ -146,7 +146,7 @@ class Learner:
             if "answer_seconds" not in self.figures and re.search(ANSWERS[self.lesson], text):
                 self.figures["answer_seconds"] = round(now - self.trained_at, 2)
                 if self.types:
-                    box = page.locator(".st-key-prefix input")
+                    box = page.locator(":is(.st-key-prefix, .rnnviz-view-prefix) input")
                     box.fill(TYPED[self.lesson][0])
                     box.press("Enter")
                     self.typed_at = time.monotonic()
@@ -189,7 +189,7 @@ class Learner:
 
     def _download(self, key: str, folder: Path) -> Path:
         with self.page.expect_download(timeout=30_000) as info:
-            self.page.locator(f".st-key-{key} button").first.click()
+            self.page.locator(f"{view(key)} button").first.click()
         path = folder / f"tab{self.index:02d}-{info.value.suggested_filename}"
         info.value.save_as(path)
         return path

@@ -7,7 +7,7 @@ import pytest
 
 from ui.live_chart import STILL_MS
 
-from .browser import CHART, DRAWN, PAGE_LINK, one_text, open_app, screenshot
+from .browser import CHART, DRAWN, PAGE_LINK, one_text, open_app, screenshot, view
 
 L0_ANSWER = "2 3 4 5 6 7 8 9"
 PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict"]
@@ -21,7 +21,7 @@ def page(browser, app_url):
 
 
 def continuation(page) -> str:
-    return one_text(page, ".st-key-continuation")
+    return one_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)")
 
 
 def wait_for_text(page, selector: str, pattern: str, timeout: float = 60.0) -> str:
@@ -36,7 +36,7 @@ def wait_for_text(page, selector: str, pattern: str, timeout: float = 60.0) -> s
 
 
 def click_key(page, key: str) -> None:
-    page.locator(f".st-key-{key} button").first.click(timeout=90_000)  # a first page can be slow on a busy machine
+    page.locator(f"{view(key)} button").first.click(timeout=90_000)  # a first page can be slow on a busy machine
 
 
 def go_to(page, title: str) -> None:
@@ -46,7 +46,7 @@ def go_to(page, title: str) -> None:
 
 
 def set_prefix(page, text: str) -> None:
-    box = page.locator(".st-key-prefix input")
+    box = page.locator(":is(.st-key-prefix, .rnnviz-view-prefix) input")
     box.fill(text)
     box.press("Enter")
 
@@ -57,7 +57,7 @@ def test_l0_preset_learns_to_count(page):
     before = continuation(page)
     assert before.split("\n")[0] != L0_ANSWER
     click_key(page, "train_toggle")
-    wait_for_text(page, ".st-key-continuation", re.escape(L0_ANSWER), timeout=60)
+    wait_for_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)", re.escape(L0_ANSWER), timeout=60)
     screenshot(page, "train_l0_after")
     click_key(page, "train_toggle")  # pause
 
@@ -96,32 +96,32 @@ def test_unrolled_animation_plays(page):
 def test_typing_a_prefix_while_training_keeps_training(page):
     click_key(page, "preset_L0")
     click_key(page, "train_toggle")
-    wait_for_text(page, ".st-key-continuation", re.escape(L0_ANSWER), timeout=60)
+    wait_for_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)", re.escape(L0_ANSWER), timeout=60)
     step_before = shown_step(page)
     set_prefix(page, "5 6")
-    wait_for_text(page, ".st-key-continuation", r"^5 6 7 8", timeout=30)
+    wait_for_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)", r"^5 6 7 8", timeout=30)
     page.wait_for_timeout(1500)
     step_after = shown_step(page)
     assert step_after > step_before, "training stopped or reset when the prefix changed"
-    assert page.locator(".st-key-train_toggle button").inner_text().strip() == "Pause"
+    assert page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").inner_text().strip() == "Pause"
     screenshot(page, "train_new_prefix")
     click_key(page, "train_toggle")
 
 
 def shown_step(page) -> int:
-    return int(re.search(r"step\s+(\d+)", one_text(page, ".st-key-train_status")).group(1))
+    return int(re.search(r"step\s+(\d+)", one_text(page, view("train_status"))).group(1))
 
 
 def start_training(page) -> None:
     click_key(page, "preset_L0")
     page.wait_for_timeout(1000)
     click_key(page, "train_toggle")
-    wait_for_text(page, ".st-key-train_status", r"Training .*step\s+[1-9]\d* .*steps/s", timeout=60)
+    wait_for_text(page, view("train_status"), r"Training .*step\s+[1-9]\d* .*steps/s", timeout=60)
     # As a learner would: press Pause once the button says so (a press of the Train still shown does nothing).
-    wait_for_text(page, ".st-key-train_toggle", r"Pause", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_toggle, .rnnviz-view-train_toggle)", r"Pause", timeout=30)
 
 
-LIVE_LOSS = ".st-key-loss_chart .rnnviz-live-chart"
+LIVE_LOSS = ":is(.st-key-loss_chart, .rnnviz-view-loss_chart) .rnnviz-live-chart"
 
 
 def test_a_live_chart_stays_the_same_node_while_training(page):
@@ -140,7 +140,7 @@ def test_a_live_chart_stays_the_same_node_while_training(page):
 def test_zoom_on_the_loss_chart_survives_training(page):
     page.wait_for_selector(LIVE_LOSS + " canvas", timeout=120_000)
     start_training(page)
-    wait_for_text(page, ".st-key-train_status", r"step\s+([3-9]\d|\d{3,})", timeout=60)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step\s+([3-9]\d|\d{3,})", timeout=60)
     x_range = f"() => document.querySelector('{LIVE_LOSS} canvas').dataset.xRange.split(',').map(Number)"
     unzoomed = page.evaluate(x_range)
     area = page.locator(LIVE_LOSS + " canvas").bounding_box()
@@ -176,7 +176,7 @@ def test_the_train_page_loads_plotly_for_the_next_page_once_and_only_while_still
     began = page.evaluate("() => performance.now()")
     page.wait_for_timeout(STILL_MS + 3000)
     click_key(page, "train_toggle")
-    wait_for_text(page, ".st-key-train_status", r"Paused", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"Paused", timeout=30)
     paused = page.evaluate("() => performance.now()")
     deadline = time.monotonic() + 60
     while not (loads := page.evaluate(PLOTLY_LOADS)) and time.monotonic() < deadline:
@@ -198,21 +198,21 @@ def test_pause_stops_the_step_count(page):
         click_key(page, "train_toggle")
     assert answered.value.status == 200
     stopped = int(re.search(r"step (\d+)", answered.value.json()["texts"]["train_status"]).group(1))
-    paused = wait_for_text(page, ".st-key-train_status", r"Paused", timeout=30)
+    paused = wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"Paused", timeout=30)
     assert int(re.search(r"step\s+(\d+)", paused).group(1)) == stopped, "the step count rose after the pause"
-    wait_for_text(page, ".st-key-train_toggle", r"^Train$", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_toggle, .rnnviz-view-train_toggle)", r"^Train$", timeout=30)
     page.wait_for_timeout(2000)
     assert shown_step(page) == stopped, "the step count still rose after Pause showed"
 
 
-STRIP = ".st-key-strip_chart .rnnviz-live-chart"
+STRIP = ":is(.st-key-strip_chart, .rnnviz-view-strip_chart) .rnnviz-live-chart"
 
 
 def test_a_prefix_typed_while_paused_redraws_the_strip_in_place(page):
     page.wait_for_selector(STRIP + " canvas[aria-label]", timeout=120_000)
     node = page.locator(STRIP + " canvas").element_handle()
     set_prefix(page, "6 7 1")
-    wait_for_text(page, ".st-key-continuation", r"^6 7 1", timeout=30)
+    wait_for_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)", r"^6 7 1", timeout=30)
     # the unrolled strip reads the new prefix (x_t labels, which its canvas also says in words), in the same node
     page.wait_for_function("(node) => node.getAttribute('aria-label').includes('inputs: x₀ 6, x₁ 7, x₂ 1,')", arg=node,
                            timeout=30_000)

@@ -15,7 +15,7 @@ SAMPLE = """() => {
   const nav = document.querySelector('[data-testid="stSidebarNav"]');
   const links = [...document.querySelectorAll('[data-testid="stSidebar"] a')].map(a => a.innerText.trim());
   return {nav: nav !== null, links, buttons: document.querySelectorAll('[data-testid="stSidebar"] button').length,
-          train: document.querySelector('.st-key-train_toggle button') !== null,
+          train: document.querySelector(':is(.st-key-train_toggle, .rnnviz-view-train_toggle) button') !== null,
           title: (document.querySelector('h1') || {}).innerText || ''};
 }"""
 
@@ -48,7 +48,7 @@ def test_no_file_name_list_from_the_first_frame(browser):
         icon = page.evaluate("() => decodeURIComponent(document.querySelector(\"link[rel='shortcut icon']\").href)")
         assert icon.startswith("data:image/svg+xml,") and ">🔁</text>" in icon, icon
         # On a projector, Train is on screen without scrolling the sidebar.
-        box = page.locator(".st-key-train_toggle button").bounding_box()
+        box = page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").bounding_box()
         assert box is not None and box["y"] + box["height"] <= 720
         screenshot(page, "first_frame_ready")
         page.close()

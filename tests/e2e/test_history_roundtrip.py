@@ -8,7 +8,7 @@ from .test_sharing import LINK
 
 # The line the Train page's loss chart last drew (its canvas spec, ui/live_canvas.js).
 LOSS_LINE = """() => {
-    const box = document.querySelector('.st-key-loss_chart .rnnviz-live-chart');
+    const box = document.querySelector(':is(.st-key-loss_chart, .rnnviz-view-loss_chart) .rnnviz-live-chart');
     if (!box || !box.__canvas) return null;
     const line = (box.__canvas.spec.series || []).find(s => s.name === 'loss (each step)');
     return line ? {x: line.x, y: line.y} : null;
@@ -28,7 +28,7 @@ def test_a_reloaded_export_shows_the_same_loss_curve(open_page, tmp_path):  # no
     page = open_page(LINK)
     page.locator(".st-key-step_count input").fill("30")
     click_key(page, "step")
-    wait_for_text(page, ".st-key-train_status", r"step 30\b", timeout=60)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 30\b", timeout=60)
     go_to(page, "Train")
     before = loss_line(page)
     assert before["x"][-1] == 30
@@ -43,11 +43,11 @@ def test_a_reloaded_export_shows_the_same_loss_curve(open_page, tmp_path):  # no
     assert download.value.suggested_filename.endswith("-code.zip")
 
     click_key(page, "reset")  # a fresh model with no history; the file brings both back
-    wait_for_text(page, ".st-key-train_status", r"step 0\b", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 0\b", timeout=30)
     page.locator(".st-key-model_file input[type=file]").set_input_files(str(model_file))
     page.wait_for_timeout(1000)
     click_key(page, "load_model")
-    wait_for_text(page, ".st-key-train_status", r"step 30\b", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 30\b", timeout=30)
     message = page.locator('[data-testid="stAlert"]', has_text="Loaded").first.inner_text()
     assert "an RNN with 12 units" in message and "with its history (30 steps of loss" in message
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -42,9 +42,9 @@ def test_lesson_link_opens_the_lesson_ready_to_train(browser, app_url, key):
         page.wait_for_selector(DRAWN, timeout=60_000)
         assert page.locator(".st-key-dataset input").input_value(timeout=30_000) == lesson.dataset
         assert page.locator(".st-key-hidden_size input").input_value() == str(lesson.hidden_size)
-        status = one_text(page, ".st-key-train_status")
+        status = one_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)")
         assert re.search(r"step 0\b", status), status
-        toggle = page.locator(".st-key-train_toggle button")
+        toggle = page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button")
         assert toggle.inner_text().strip() == "Train" and toggle.is_enabled()
         primary = [other for other in LESSONS if page.locator(f'.st-key-preset_{other} [kind="primary"]').count()]
         assert primary == [key]  # the lesson's button is the one marked

@@ -27,7 +27,7 @@ def test_a_lesson_link_in_the_tab_opens_the_lesson_and_offers_the_model_back(tra
     assert page.locator('.st-key-preset_L0 [data-testid="stBaseButton-primary"]').count() >= 1
     page.wait_for_function("() => location.search.includes('dataset=counting')", timeout=30_000)
     page.reload()  # and the address now holds the L0 model's settings: a reload keeps it
-    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
     assert wait_for_step(page, lambda s: s >= 0) == step
     assert page.locator(".st-key-take_back").count() == 0
 
@@ -36,7 +36,7 @@ def test_the_classroom_link_in_a_full_view_tab_shows_the_classroom_view(trained,
     page, step, _, _ = trained
     assert page.locator(".st-key-preset_L0").count() == 1  # the full view: lessons in the sidebar
     page.goto(app_url + "/?dataset=counting&classroom=1")  # the same settings as the tab's model
-    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
     assert wait_for_step(page, lambda s: s >= 0) == step  # the same model, kept
     page.wait_for_selector(".st-key-preset_L0", state="detached", timeout=30_000)
     assert "focused view" in page.locator('[data-testid="stSidebar"]').inner_text()

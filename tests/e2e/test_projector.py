@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .browser import PAGE_LINK, open_app, screenshot
+from .browser import PAGE_LINK, open_app, screenshot, view
 from .test_app import click_key
 
 PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict", "Your data", "Worked maths",
@@ -112,7 +112,7 @@ def test_learning_rate_50_without_clipping_raises_the_alarm_and_reset_recovers(b
         click_key(page, "preset_L0")
         page.wait_for_timeout(500)
         for key, value in (("lr", "50"), ("clip", "0")):
-            box = page.locator(f".st-key-{key} input")
+            box = page.locator(f"{view(key)} input")
             box.fill(value)
             box.press("Enter")
             page.wait_for_timeout(800)
@@ -126,7 +126,7 @@ def test_learning_rate_50_without_clipping_raises_the_alarm_and_reset_recovers(b
         text = alarm.first.inner_text()
         assert "Lower the learning rate (now 50)" in text and "gradient clipping" in text, text
         assert took < 10
-        assert page.locator(".st-key-train_toggle button").is_disabled()
+        assert page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").is_disabled()
         screenshot(page, "explosion_alarm")
         go_to(page, "Gradients")
         settle(page)
@@ -139,6 +139,6 @@ def test_learning_rate_50_without_clipping_raises_the_alarm_and_reset_recovers(b
         click_key(page, "reset")
         page.wait_for_timeout(2000)
         assert page.locator(ALERT, has_text="Training stopped").count() == 0
-        assert page.locator(".st-key-train_toggle button").is_enabled()
+        assert page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").is_enabled()
     finally:
         page.close()

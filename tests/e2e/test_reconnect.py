@@ -6,14 +6,14 @@ from .browser import continuation, screenshot, step_shown, wait_for_step
 def test_a_reload_brings_back_the_trained_model(trained):
     page, step, text, _ = trained
     page.reload()
-    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
     assert wait_for_step(page, lambda s: s >= 0) == step
     assert continuation(page) == text
     assert "Welcome back" in page.locator('[data-testid="stMainBlockContainer"]').inner_text()
     assert page.locator('.st-key-preset_L0 [data-testid="stBaseButton-primary"]').count() >= 1  # the lesson too
     screenshot(page, "reload_same_model")
     page.reload()  # and again: the tab still owns it
-    page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
     assert wait_for_step(page, lambda s: s >= 0) == step
 
 
@@ -24,7 +24,7 @@ def test_a_share_link_elsewhere_opens_a_fresh_model(trained, browser):
     try:
         elsewhere = other.new_page()
         elsewhere.goto(address)
-        elsewhere.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+        elsewhere.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
         assert wait_for_step(elsewhere, lambda s: s >= 0) == 0
     finally:
         other.close()
@@ -39,7 +39,7 @@ def test_a_duplicated_tab_starts_afresh_while_its_original_is_open(trained):
     copy = page.context.new_page()
     copy.add_init_script(f"sessionStorage.setItem('rnnviz-tab', {secret!r})")
     copy.goto(address)
-    copy.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+    copy.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
     assert wait_for_step(copy, lambda s: s >= 0) == 0
     copy.wait_for_timeout(1500)
     assert copy.evaluate("() => sessionStorage.getItem('rnnviz-tab')") != secret  # it took a secret of its own

@@ -19,7 +19,7 @@ from deploy.local_replicas import COOKIE, HAPROXY, ReplicaSet
 
 from .browser import CONNECTED, screenshot
 
-STATUS = ".st-key-train_status"
+STATUS = ":is(.st-key-train_status, .rnnviz-view-train_status)"
 
 
 def need_haproxy() -> None:
@@ -55,7 +55,7 @@ def open_learner(browser, url: str, index: int):
     page.goto(f"{url}/?{query}")
     page.wait_for_selector(CONNECTED, timeout=90_000)
     page.wait_for_selector(STATUS, timeout=90_000)
-    page.wait_for_selector(".st-key-train_toggle button", timeout=90_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=90_000)
     return page
 
 
@@ -83,7 +83,7 @@ def test_losing_a_replica_keeps_the_others_sessions_and_restarts_its_own_with_th
             pages.append(open_learner(browser, replicas.url, len(pages)))
         on = {index: replica_of(page) for index, page in enumerate(pages)}
         for page in pages:
-            page.locator(".st-key-train_toggle button").first.click()
+            page.locator(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button").first.click()
         assert wait_until(lambda: all(step_of(p) > 0 for p in pages), 60)
 
         replicas.stop_replica("r1")  # killed outright, as a crashed machine goes

@@ -25,7 +25,7 @@ def test_a_killed_server_gives_the_tab_its_model_back(browser, tmp_path):
         wait_healthy(url)
         page = context.new_page()
         page.goto(url + "/?dataset=counting")
-        page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+        page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
         click_key(page, "train_toggle")
         seen = []  # (time, step) while it trains
         started = time.monotonic()

@@ -3,7 +3,7 @@ history, paused; training the copy leaves the original as it was. A bad link's m
 
 import re
 
-from .browser import click_key, continuation, step_shown, wait_for_step
+from .browser import click_key, continuation, step_shown, view, wait_for_step
 
 SHARED_LINK = re.compile(r"\?model=[A-Za-z0-9_-]{32}$")
 
@@ -14,7 +14,7 @@ def sidebar_text(page) -> str:
 
 def test_a_shared_model_opens_as_a_copy_elsewhere(trained, browser):
     page, step, text, _ = trained
-    milestones = page.locator(".st-key-milestones").inner_text(timeout=30_000)
+    milestones = page.locator(":is(.st-key-milestones, .rnnviz-view-milestones)").inner_text(timeout=30_000)
     page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary', has_text="Copy share link").click()
     click_key(page, "share_model")
     link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]', has_text="?model=")
@@ -26,12 +26,13 @@ def test_a_shared_model_opens_as_a_copy_elsewhere(trained, browser):
     try:
         copy = other.new_page()
         copy.goto(address)
-        copy.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+        copy.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
         assert wait_for_step(copy, lambda s: s > 0) == step
         assert continuation(copy) == text
-        assert copy.locator(".st-key-milestones").inner_text(timeout=30_000) == milestones  # its history came too
+        shown = copy.locator(view("milestones")).inner_text(timeout=30_000)
+        assert shown == milestones  # its history came too
         assert "copy of a shared model" in copy.locator('[data-testid="stMainBlockContainer"]').inner_text()
-        assert "Train" in copy.locator(".st-key-train_toggle button").inner_text()  # paused
+        assert "Train" in copy.locator(f"{view('train_toggle')} button").inner_text()  # paused
         copy.locator(".st-key-step_count input").fill("40")
         copy.locator(".st-key-step_count input").press("Enter")
         copy.wait_for_timeout(300)

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .browser import one_text, screenshot
+from .browser import one_text, screenshot, view
 from .test_app import click_key, continuation, go_to, wait_for_text
 
 LINK = "dataset=sentences&hidden_size=12&prefix=good"
@@ -16,7 +16,7 @@ L2_ANSWER = r"^good\s*i\s*am\s*fine"
 
 def wait_for_value(page, key: str, value: str, timeout: float = 30.0) -> None:
     """Wait until the input of widget `key` shows `value` (widgets draw a moment after the page's first run)."""
-    box = page.locator(f".st-key-{key} input").first
+    box = page.locator(f"{view(key)} input").first
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if box.count() and box.input_value() == value:
@@ -26,7 +26,7 @@ def wait_for_value(page, key: str, value: str, timeout: float = 30.0) -> None:
 
 
 def status_step(page) -> int:
-    return int(re.search(r"step\s+(\d+)", one_text(page, ".st-key-train_status")).group(1))
+    return int(re.search(r"step\s+(\d+)", one_text(page, view("train_status"))).group(1))
 
 
 def test_a_share_link_sets_the_controls_and_its_model_learns_the_lesson(open_page):
@@ -34,12 +34,12 @@ def test_a_share_link_sets_the_controls_and_its_model_learns_the_lesson(open_pag
     wait_for_value(page, "dataset", "sentences")
     wait_for_value(page, "hidden_size", "12")
     wait_for_value(page, "prefix", "good")
-    wait_for_text(page, ".st-key-continuation", r"^\s*good", timeout=30)  # the container may arrive before its text
+    wait_for_text(page, view("continuation"), r"^\s*good", timeout=30)  # the container may arrive before its text
     assert status_step(page) == 0
     # The lesson's own settings: the address bar keeps the short form (only what differs from the defaults).
     assert page.url.endswith("/?dataset=sentences")  # and nothing else: the tab's secret never goes in it
     click_key(page, "train_toggle")
-    wait_for_text(page, ".st-key-continuation", L2_ANSWER, timeout=60)
+    wait_for_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)", L2_ANSWER, timeout=60)
     screenshot(page, "sharing_link_learned")
     click_key(page, "train_toggle")
 
@@ -65,14 +65,14 @@ def test_the_address_bar_follows_the_settings_and_the_share_box_shows_it(open_pa
 def test_the_classroom_key_hides_the_settings_but_not_training(open_page):
     page = open_page(LINK + "&classroom=1")
     for key in ("dataset", "hidden_size", "lr", "preset_L0"):
-        assert page.locator(f".st-key-{key}").count() == 0, key
+        assert page.locator(f"{view(key)}").count() == 0, key
     assert page.get_by_text("Copy share link").count() == 0
     for key in ("train_toggle", "reset", "step"):
-        assert page.locator(f".st-key-{key} button").first.is_visible(), key
+        assert page.locator(f"{view(key)} button").first.is_visible(), key
     wait_for_value(page, "prefix", "good")
     screenshot(page, "sharing_classroom")
     click_key(page, "train_toggle")
-    wait_for_text(page, ".st-key-continuation", L2_ANSWER, timeout=60)
+    wait_for_text(page, ":is(.st-key-continuation, .rnnviz-view-continuation)", L2_ANSWER, timeout=60)
     click_key(page, "train_toggle")
     go_to(page, "Hidden states")
     assert page.locator(".st-key-dataset").count() == 0 and "classroom=1" in page.url
@@ -90,7 +90,7 @@ def test_export_the_model_and_its_files_then_load_it_back(open_page, tmp_path):
     page = open_page(LINK)
     page.locator(".st-key-step_count input").fill("60")
     click_key(page, "step")
-    wait_for_text(page, ".st-key-train_status", r"step 60\b", timeout=60)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 60\b", timeout=60)
     trained = continuation(page)
     go_to_data = page.locator('.st-key-page_links a', has_text="Your data").first
     go_to_data.click()
@@ -98,7 +98,7 @@ def test_export_the_model_and_its_files_then_load_it_back(open_page, tmp_path):
     files = {}
     for key in ("export_model", "export_history", "export_traces"):
         with page.expect_download(timeout=60_000) as download:
-            page.locator(f".st-key-{key} button").first.click()
+            page.locator(f"{view(key)} button").first.click()
         files[key] = tmp_path / download.value.suggested_filename
         download.value.save_as(files[key])
     assert files["export_model"].name == "rnnviz-sentences-rnn12x1-step60.safetensors"
@@ -109,11 +109,11 @@ def test_export_the_model_and_its_files_then_load_it_back(open_page, tmp_path):
     screenshot(page, "sharing_export")
 
     click_key(page, "reset")  # a fresh model, then the file brings the trained one back
-    wait_for_text(page, ".st-key-train_status", r"step 0\b", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 0\b", timeout=30)
     page.locator(".st-key-model_file input[type=file]").set_input_files(str(files["export_model"]))
     page.wait_for_timeout(1000)
     click_key(page, "load_model")
-    wait_for_text(page, ".st-key-train_status", r"step 60\b", timeout=30)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 60\b", timeout=30)
     assert page.locator('[data-testid="stException"]').count() == 0
     go_to(page, "Train")
     assert continuation(page) == trained
@@ -123,7 +123,7 @@ def test_a_refused_upload_explains_and_keeps_the_model(open_page, tmp_path):
     page = open_page(LINK)
     page.locator(".st-key-step_count input").fill("5")
     click_key(page, "step")
-    wait_for_text(page, ".st-key-train_status", r"step 5\b", timeout=60)
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step 5\b", timeout=60)
     page.locator('.st-key-page_links a', has_text="Your data").first.click()
     page.get_by_role("tab", name="Your numbers (CSV)").click()
     bad = tmp_path / "gaps.csv"

@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .browser import screenshot
+from .browser import screenshot, view
 from .test_app import click_key, go_to, wait_for_text
 
 PATHS = {"Train": r"/\?", "Hidden states": r"/hidden_states\?", "Predict": r"/predict\?"}
@@ -16,7 +16,7 @@ SOURCE = "a training sample"
 
 def shown(page, key: str, timeout: float = 30.0):
     """What widget `key` shows once drawn: the checked radio's label, the active pill's, or the input's text."""
-    widget = page.locator(f".st-key-{key}")
+    widget = page.locator(f"{view(key)}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         checked = widget.locator('[data-testid="stRadioOption"][data-selected="true"]')
@@ -46,7 +46,7 @@ def visit(page, title: str) -> None:
 
 
 def enter(page, key: str, value: str) -> None:
-    box = page.locator(f".st-key-{key} input")
+    box = page.locator(f"{view(key)} input")
     box.fill(value)
     box.press("Enter")
 
@@ -61,7 +61,7 @@ def wait_shown(page, key: str, value: str, timeout: float = 30.0) -> None:
 def test_page_widgets_keep_their_values_across_pages(open_page):
     page = open_page()
     click_key(page, "step")  # L0's 60 steps: snapshots at 0, 1, 2, 5, … to replay
-    wait_for_text(page, ".st-key-train_status", r"step\s+60\b")
+    wait_for_text(page, ":is(.st-key-train_status, .rnnviz-view-train_status)", r"step\s+60\b")
     visit(page, "Hidden states")
     page.locator('.st-key-hidden_source [data-testid="stRadioOption"]', has_text=SOURCE).click()
     wait_shown(page, "hidden_source", SOURCE)
