@@ -41,7 +41,7 @@ def test_training_goes_on_while_the_store_is_down_and_is_kept_again_after(browse
         wait_healthy(url)
         page = context.new_page()
         page.goto(url + "/?dataset=counting")
-        page.wait_for_selector(".st-key-train_toggle button", timeout=60_000)
+        page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=60_000)
         click_key(page, "train_toggle")
         assert wait_until(lambda: kept_records(store.port) > 0, 30)  # the model is kept
 
