@@ -38,7 +38,7 @@ class WireLearner:
         self.errors.append(f"wire session {self.index}: {what}")
 
     def _settled(self) -> bool:
-        return not self.session.running and self.session.keyed("train_status") is not None
+        return not self.session.running and self.session.shows_status()
 
     async def open(self) -> None:
         await self.session.open()
@@ -71,12 +71,11 @@ class WireLearner:
 
     async def train(self) -> None:
         await self.session.until(lambda: self._toggle_says("Train"), 30)
-        await self.session.press("train_toggle")
+        await self.session.toggle()
         self.trained_at = time.monotonic()
 
     def _toggle_says(self, label: str):
-        button = self.session.widget("train_toggle", "button")
-        return button is not None and button.label == label and not self.session.running
+        return self.session.toggle_label() == label and not self.session.running
 
     async def run(self, train_seconds: float) -> None:
         """Look at the page every 0.2 s until it is time to pause, as a learner watching it would."""
@@ -96,7 +95,7 @@ class WireLearner:
             if self.switched == 1:
                 await self._go_to("Train")
             await session.until(lambda: self._toggle_says("Pause"), 30)
-            await session.press("train_toggle")
+            await session.toggle()
             self.paused_at = time.monotonic()
             self.figures["wall_seconds"] = round(self.paused_at - self.trained_at, 1)
             await session.until(lambda: self._toggle_says("Train"), 30)
@@ -113,7 +112,7 @@ class WireLearner:
             if "answer_seconds" not in self.figures and re.search(ANSWERS[self.lesson], text):
                 self.figures["answer_seconds"] = round(now - self.trained_at, 2)
                 if self.types:
-                    await session.type("prefix", TYPED[self.lesson][0])
+                    await session.enter_prefix(TYPED[self.lesson][0])
                     self.typed_at = time.monotonic()
             elif self.typed_at and "typed_prefix_seconds" not in self.figures and re.search(TYPED[self.lesson][1],
                                                                                               text):
@@ -122,8 +121,7 @@ class WireLearner:
 
     async def _go_to(self, title: str) -> None:
         await self.session.go_to(title)
-        await self.session.until(lambda: self.session.keyed("train_status") is not None and not self.session.running,
-                                 60)
+        await self.session.until(lambda: self.session.shows_status() and not self.session.running, 60)
 
     async def export_and_check(self) -> None:
         session = self.session

@@ -23,7 +23,7 @@ async def learner(url: str, index: int, folder) -> dict:
         await learner.train()
         await session.until(lambda: re.search(ANSWERS["L0"], session.text("continuation")), 90)
         await session.until(lambda: learner._toggle_says("Pause"), 30)
-        assert await session.press("train_toggle")
+        assert await session.toggle()
         await session.until(lambda: "Paused" in session.text("train_status"), 30)
         held = re.search(r"step (\d+)", session.text("train_status")).group(1)
         await asyncio.sleep(1.0)
@@ -54,7 +54,7 @@ def test_a_class_arriving_at_a_fresh_server_at_once_gets_the_app_not_an_error():
         session = WireSession(url)
         try:
             await session.open()
-            await session.until(lambda: session.exceptions or (session.keyed("train_status") is not None
+            await session.until(lambda: session.exceptions or (session.shows_status()
                                                                and not session.running), 120)
             return session.exceptions + ([session.closed_by_server] if session.closed_by_server else [])
         finally:

@@ -3,9 +3,10 @@
 A browser tab costs this 2-core machine a Chromium renderer drawing Plotly charts; thirty of them starve the
 server under test. A `WireSession` does what the tab's frontend does for the server, and no more: it opens
 `/_stcore/stream`, asks for script runs with the widget values it holds, fires each fragment's `run_every`
-timer, answers the app's tab-identity component (ui.reconnect) as a fresh tab would, polls the Train page's live
-feed while it trains (ui.live_feed) as the page's script does, and keeps the page's elements by their place
-(delta path), so that a keyed container's text can be read and a keyed widget found.
+timer, answers the app's tab-identity component (ui.reconnect) as a fresh tab would, presses Train and Pause on the
+Train page's live panel and polls the feed while it trains (ui.live_panel, ui.live_feed) as their scripts do, and
+keeps the page's elements by their place (delta path), so that a keyed container's text can be read and a keyed
+widget found.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import websockets
@@ -25,6 +27,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+PANEL, POLLER = "rnnviz_live_panel", "rnnviz_live_feed"  # the Train page's live panel; the other pages' poller
 FINISHED_FULL_RUN = {"FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR", "FINISHED_EARLY_FOR_RERUN"}
 
 
@@ -48,6 +51,8 @@ class WireSession:
         self.fed: dict[str, tuple[int, str]] = {}  # live text's key -> (published version, HTML) from the feed
         self._feed: tuple[str, asyncio.Task] | None = None  # the poller's token and task
         self.polls = 0
+        self.panel_running = False  # whether the live panel shows the model training (its Train/Pause says Pause)
+        self._panel_version = -1
 
     # -- connection -----------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -185,19 +190,36 @@ class WireSession:
                                       json_trigger_value=json.dumps([{"event": "secret", "value": offer}]))
                 await self.rerun([trigger])
 
+    def panel(self) -> tuple[str, dict] | None:
+        """(component id, data) of the Train page's live panel, if the page shows it."""
+        for kind, body in self.elements.values():
+            if kind == "bidi_component" and body.component_name == PANEL:
+                return body.id, json.loads(body.json)
+        return None
+
     def _follow_feed(self) -> None:
-        """Start polling the page's live feed when the page mounts its poller, stop when it no longer does."""
+        """Start polling the feed when the page's live panel trains or the page mounts its poller, stop when
+        neither does."""
         mounted = [body for kind, body in self.elements.values()
-                   if kind == "bidi_component" and body.component_name == "rnnviz_live_feed"]
+                   if kind == "bidi_component" and body.component_name in (PANEL, POLLER)]
         if not mounted:
             self._stop_feed()
             return
         body = mounted[0]
         data = json.loads(body.json)
+        if body.component_name == PANEL:
+            if data["version"] >= self._panel_version:
+                self._panel_version, self.panel_running = data["version"], data["running"]
+            if not self.panel_running:
+                self._stop_feed()
+                return
+        self._start_feed(body.id, body.component_name, data)
+
+    def _start_feed(self, component_id: str, component: str, data: dict) -> None:
         if self._feed is not None and self._feed[0] == data["token"] and not self._feed[1].done():
             return
         self._stop_feed()
-        self._feed = (data["token"], asyncio.create_task(self._poll(body.id, data)))
+        self._feed = (data["token"], asyncio.create_task(self._poll(component_id, component, data)))
 
     def _stop_feed(self) -> None:
         if self._feed is not None:
@@ -205,10 +227,10 @@ class WireSession:
             self._feed = None
         self.fed.clear()  # a new model's versions start again from 0
 
-    async def _poll(self, component_id: str, data: dict) -> None:
-        """What the poller's script does: ask for what changed every `interval`; once the model has stopped (or
-        is gone), ask for a full run with the component's trigger."""
-        since, wait = data["since"], data["interval"]
+    async def _poll(self, component_id: str, component: str, data: dict) -> None:
+        """What the panel's and the poller's scripts do: ask for what changed every `interval`; once the model has
+        stopped (or is gone), ask for a full run with the component's trigger."""
+        since, wait = data.get("since", data.get("version", -1)), data["interval"]
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 await asyncio.sleep(wait)
@@ -224,16 +246,22 @@ class WireSession:
                         self.fed[key] = (shown["version"], html_text)
                     since, wait = max(since, shown["version"]), shown["next"]
                 if status == 404 or not shown.get("running", True):
-                    trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{component_id}__events",
-                                          json_trigger_value=json.dumps([{"event": "stopped",
-                                                                          "value": shown.get("version", -1)}]))
                     self._feed = None
                     self.fed.clear()
-                    await self.rerun([trigger])
+                    if component == PANEL:
+                        self.panel_running = False
+                        await self.rerun([self._trigger(component_id, "pressed", {"what": "stopped"})])
+                    else:
+                        await self.rerun([self._trigger(component_id, "stopped", shown.get("version", -1))])
                     return
 
-    def _get_json(self, url: str) -> tuple[int, dict]:
-        request = urllib.request.Request(url, headers={"Cookie": self.cookie} if self.cookie else {})
+    @staticmethod
+    def _trigger(component_id: str, event: str, value) -> WidgetState:
+        return WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{component_id}__events",
+                           json_trigger_value=json.dumps([{"event": event, "value": value}]))
+
+    def _get_json(self, url: str, method: str = "GET") -> tuple[int, dict]:
+        request = urllib.request.Request(url, method=method, headers={"Cookie": self.cookie} if self.cookie else {})
         try:
             with urllib.request.urlopen(request, timeout=30) as reply:
                 return reply.status, json.loads(reply.read())
@@ -246,6 +274,56 @@ class WireSession:
         setattr(widget, field, value)
         self.held[widget_id] = widget
         return widget
+
+    def toggle_label(self) -> str | None:
+        """What Train/Pause says: the live panel's on the Train page, else the sidebar's."""
+        if self.panel() is not None:
+            return "Pause" if self.panel_running else "Train"
+        button = self.widget("train_toggle", "button")
+        return None if button is None or button.disabled else button.label
+
+    async def toggle(self) -> bool:
+        """Press Train/Pause: on the Train page as the live panel's script does (the press to the feed's route,
+        then one run of the page so the rest follows), else the sidebar's button."""
+        found = self.panel()
+        if found is None:
+            return await self.press("train_toggle")
+        component_id, data = found
+        what = "pause" if self.panel_running else "train"
+        url = f"{self.url}{data['url']}?feed={data['token']}&{what}=1"
+        status, shown = await asyncio.to_thread(self._get_json, url, "POST")
+        if status != 200:
+            return False
+        self.panel_running = what == "train"
+        self._panel_version = max(self._panel_version, shown["version"])
+        for key, html_text in shown["texts"].items():
+            self.fed[key] = (shown["version"], html_text)
+        if self.panel_running:
+            self._start_feed(component_id, PANEL, {**data, "version": shown["version"]})
+        else:
+            self._stop_feed()
+        await self.rerun([self._trigger(component_id, "pressed", {"what": what})])
+        return True
+
+    async def enter_prefix(self, text: str) -> bool:
+        """Type a prefix and press Enter: in the live panel as its script does (to the feed's route, then one run of
+        the page), else in the page's prefix box. False if the panel's prefix was refused."""
+        found = self.panel()
+        if found is None:
+            return await self.type("prefix", text)
+        component_id, data = found
+        url = f"{self.url}{data['url']}?feed={data['token']}&prefix={urllib.parse.quote(text)}"
+        status, shown = await asyncio.to_thread(self._get_json, url, "POST")
+        if status != 200:
+            return False
+        for key, html_text in shown["texts"].items():
+            self.fed[key] = (shown["version"], html_text)
+        await self.rerun([self._trigger(component_id, "pressed", {"what": "prefix"})])
+        return True
+
+    def shows_status(self) -> bool:
+        """Whether the page shows the training status (in the live panel, or in its keyed container)."""
+        return self.panel() is not None or self.keyed("train_status") is not None
 
     def keyed(self, key: str) -> tuple | None:
         """The path of the block (container) or widget whose key is `key`, if the page shows one."""
@@ -264,7 +342,13 @@ class WireSession:
 
     def text(self, key: str) -> str:
         """The text the container keyed `key` shows (markdown, text, code, captions; a live text as the feed last
-        changed it)."""
+        changed it), or the live panel's view of that name."""
+        found = self.panel()
+        if found is not None and key in found[1]["texts"] and self.keyed(key) is None:
+            data = found[1]
+            version, shown = self.fed.get(key, (-1, ""))
+            value = shown if version >= data["version"] else data["texts"][key]
+            return html.unescape(re.sub(r"<[^>]+>", "", value))
         parts = []
         for kind, body in self.inside(key):
             if kind == "bidi_component" and body.component_name == "rnnviz_live_text":
