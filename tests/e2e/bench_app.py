@@ -76,7 +76,7 @@ WATCH_PAUSE = """() => {
 # marks in it) and whether it is still the node seen first. Plus each chart's own count of redraws.
 SAMPLE = """async ([keys, seconds, drawn]) => {
   const status = () => document.querySelector(':is(.st-key-train_status, .rnnviz-view-train_status)');
-  const chart = (key) => document.querySelector(`.st-key-${key} .rnnviz-live-chart`);
+  const chart = (key) => document.querySelector(`:is(.st-key-${key}, .rnnviz-view-${key}) .rnnviz-live-chart`);
   const first = Object.fromEntries(keys.map((key) => [key, chart(key)]));
   const updates = (key) => Number((chart(key) || {dataset: {}}).dataset.updates || 0);
   const start = Object.fromEntries(keys.map((key) => [key, updates(key)]));
