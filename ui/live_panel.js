@@ -16,22 +16,23 @@ function element(tag, className, parent) {
 }
 
 // The panel's elements, made once per mount and kept across the page's runs (a run only brings new data).
+// Each view is marked `rnnviz-view-<name>`, by the page's names for its views (rnnviz.views.train_board).
 function build(parentElement) {
   const root = element("div", "rnnviz-panel", parentElement);
   const controls = element("div", "rnnviz-panel-controls", root);
-  const button = element("button", "rnnviz-train", controls);
+  const button = element("button", "rnnviz-train", element("div", "rnnviz-view-train_toggle", controls));
   button.type = "button";
-  const status = element("div", "rnnviz-status-line", controls);
+  const status = element("div", "rnnviz-status-line rnnviz-view-train_status", controls);
   const row = element("div", "rnnviz-panel-texts", root);
   const left = element("div", "rnnviz-panel-left", row);
-  const label = element("label", "rnnviz-prefix", left);
+  const label = element("label", "rnnviz-prefix rnnviz-view-prefix", left);
   const caption = element("span", "rnnviz-prefix-label", label);
   const input = element("input", "rnnviz-prefix-input", label);
   input.type = "text";
   input.autocomplete = "off";
   const refusal = element("div", "rnnviz-prefix-refusal", left);
-  const continuation = element("div", "rnnviz-continuation", left);
-  const milestones = element("div", "rnnviz-milestones", row);
+  const continuation = element("div", "rnnviz-continuation rnnviz-view-continuation", left);
+  const milestones = element("div", "rnnviz-milestones rnnviz-view-milestones", row);
   const grid = element("div", "rnnviz-panel-charts", root);
   const wide = element("div", "rnnviz-panel-wide", root);
   refusal.hidden = true;
@@ -44,8 +45,11 @@ function build(parentElement) {
 function chartBox(panel, key) {
   let box = panel.charts[key];
   if (!box) {
-    box = element("div", `rnnviz-live-chart rnnviz-chart-${key}`, panel.wideKeys.has(key) ? panel.wide : panel.grid);
-    box.hidden = true;
+    const row = panel.wideKeys.has(key) ? panel.wide : panel.grid;
+    const cell = element("div", `rnnviz-panel-chart rnnviz-view-${key}`, row);
+    box = element("div", "rnnviz-live-chart", cell);
+    box.cell = cell;
+    cell.hidden = true;
     box.__version = -1;
     box.__draw = () => {
       drawCanvas(box, JSON.parse(box.__shown));
@@ -68,7 +72,7 @@ function show(panel, shown) {
     const box = chartBox(panel, key);
     const spec = JSON.parse(figure);
     box.style.height = `${spec.height}px`;
-    box.hidden = false;
+    box.cell.hidden = false;
     if (fresher(box, figure, shown.version)) drawSoon(box);
   }
   if (shown.version > panel.version) {
@@ -189,7 +193,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   if (panel.dataPrefix !== data.prefix && document.activeElement !== panel.input) panel.input.value = data.prefix;
   if (panel.dataPrefix !== data.prefix) panel.prefix = data.prefix;
   panel.dataPrefix = data.prefix;
-  for (const key of [...data.grid, ...data.wide]) chartBox(panel, key).hidden = !(key in data.charts);
+  for (const key of [...data.grid, ...data.wide]) chartBox(panel, key).cell.hidden = !(key in data.charts);
   if (data.version >= panel.version) panel.running = data.running;
   show(panel, data);
   panel.button.disabled = !panel.canTrain || panel.busy;
