@@ -7,7 +7,8 @@ from streamlit.testing.v1 import app_test
 
 from rnnviz import SeqModel, load_dataset
 from rnnviz.serving import live
-from rnnviz.serving.turns import SessionRegistry, TrainingTurns
+from rnnviz.serving.sessions import SessionRegistry
+from rnnviz.serving.turns import TrainingTurns
 from ui import keeper, training
 
 # Small models run as fast on one thread, and two threads on this 2-core machine slow to a crawl

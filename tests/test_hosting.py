@@ -24,7 +24,7 @@ from rnnviz.serving.hosting import (
     share_query,
     share_url,
 )
-from rnnviz.serving.turns import SessionRegistry
+from rnnviz.serving.sessions import SessionRegistry
 
 
 class FakeClock:

@@ -10,7 +10,9 @@ import torch
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.serving.turns import SessionRegistry, TrainingTurns, configure_torch_threads
+from rnnviz.serving.sessions import SessionRegistry
+from rnnviz.serving.threads import configure_torch_threads
+from rnnviz.serving.turns import TrainingTurns
 
 
 class FakeClock:

@@ -24,7 +24,8 @@ from pages_helpers import (
 from rnnviz.config import Config, defaults_for
 from rnnviz.lessons import LESSONS
 from rnnviz.serving.hosting import share_query, was_let_go
-from rnnviz.serving.turns import SessionRegistry, TrainingTurns
+from rnnviz.serving.sessions import SessionRegistry
+from rnnviz.serving.turns import TrainingTurns
 from ui import keeper, training
 
 pytestmark = pytest.mark.usefixtures("fresh_server")  # each test: a session registry and training turns of its own

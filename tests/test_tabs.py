@@ -6,8 +6,8 @@ import sys
 from rnnviz.config import Config
 from rnnviz.experiment import Experiment
 from rnnviz.serving.hosting import was_let_go
+from rnnviz.serving.sessions import SessionRegistry
 from rnnviz.serving.tabs import TabRegistry, new_secret
-from rnnviz.serving.turns import SessionRegistry
 from ui import keeper
 
 OLD, NEW, OTHER = ("old-sid", "a"), ("new-sid", "b"), ("other-sid", "c")

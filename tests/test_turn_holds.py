@@ -18,7 +18,8 @@ from rnnviz.experiment import Experiment
 from rnnviz.insight.memory_sweep import GradientProfiles, LagSweep, gradient_profiles
 from rnnviz.serving.budget import largest_allowed
 from rnnviz.serving.live_comparison import LiveComparison
-from rnnviz.serving.turns import CROWD_SEEN_SECONDS, SESSIONS, TURNS, TrainingTurns
+from rnnviz.serving.sessions import SESSIONS
+from rnnviz.serving.turns import CROWD_SEEN_SECONDS, TURNS, TrainingTurns
 from ui import sweep_job
 from ui.training import redraw_scale, train_now
 

@@ -25,9 +25,9 @@ from rnnviz.experiment import Experiment
 from rnnviz.serving.capacity import check_room
 from rnnviz.serving.checkpoints import Checkpoints, restore
 from rnnviz.serving.hosting import keep_sessions, let_go, models_in_memory, return_memory, was_let_go
+from rnnviz.serving.sessions import SESSIONS
 from rnnviz.serving.store import ModelStore, StoreDown, open_store
 from rnnviz.serving.tabs import TABS
-from rnnviz.serving.turns import SESSIONS
 
 from .training import model_lock
 

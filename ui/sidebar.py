@@ -19,7 +19,7 @@ from rnnviz.errors import InputError
 from rnnviz.experiment import LAGGED, Experiment
 from rnnviz.lessons import LESSONS
 from rnnviz.nn.device import available_devices, pick_device
-from rnnviz.serving.turns import configure_torch_threads
+from rnnviz.serving.threads import configure_torch_threads
 
 from .keeper import checkpoints, keep_in_store, start_keeper
 from .live_feed import serving

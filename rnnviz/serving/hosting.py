@@ -7,7 +7,7 @@ clamping or dropping what it cannot use with a notice for each.
 A closed tab's Streamlit session is kept for a while in case it reconnects, and with it
 everything its last script run still refers to (fragments, callbacks, widget values), so
 dropping the registry's reference may free nothing for minutes. `keep_sessions` keeps the
-sessions that are still connected alive in `turns.SESSIONS` and sweeps the rest after its
+sessions that are still connected alive in `sessions.SESSIONS` and sweeps the rest after its
 time-to-live; `let_go` then empties what each swept Experiment holds, whoever still refers to it.
 """
 
