@@ -10,6 +10,7 @@ need a new Experiment, and `needs_reset` names them.
 from __future__ import annotations
 
 import threading
+import weakref
 
 import torch
 
@@ -38,6 +39,20 @@ def dataset_for(config: Config):
     return load_dataset(config.dataset, seed=config.seed, **options)
 
 
+_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def model_lock(experiment) -> threading.RLock:
+    """The lock to hold while training, tracing or changing `experiment`'s model: one owner at a time.
+
+    A background trainer holds it for one slice; a page that traces the live model (or a script run that
+    Streamlit started while the last one still finishes) takes it too, so no two threads touch the weights at once.
+    """
+    with _locks_guard:
+        return _locks.setdefault(experiment, threading.RLock())
+
+
 class Experiment:
     def __init__(self, config: Config, dataset=None, model_settings: dict | None = None):
         self.config = config
@@ -58,7 +73,6 @@ class Experiment:
                                batch_size=config.batch_size, seq_len=self._seq_len(config),
                                clip=config.clip or None, seed=config.seed, carry_state=config.carry_state)
         self._milestones: dict = {}
-        self.live = None  # the app's background trainer (rnnviz.serving.live.LiveTraining), made on first use
 
     def _seq_len(self, config: Config) -> int:
         return config.seq_len

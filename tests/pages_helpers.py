@@ -13,6 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.experiment import Experiment
+from rnnviz.serving.live import worker_of
 from ui.chart_library import KEY as LIBRARY_KEY
 from ui.messages import WORD_JOINER
 
@@ -127,7 +128,7 @@ def wait_for(condition, timeout: float = 30.0) -> None:
 
 def running(at) -> bool:
     """Whether the session's model is training (its worker says, rnnviz.serving.live)."""
-    live = experiment(at).live
+    live = worker_of(experiment(at))
     return live is not None and live.running
 
 

@@ -16,10 +16,9 @@ from redis_server import RedisServer, redis_available
 
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
-from rnnviz.experiment import Experiment
+from rnnviz.experiment import Experiment, model_lock
 from rnnviz.files.record import read_record
 from rnnviz.serving.checkpoints import UNREACHABLE, Checkpoints, open_shared, restore, share_model
-from rnnviz.serving.published import model_lock
 from rnnviz.serving.store import new_model_id
 from rnnviz.serving.store_redis import RedisStore
 from rnnviz.serving.store_sqlite import SqliteStore
@@ -249,7 +248,7 @@ torch.set_num_threads(1)
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.serving.checkpoints import Checkpoints
-from rnnviz.serving.published import model_lock
+from rnnviz.experiment import model_lock
 from rnnviz.serving.store_sqlite import SqliteStore
 experiment = Experiment(defaults_for("counting").replace(hidden_size=16))
 checkpoints = Checkpoints(SqliteStore(sys.argv[1]), every_seconds=0.5, tick_seconds=0.1)

@@ -10,10 +10,10 @@ import torch
 from rnnviz import InputError
 from rnnviz.compare import KINDS, Comparison, variants
 from rnnviz.config import defaults_for
+from rnnviz.experiment import model_lock
 from rnnviz.serving import live_comparison
 from rnnviz.serving.hosting import let_go
 from rnnviz.serving.live_comparison import LiveComparison
-from rnnviz.serving.published import model_lock
 from rnnviz.serving.turns import TrainingTurns
 
 BASE = defaults_for("counting").replace(hidden_size=8, batch_size=4, seq_len=6)

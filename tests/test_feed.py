@@ -12,7 +12,7 @@ from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.serving import feed
-from rnnviz.serving.live import live_training
+from rnnviz.serving.live import live_training, worker_of
 from rnnviz.serving.turns import TrainingTurns
 from rnnviz.views import train_board
 
@@ -82,7 +82,7 @@ def test_tokens_are_unguessable_one_per_model_and_forgotten_with_it():
     assert len(token) >= 24  # 18 random bytes
     assert feed.snapshot("not-a-token", -1) is None and feed.snapshot(None, -1) is None
     assert feed.snapshot(token, -1) is not None
-    experiment.live.stop()
+    worker_of(experiment).stop()
     del experiment
     gc.collect()
     assert feed.snapshot(token, -1) is None  # the model let go: its feed is gone with it

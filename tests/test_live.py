@@ -2,16 +2,18 @@
 is the one owner of a model while it trains. Waits here are for work done in the worker's thread."""
 
 import dataclasses
+import gc
 import math
 import time
+import weakref
 
 import pytest
 
 from rnnviz.config import defaults_for
-from rnnviz.experiment import Experiment
+from rnnviz.experiment import Experiment, model_lock
 from rnnviz.serving.hosting import let_go, was_let_go
-from rnnviz.serving.live import GRADIENT_SECONDS, SLICE_SECONDS, VIEW_SECONDS, live_training, pace
-from rnnviz.serving.published import Published, model_lock
+from rnnviz.serving.live import GRADIENT_SECONDS, SLICE_SECONDS, VIEW_SECONDS, live_training, pace, worker_of
+from rnnviz.serving.published import Published
 from rnnviz.serving.turns import TrainingTurns, crowd_factor
 
 
@@ -34,7 +36,7 @@ def turns():
 def test_a_new_worker_publishes_the_untrained_models_views(turns):
     experiment = small()
     shown = live_training(experiment, turns).published
-    assert experiment.live is live_training(experiment, turns)  # one worker per Experiment, kept on it
+    assert worker_of(experiment) is live_training(experiment, turns)  # one worker per Experiment
     assert shown.state == "paused" and shown.step == 0 and shown.rows == ()
     assert shown.prefix == experiment.config.prefix and shown.refusal is None
     assert shown.prediction.text.startswith("2 3 4")
@@ -157,7 +159,8 @@ def test_a_session_waits_in_line_for_a_turn_and_then_trains(turns):
 
 
 def test_pausing_while_waiting_gives_up_the_place_in_line(turns):
-    worker = live_training(small(), turns)
+    experiment = small()  # the worker holds its Experiment weakly: the test keeps it
+    worker = live_training(experiment, turns)
     assert turns.try_turn("another session")
     worker.start()
     time.sleep(0.1)  # the worker asks again meanwhile
@@ -216,8 +219,8 @@ def test_in_a_crowd_a_worker_trains_in_longer_slices_and_makes_its_views_less_of
     # 32 sessions on one turn: the page draws the views 32 times less often, slices are 4 times longer (the most).
     assert pace(32) == (4 * SLICE_SECONDS, 32 * VIEW_SECONDS, 32 * GRADIENT_SECONDS)
     for others, crowd in ((0, 1), (31, 32)):
-        turns = Crowded(others)
-        worker = live_training(small(), turns)
+        turns, experiment = Crowded(others), small()
+        worker = live_training(experiment, turns)
         slices, views, made, slice_ = [], worker._views, [], worker._slice
         worker._slice = lambda *rhythm, slices=slices, slice_=slice_: slices.append(rhythm) or slice_(*rhythm)
         worker._views = lambda made=made, views=views: made.append(1) or views()
@@ -234,3 +237,14 @@ def test_in_a_crowd_a_worker_trains_in_longer_slices_and_makes_its_views_less_of
 def test_published_loss_is_the_latest_rows():
     assert Published(version=1, state="paused", step=0).loss is None
     assert Published(version=1, state="paused", step=2, rows=({"loss": 3.0}, {"loss": 2.5})).loss == 2.5
+
+
+def test_the_worker_goes_with_its_experiment_which_holds_no_worker():
+    experiment = small()
+    worker = live_training(experiment, TrainingTurns(max_concurrent=1))
+    assert not hasattr(experiment, "live")  # the library knows nothing of serving: the worker is found by worker_of
+    assert worker_of(experiment) is worker
+    gone = weakref.ref(experiment)
+    del experiment
+    gc.collect()
+    assert gone() is None and worker.experiment is None and not worker.start()

@@ -29,6 +29,7 @@ from rnnviz.choices import CELL_CHOICES
 from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
+from rnnviz.serving.live import worker_of
 from ui.training import model_lock, train_now
 
 PAGES = {"pages/train.py": ["loss_chart", "step_grad_chart", "hidden_chart", "strip_chart"],
@@ -123,13 +124,13 @@ def test_train_toggles_and_the_model_trains_beside_the_page(app):
     wait_for(lambda: experiment(app).step > 0)  # the worker trains while nothing draws
     steps = experiment(app).step
     app.text_input(key="prefix").input("5").run()  # typing does not stop or reset training
-    assert experiment(app).live.published.prefix == "5"  # its continuation is published at once
+    assert worker_of(experiment(app)).published.prefix == "5"  # its continuation is published at once
     wait_for(lambda: experiment(app).step > steps)
     assert running(app)
     train_button(app).click().run()
     assert not running(app) and train_button(app).label == "Train"
-    assert experiment(app).live.published.state == "paused"
-    experiment(app).live.pause(wait=True)  # the slice under way has ended
+    assert worker_of(experiment(app)).published.state == "paused"
+    worker_of(experiment(app)).pause(wait=True)  # the slice under way has ended
     stopped_at = experiment(app).step
     time.sleep(0.2)
     assert experiment(app).step == stopped_at
@@ -289,7 +290,7 @@ def test_unrolled_view_runs_on_a_training_sample(app):
 def test_training_that_diverges_stops_the_worker_and_says_why(app):
     experiment(app).model.head.bias.data.fill_(math.nan)
     train_button(app).click().run()
-    wait_for(lambda: experiment(app).live.published.state == "diverged")
+    wait_for(lambda: worker_of(experiment(app)).published.state == "diverged")
     app.run()  # the page drawn next (in the browser, the status fragment asks for it)
     assert not app.exception
     assert not running(app) and train_button(app).label == "Train" and train_button(app).disabled

@@ -24,6 +24,7 @@ from pages_helpers import (
 from rnnviz.config import Config, defaults_for
 from rnnviz.lessons import LESSONS
 from rnnviz.serving.hosting import share_query, was_let_go
+from rnnviz.serving.live import worker_of
 from rnnviz.serving.sessions import SessionRegistry
 from rnnviz.serving.turns import TrainingTurns
 from ui import keeper, training
@@ -147,7 +148,7 @@ def test_a_session_waits_for_a_turn_and_trains_when_one_is_free():
     status = block_text(at, "train_status")
     assert "Waiting for a turn" in status and "1 of 1 sessions" in status and "number 1 in line" in status
     training.TURNS.release("another session")
-    wait_for(lambda: experiment(at).live.published.step > 0)  # the worker's turn came, and it trained
+    wait_for(lambda: worker_of(experiment(at)).published.step > 0)  # the worker's turn came, and it trained
     at.run()  # the status's next redraw
     assert "Training" in block_text(at, "train_status")
     train_button(at).click().run()  # pause: the session leaves the line

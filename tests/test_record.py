@@ -100,7 +100,7 @@ def test_an_untrained_model_is_kept_without_optimizer_state():
 
 
 def test_the_copy_is_taken_under_the_model_lock_and_released(counting):
-    from rnnviz.serving.published import model_lock
+    from rnnviz.experiment import model_lock
 
     record_bytes(counting)
     assert model_lock(counting).acquire(blocking=False)  # not left held

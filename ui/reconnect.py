@@ -125,13 +125,14 @@ def _arrive(experiment, carried: dict, state, welcome: str | None = None) -> Non
     that asks for other settings (a lesson's link pasted into the tab) wins: the link's model is built as on a
     first visit, and the tab's model is offered back."""
     from rnnviz.serving.hosting import MODEL, link_settings  # torch: loaded by now (ui.loading)
+    from rnnviz.serving.live import worker_of
 
     params = st.query_params.to_dict()
     shared = params.pop(MODEL, None) is not None  # a shared model's link always asks for its own copy
     asked, focused, _ = link_settings(params)
     if shared or (asked is not None and asked.to_query() != experiment.config.to_query()):
-        if experiment.live is not None:
-            experiment.live.pause(wait=False)
+        if worker_of(experiment) is not None:
+            worker_of(experiment).pause(wait=False)
         st.session_state[PREVIOUS] = (experiment, carried)
         return
     if asked is not None or focused:  # the view follows the address; a bare address keeps the tab's

@@ -21,6 +21,7 @@ from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
 from rnnviz.serving.hosting import was_let_go
+from rnnviz.serving.live import worker_of
 
 from . import keeper
 from .messages import show
@@ -90,8 +91,8 @@ def install(new: Experiment, message: str, refill_widgets: bool) -> None:
     """Make `new` the session's model, paused, with `message` for the next page; the old one stops training."""
     old = st.session_state.get(EXPERIMENT)
     register(new)
-    if old is not None and old is not new and old.live is not None:
-        old.live.stop()
+    if old is not None and old is not new and worker_of(old) is not None:
+        worker_of(old).stop()
     for key in [k for k in st.session_state if str(k).endswith("_prefix_error")]:
         del st.session_state[key]
     if refill_widgets:  # only from a callback: widgets drawn in this run cannot be set any more

@@ -1,6 +1,6 @@
 """How the app trains: each session's model beside the page, in its worker (rnnviz.serving.live), with training turns.
 
-`worker(experiment)` is the model's background trainer, made once and kept on the Experiment; Train/Pause,
+`worker(experiment)` is the model's background trainer, made once per Experiment; Train/Pause,
 Step, Reset and new settings act through it, and the pages draw what it publishes. On a shared server a
 worker trains only with one of the process's few turns (`TURNS`, rnnviz.serving.turns), waiting in line otherwise.
 Nothing here reads st.session_state.
@@ -13,11 +13,11 @@ import sys
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from rnnviz.experiment import Experiment
+from rnnviz.experiment import Experiment, model_lock  # noqa: F401 - the app's one name for each
 from rnnviz.serving import live
 from rnnviz.serving.feed import CHART_INTERVAL, STATUS_INTERVAL  # noqa: F401 - the app's one name for each
 from rnnviz.serving.live import STEP_PRESS_SECONDS
-from rnnviz.serving.published import Published, model_lock  # noqa: F401 - the app's one name for each
+from rnnviz.serving.published import Published  # noqa: F401 - the app's one name for each
 from rnnviz.serving.turns import TURNS, crowd_factor
 
 from .loading import SWITCH_SECONDS
@@ -39,16 +39,17 @@ def redraw_scale(sessions: int | None = None, turns: int | None = None) -> int:
 def worker(experiment: Experiment) -> live.LiveTraining:
     """`experiment`'s background trainer (made on first use), under this server's training turns. Under a real
     server it pauses by itself once its tab has been gone a moment."""
-    if experiment.live is None:
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_SECONDS))
-        context = get_script_run_ctx()
-        session_id = context.session_id if context is not None else None
-        watched = None
-        if session_id is not None and _connected(session_id):  # a browser's session (not AppTest's)
-            def watched() -> bool:
-                return _connected(session_id)
-        live.live_training(experiment, turns=TURNS, keep_going=watched)
-    return experiment.live
+    made = live.worker_of(experiment)
+    if made is not None:
+        return made
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_SECONDS))
+    context = get_script_run_ctx()
+    session_id = context.session_id if context is not None else None
+    watched = None
+    if session_id is not None and _connected(session_id):  # a browser's session (not AppTest's)
+        def watched() -> bool:
+            return _connected(session_id)
+    return live.live_training(experiment, turns=TURNS, keep_going=watched)
 
 
 def _connected(session_id: str) -> bool:

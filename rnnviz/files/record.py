@@ -21,7 +21,7 @@ import safetensors.torch
 import torch
 
 from rnnviz.errors import InputError, shown
-from rnnviz.experiment import Experiment
+from rnnviz.experiment import Experiment, model_lock
 from rnnviz.files import saved_history
 from rnnviz.files.checkpoint import FORMAT, MAX_STEP, VERSION, Checkpoint, describe_dataset, load_into_experiment
 from rnnviz.files.checkpoint import _checked as checked_checkpoint  # the model-file checks, shared on purpose
@@ -29,7 +29,6 @@ from rnnviz.files.disk import megabytes
 from rnnviz.files.safe_load import MAX_CHECKPOINT_BYTES, METADATA_KEY, unpack
 from rnnviz.nn.model import SeqModel
 from rnnviz.nn.train import HISTORY_COLUMNS
-from rnnviz.serving.published import model_lock
 
 RECORD_FORMAT = "rnnviz-record"
 RECORD_VERSION = 1

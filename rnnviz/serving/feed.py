@@ -19,6 +19,7 @@ import weakref
 
 from rnnviz.config import Config
 from rnnviz.errors import InputError
+from rnnviz.serving.live import worker_of
 from rnnviz.views import train_board
 
 # The Train page's rhythm while training, one learner per turn (a crowd slows both: turns.crowd_factor).
@@ -61,7 +62,7 @@ class Feed:
     def _live(self):
         """(experiment, its worker), or None once the experiment is gone or before it has a worker."""
         experiment = self._experiment()
-        worker = experiment.live if experiment is not None else None
+        worker = worker_of(experiment)
         return (experiment, worker) if worker is not None else None
 
     def snapshot(self, since: int, views: frozenset[str] | None = None) -> dict | None:

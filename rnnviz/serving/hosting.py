@@ -23,6 +23,7 @@ import torch
 
 from rnnviz.config import Config
 from rnnviz.experiment import MODEL_SETTINGS, Experiment
+from rnnviz.serving.live import worker_of
 
 CLASSROOM = "classroom"  # ?classroom=1: the focused view, settings hidden
 MODEL = "model"  # ?model=<id>: a copy of a shared trained model (rnnviz.serving.store)
@@ -96,8 +97,9 @@ def let_go(experiment) -> None:
     Whatever still refers to the Experiment (a closed tab's last script run) then holds a shell of a few
     kilobytes. Only for swept sessions: the model cannot train or predict afterwards.
     """
-    if getattr(experiment, "live", None) is not None:
-        experiment.live.stop()  # its background training ends before its next slice
+    worker = worker_of(experiment)
+    if worker is not None:
+        worker.stop()  # its background training ends before its next slice
     trainer = experiment.trainer
     for store in (trainer.rows, trainer.gradient_log, trainer.snapshots):
         store.clear()

@@ -18,9 +18,13 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 
-from rnnviz.serving.published import Published, model_lock, views_of
+from rnnviz.errors import InputError
+from rnnviz.experiment import model_lock
+from rnnviz.serving.published import Published
 from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns, crowd_factor
+from rnnviz.views.continuation import live_prediction
+from rnnviz.views.strip import strip_of
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 TURN_WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
@@ -49,7 +53,7 @@ class LiveTraining(Steered):
 
     def __init__(self, experiment, turns: TrainingTurns | None = None,
                  keep_going: Callable[[], bool] | None = None):
-        self.experiment = experiment
+        self._experiment = weakref.ref(experiment)  # weakly: the worker goes with its Experiment (see `worker_of`)
         self.turns = turns if turns is not None else TURNS
         self.keep_going = keep_going  # asked now and then while training: False pauses (its tab is gone)
         self.owner: Hashable = ("experiment", id(experiment))
@@ -71,6 +75,11 @@ class LiveTraining(Steered):
         WORKERS.add(self)
         self.refresh()
 
+    @property
+    def experiment(self):
+        """The Experiment this worker trains; None once it is gone (the worker then never trains again)."""
+        return self._experiment()
+
     # -- steering ----------------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
@@ -78,12 +87,13 @@ class LiveTraining(Steered):
         return self._wanted
 
     def start(self) -> bool:
-        """Train in the background until paused; False if it cannot (diverged, or let go).
+        """Train in the background until paused; False if it cannot (diverged, let go, or its Experiment gone).
 
         The first turn is asked for here, so the page drawn next already shows whether it trains or waits.
         """
+        experiment = self.experiment
         with self._flags:
-            if self._stopped or self.experiment.trainer.diverged or self._wanted:
+            if self._stopped or experiment is None or experiment.trainer.diverged or self._wanted:
                 return self._wanted
             self._wanted = True
             self._rate.clear()
@@ -163,8 +173,9 @@ class LiveTraining(Steered):
     def _run(self) -> None:
         checked = time.monotonic()
         while True:
+            experiment = self.experiment  # held for this round: the Experiment stays while its slice trains
             with self._flags:
-                if not self._wanted or self._stopped:
+                if not self._wanted or self._stopped or experiment is None:
                     if self._holding:
                         self.turns.release(self.owner)
                         self._holding = False
@@ -268,16 +279,41 @@ class LiveTraining(Steered):
         return views_of(self.experiment)
 
 
+def views_of(experiment) -> dict:
+    """The continuation of the prefix, the strip and the milestones, computed under the model's lock."""
+    prefix = experiment.config.prefix
+    with model_lock(experiment):
+        at_step = experiment.step
+        try:
+            prediction = live_prediction(experiment)
+            milestones = tuple(experiment.milestones())
+        except InputError as error:
+            return {"prefix": prefix, "prediction": None, "refusal": str(error), "strip": None,
+                    "milestones": (), "views_step": at_step}
+        strip = strip_of(experiment, prediction)
+    return {"prefix": prefix, "prediction": prediction, "refusal": None, "strip": strip,
+            "milestones": milestones, "views_step": at_step}
+
+
 _attach_lock = threading.Lock()
+
+
+_workers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Experiment -> its worker
 
 
 def live_training(experiment, turns: TrainingTurns | None = None,
                   keep_going: Callable[[], bool] | None = None) -> LiveTraining:
-    """`experiment`'s worker, made on first use and kept on the Experiment (`experiment.live`)."""
+    """`experiment`'s worker, made on first use; it lives as long as the Experiment does."""
     with _attach_lock:
-        if experiment.live is None:
-            experiment.live = LiveTraining(experiment, turns, keep_going)
-        return experiment.live
+        worker = _workers.get(experiment)
+        if worker is None:
+            worker = _workers[experiment] = LiveTraining(experiment, turns, keep_going)
+        return worker
+
+
+def worker_of(experiment) -> LiveTraining | None:
+    """`experiment`'s worker, if it has one (none is made)."""
+    return _workers.get(experiment) if experiment is not None else None
 
 
 def stop_all() -> None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rnnviz.errors import InputError
+from rnnviz.experiment import model_lock
 from rnnviz.nn.train import HISTORY_COLUMNS
 from rnnviz.serving.hosting import was_let_go
 from rnnviz.serving.live import SLICE_SECONDS, TURN_WAIT_SECONDS
-from rnnviz.serving.published import model_lock
 from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns
 from rnnviz.views.continuation import live_prediction

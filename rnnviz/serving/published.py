@@ -1,31 +1,13 @@
-"""What a training worker publishes for the views, and the lock that makes one thread at a time the model's owner.
-
-A `Published` is made after each slice and never changed, so a view reads it without waiting for training.
+"""What a training worker publishes for the views: a `Published` is made after each slice and never changed, so a
+view reads it without waiting for training.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 
-from rnnviz.errors import InputError
-from rnnviz.views.continuation import live_prediction
-from rnnviz.views.strip import Strip, strip_of
-
-_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
-
-
-def model_lock(experiment) -> threading.RLock:
-    """The lock to hold while training, tracing or changing `experiment`'s model: one owner at a time.
-
-    The worker holds it for one slice; a page that traces the live model (or a script run that Streamlit
-    started while the last one still finishes) takes it too, so no two threads touch the weights at once.
-    """
-    with _locks_guard:
-        return _locks.setdefault(experiment, threading.RLock())
+from rnnviz.views.strip import Strip
 
 
 @dataclass(frozen=True)
@@ -56,19 +38,3 @@ class Published:
     @property
     def loss(self) -> float | None:
         return self.rows[-1]["loss"] if self.rows else None
-
-
-def views_of(experiment) -> dict:
-    """The continuation of the prefix, the strip and the milestones, computed under the model's lock."""
-    prefix = experiment.config.prefix
-    with model_lock(experiment):
-        at_step = experiment.step
-        try:
-            prediction = live_prediction(experiment)
-            milestones = tuple(experiment.milestones())
-        except InputError as error:
-            return {"prefix": prefix, "prediction": None, "refusal": str(error), "strip": None,
-                    "milestones": (), "views_step": at_step}
-        strip = strip_of(experiment, prediction)
-    return {"prefix": prefix, "prediction": prediction, "refusal": None, "strip": strip,
-            "milestones": milestones, "views_step": at_step}

@@ -17,10 +17,9 @@ import time
 
 import torch
 
-from rnnviz.experiment import Experiment
+from rnnviz.experiment import Experiment, model_lock
 from rnnviz.lessons import LESSONS
 from rnnviz.serving.checkpoints import Checkpoints
-from rnnviz.serving.published import model_lock
 from rnnviz.serving.store import open_store
 
 ROUND_SECONDS, ROUNDS = 12.0, 5  # a round spans at least one 10 s write
