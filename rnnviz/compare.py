@@ -93,7 +93,6 @@ class Comparison:
         self.kind, self.base = kind, base or first
         dataset = dataset_for(first)  # one dataset object: the same items, the same stream
         self.entries = [Entry(label, Experiment(config, dataset=dataset)) for label, config in configs]
-        self.live = None  # its background trainer in the app (rnnviz.serving.live_comparison)
 
     @classmethod
     def of_kind(cls, kind: str, base: Config) -> Comparison:

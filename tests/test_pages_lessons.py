@@ -26,6 +26,7 @@ from pages_helpers import (
 
 from rnnviz.config import Config
 from rnnviz.lessons import APP_URL, LESSONS, lesson_query, links_table
+from rnnviz.serving.live_comparison import worker_of
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 PAGES = {
@@ -186,7 +187,7 @@ def test_memory_page_switches_task_and_follows_a_task_loaded(app):
 # -- side by side ----------------------------------------------------------------------------------------
 def compare_running(app) -> bool:
     """Whether the side-by-side models train (their worker says, rnnviz.serving.live_comparison)."""
-    live = app.session_state["compare_comparison"].live
+    live = worker_of(app.session_state["compare_comparison"])
     return live is not None and live.running
 
 

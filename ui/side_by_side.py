@@ -16,7 +16,7 @@ from rnnviz.compare import KINDS as COMPARE_KINDS
 from rnnviz.compare import Comparison
 from rnnviz.errors import InputError
 from rnnviz.serving.capacity import check_room
-from rnnviz.serving.live_comparison import ComparisonPublished, LiveComparison, live_comparison
+from rnnviz.serving.live_comparison import ComparisonPublished, LiveComparison, live_comparison, worker_of
 
 from .keeper import hold
 from .state import experiment, is_running, pause, say, session_key
@@ -41,8 +41,8 @@ def build_comparison(kind: str) -> str | None:
         check_room(going.experiments, replacing=replaced.experiments if replaced is not None else ())
     except InputError as error:
         return str(error)
-    if replaced is not None and replaced.live is not None:
-        replaced.live.stop()  # its worker never trains again; the keeper lets its models go with the session
+    if worker_of(replaced) is not None:
+        worker_of(replaced).stop()  # its worker never trains again; the keeper lets its models go with the session
     st.session_state[COMPARE] = going
     hold(session_key(), going.experiments)
     return None
@@ -59,7 +59,7 @@ def compare_worker(going: Comparison) -> LiveComparison:
 def compare_running() -> bool:
     """Whether the side-by-side models are training (or waiting for a turn to)."""
     going = st.session_state.get(COMPARE)
-    return bool(going is not None and going.live is not None and going.live.running)
+    return bool(worker_of(going) is not None and worker_of(going).running)
 
 
 def _compare_rebuild() -> None:
@@ -90,7 +90,7 @@ def _compare_step() -> None:
 def compare_controls(going: Comparison | None) -> None:
     """What to compare, Train side by side / Pause, Step and Rebuild, in one row."""
     if is_running() and compare_running():
-        going.live.pause()  # the sidebar's Train was pressed: it has the machine now
+        worker_of(going).pause()  # the sidebar's Train was pressed: it has the machine now
     kinds = list(COMPARE_KINDS)
     first, second, third, fourth, fifth = st.columns([3, 2, 2, 1, 2], vertical_alignment="bottom")
     first.selectbox("Compare", kinds, key=COMPARE_KIND, persist_state="session",

@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rnnviz.errors import InputError
@@ -53,20 +53,11 @@ class LiveTraining(Steered):
 
     def __init__(self, experiment, turns: TrainingTurns | None = None,
                  keep_going: Callable[[], bool] | None = None):
+        super().__init__(turns if turns is not None else TURNS, ("experiment", id(experiment)))
         self._experiment = weakref.ref(experiment)  # weakly: the worker goes with its Experiment (see `worker_of`)
-        self.turns = turns if turns is not None else TURNS
         self.keep_going = keep_going  # asked now and then while training: False pauses (its tab is gone)
-        self.owner: Hashable = ("experiment", id(experiment))
-        self._flags = threading.Condition()
-        self._wanted = False  # the learner pressed Train
-        self._stopped = False  # let go: never trains again
-        self._thread: threading.Thread | None = None
         self._holding = False  # start() took the first turn for the thread
         self._rate: deque = deque()  # (time, step) while training
-        self._version = 0
-        self._publishing = threading.Lock()  # the worker and a page's callback may publish at once
-        self._view_cost = 0.0
-        self._views_at = 0.0
         self._asking = 0  # threads that want the model now (a new prefix, new settings): the worker steps aside
         self._fresh_gradients: dict | None = None  # traced by the worker between the trainer's own logs
         self._gradients_at = 0.0

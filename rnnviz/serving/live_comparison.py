@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -82,23 +83,21 @@ class LiveComparison(Steered):
     saying it still looks, `published` is what the page draws."""
 
     def __init__(self, comparison, turns: TrainingTurns | None = None, prefix: str | None = None):
-        self.comparison = comparison
-        self.turns = turns if turns is not None else TURNS
-        self.owner = ("comparison", id(comparison))  # one place in line for all its models
+        # one place in line for all its models
+        super().__init__(turns if turns is not None else TURNS, ("comparison", id(comparison)))
+        self._comparison = weakref.ref(comparison)  # weakly: the worker goes with its Comparison (`worker_of`)
         self.keep_going: Callable[[], bool] | None = None  # asked now and then while training: False pauses
         self.prefix = prefix
-        self._flags = threading.Condition()
-        self._wanted = False
-        self._stopped = False
         self._target: int | None = None
         self._goal: int | None = None  # this round's step: every model reaches it before any goes further
-        self._thread: threading.Thread | None = None
         self._seen = time.monotonic()
-        self._version = 0
-        self._publishing = threading.Lock()
-        self._views_at = self._view_cost = 0.0
         self.published = ComparisonPublished(version=0, state="paused", step=comparison.step)
         self.refresh()
+
+    @property
+    def comparison(self):
+        """The Comparison this worker trains; None once it is gone (the worker then never trains again)."""
+        return self._comparison()
 
     # -- steering ----------------------------------------------------------------------------------------
     @property
@@ -114,8 +113,9 @@ class LiveComparison(Steered):
     def start(self, target: int | None = None) -> bool:
         """Train in the background until paused (or until every model reaches step `target`); False if
         there is nothing left to train."""
+        comparison = self.comparison  # noqa: F841 - held while it starts
         with self._flags:
-            if self._stopped:
+            if self._stopped or comparison is None:
                 return False
             self._target, self._goal = target, None
             if self._next() is None:
@@ -175,8 +175,9 @@ class LiveComparison(Steered):
     def _run(self) -> None:
         looked = time.monotonic()
         while True:
+            comparison = self.comparison  # held for this round: the Comparison stays while its slice trains
             with self._flags:
-                chosen = self._next() if self._wanted and not self._stopped else None
+                chosen = self._next() if self._wanted and not self._stopped and comparison is not None else None
                 if chosen is None:  # paused, stopped, a Step press's target reached, or every model diverged
                     self._wanted, self._target = False, None
             if chosen is None:
@@ -210,9 +211,9 @@ class LiveComparison(Steered):
     # -- publishing ------------------------------------------------------------------------------------------
     def _publish(self, state: str, views: bool) -> None:
         with self._publishing:
-            if self._stopped:
-                return
             going = self.comparison
+            if self._stopped or going is None:
+                return
             state = self._settled(state)
             if len(going.diverged) == len(going.entries):
                 state = "diverged"
@@ -249,11 +250,18 @@ class LiveComparison(Steered):
 
 
 _attach_lock = threading.Lock()
+_workers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Comparison -> its worker
 
 
 def live_comparison(comparison, turns: TrainingTurns | None = None, prefix: str | None = None) -> LiveComparison:
-    """`comparison`'s worker, made on first use and kept on it (`comparison.live`)."""
+    """`comparison`'s worker, made on first use; it lives as long as the Comparison does."""
     with _attach_lock:
-        if comparison.live is None:
-            comparison.live = LiveComparison(comparison, turns, prefix)
-        return comparison.live
+        worker = _workers.get(comparison)
+        if worker is None:
+            worker = _workers[comparison] = LiveComparison(comparison, turns, prefix)
+        return worker
+
+
+def worker_of(comparison) -> LiveComparison | None:
+    """`comparison`'s worker, if it has one (none is made)."""
+    return _workers.get(comparison) if comparison is not None else None

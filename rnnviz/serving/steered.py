@@ -7,13 +7,41 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Hashable
 
 VIEW_SHARE = 0.08  # the views (continuation, strip, milestones) may take this share of the worker's time
 
 
 class Steered:
     """The base of both workers (live.LiveTraining, live_comparison.LiveComparison): Train and Pause as flags
-    under one condition, a thread that trains while they say so, a place in line, and the views' timing."""
+    under one condition, a thread that trains while they say so, a place in line, and the views' timing.
+
+    A worker says what it publishes (`_publish`, `refresh`) and what its views are (`_views`); the rest is here."""
+
+    def __init__(self, turns, owner: Hashable):
+        self.turns = turns  # rnnviz.serving.turns.TrainingTurns: the line for a turn at training
+        self.owner = owner  # who asks for a turn (one place in line per worker)
+        self._flags = threading.Condition()  # guards the flags below; notified when they change
+        self._wanted = False  # the learner pressed Train
+        self._stopped = False  # let go: never trains again
+        self._thread: threading.Thread | None = None  # the training thread while there is one
+        self._publishing = threading.Lock()  # the worker and a page's callback may publish at once
+        self._version = 0  # of what was last published
+        self._views_at = 0.0  # when the views were last made
+        self._view_cost = 0.0  # and how long that took
+
+    def _publish(self, state: str, views: bool) -> None:
+        """Publish what the page draws now, as `state` ("training", "waiting", "paused", "diverged"), with the
+        views made afresh if `views`."""
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Publish afresh now, views included."""
+        raise NotImplementedError
+
+    def _views(self) -> dict:
+        """The views, made now (under the models' locks)."""
+        raise NotImplementedError
 
     def pause(self, wait: bool = True) -> None:
         """Stop training after the slice under way (within live.SLICE_SECONDS), and (with `wait`) wait for it, so
@@ -39,7 +67,6 @@ class Steered:
         if self.turns.place(self.owner) > 0:
             self.turns.release(self.owner)
 
-    # A subclass sets `_views_at` and `_view_cost` to 0.0 and makes its views in `_views`.
     def _views_due(self, every: float) -> bool:
         """Whether to make the views again: at most every `every` seconds, and within VIEW_SHARE of the time."""
         return time.monotonic() - self._views_at >= max(every, self._view_cost / VIEW_SHARE)
