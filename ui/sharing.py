@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz.config import Caution
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
@@ -37,9 +38,14 @@ def open_link() -> None:
             notices += _readable_prefix(opened)
             st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
                                              if same_model(lesson.config, config)), None)
-    if notices:
+    changes = [notice for notice in notices if not isinstance(notice, Caution)]
+    if changes:
         say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
-            + "\n".join(f"- {notice}" for notice in notices), "warning")
+            + "\n".join(f"- {notice}" for notice in changes), "warning")
+    if focused:  # a risky value used as it was: the settings panel cautions on every run, but it is hidden here
+        for notice in notices:
+            if isinstance(notice, Caution):
+                say(notice, "warning")
 
 
 def _readable_prefix(opened: Experiment) -> list[str]:
