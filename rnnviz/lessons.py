@@ -63,7 +63,7 @@ LESSONS = {
         "falls for three steps, then the gradient norm climbs from about 0.3 to over 50 and the loss from 2.4 "
         "to over 300 within about ten steps, until the alarm stops training. Then press Clip at 1.0 and start "
         "again (or set the clip to 1 under Training settings and press Reset): every update is capped, and the "
-        "same run learns to count.",
+        "same run learns to count within a few hundred steps.",
     ),
     # Memory tasks (rnnviz.datasets.memory_tasks): the answer lies `lag` steps back.
     "M1": Lesson(
