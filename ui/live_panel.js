@@ -32,20 +32,21 @@ function build(parentElement) {
   input.autocomplete = "off";
   const refusal = element("div", "rnnviz-prefix-refusal", left);
   const continuation = element("div", "rnnviz-continuation rnnviz-view-continuation", left);
-  const milestones = element("div", "rnnviz-milestones rnnviz-view-milestones", row);
+  const right = element("div", "rnnviz-panel-right", row);
+  const milestones = element("div", "rnnviz-milestones rnnviz-view-milestones", right);
   const grid = element("div", "rnnviz-panel-charts", root);
   const wide = element("div", "rnnviz-panel-wide", root);
   refusal.hidden = true;
-  return { root, button, status, caption, input, refusal, continuation, milestones, grid, wide, charts: {},
+  return { root, button, status, caption, input, refusal, continuation, milestones, row, right, grid, wide, charts: {},
            texts: { train_status: status, continuation, milestones } };
 }
 
 // A chart's box, made (hidden until it has data) in the order the page lists the charts: the first ones side by
-// side, the rest (`wide`) below them at the panel's full width.
+// side, the rest (`wide`) below them at the panel's full width; a series' chart (`beside`) right of the prefix box.
 function chartBox(panel, key) {
   let box = panel.charts[key];
   if (!box) {
-    const row = panel.wideKeys.has(key) ? panel.wide : panel.grid;
+    const row = key === panel.beside ? panel.right : panel.wideKeys.has(key) ? panel.wide : panel.grid;
     const cell = element("div", `rnnviz-panel-chart rnnviz-view-${key}`, row);
     box = element("div", "rnnviz-live-chart", cell);
     box.cell = cell;
@@ -184,7 +185,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     panel.input.addEventListener("keydown", (event) => { if (event.key === "Enter") typed(panel); });
   }
   Object.assign(panel, { url: data.url, token: data.token, interval: data.interval, views: data.views,
-                         canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide),
+                         canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide), beside: data.beside,
                          shown: data.url + "?shown" });
   markActive();
   panel.ranAt = panel.asked || 0;  // a run of the page came: the asks made before it are answered
@@ -193,7 +194,11 @@ export default function ({ data, parentElement, setTriggerValue }) {
   if (panel.dataPrefix !== data.prefix && document.activeElement !== panel.input) panel.input.value = data.prefix;
   if (panel.dataPrefix !== data.prefix) panel.prefix = data.prefix;
   panel.dataPrefix = data.prefix;
-  for (const key of [...data.grid, ...data.wide]) chartBox(panel, key).cell.hidden = !(key in data.charts);
+  panel.row.classList.toggle("rnnviz-panel-series", Boolean(data.beside));
+  panel.milestones.hidden = Boolean(data.beside);
+  for (const key of [...data.grid, ...data.wide, ...(data.beside ? [data.beside] : [])]) {
+    chartBox(panel, key).cell.hidden = !(key in data.charts);
+  }
   if (data.version >= panel.version) panel.running = data.running;
   show(panel, data);
   panel.button.disabled = !panel.canTrain || panel.busy;

@@ -24,6 +24,7 @@ from .live_js import script
 
 KEY = "live_panel"
 SIDE_BY_SIDE = 3  # the first charts of train_board.CHARTS share a row; the others (the strip) take the full width
+SERIES = "series_chart"  # for a series, drawn beside the prefix box in place of the milestones (written out)
 PREFIX_LABEL = "Prefix for the model to continue"
 PREFIX_HELP = "Press Enter to see the model continue it. Training goes on while you type."
 
@@ -41,10 +42,12 @@ def live_panel(experiment, worker, poll_scale: float = 1.0) -> None:
     STATUS_INTERVAL × `poll_scale` seconds (slower in a crowd)."""
     shown = worker.published
     figures = train_board.figures(experiment, shown)
+    beside = SERIES if train_board.draws_series(experiment.dataset) else None
     data = {"url": feed_url(), "token": feed_of(experiment).token, "interval": STATUS_INTERVAL * poll_scale,
             "version": shown.version, "running": worker.running, "can_train": not experiment.trainer.diverged,
             "views": ",".join(train_board.TEXTS + train_board.CHARTS),
-            "grid": list(train_board.CHARTS[:SIDE_BY_SIDE]), "wide": list(train_board.CHARTS[SIDE_BY_SIDE:]),
+            "grid": list(train_board.CHARTS[:SIDE_BY_SIDE]), "beside": beside,
+            "wide": [key for key in train_board.CHARTS[SIDE_BY_SIDE:] if key != SERIES],
             "prefix": experiment.config.prefix, "prefix_label": PREFIX_LABEL, "prefix_help": PREFIX_HELP,
             "warm": warm_urls(), "still_ms": STILL_MS, "texts": train_board.texts(experiment, shown),
             "charts": {key: json.dumps(figure, separators=(",", ":")) for key, figure in figures.items()}}

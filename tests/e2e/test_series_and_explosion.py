@@ -6,14 +6,14 @@ import time
 
 from rnnviz.lessons import lesson_query
 
-from .browser import screenshot
+from .browser import screenshot, view
 from .test_app import click_key
 
 ALERT = '[data-testid="stAlert"]'
 CHANGED = "could not be used as they were"
 # The drawing spec a live chart's canvas shows (ui/live_canvas.js keeps it on the canvas's box), and the box's width.
 SPEC = """(key) => {
-  const canvas = document.querySelector(`.st-key-${key} canvas.rnnviz-canvas[aria-label]`);
+  const canvas = document.querySelector(`:is(.st-key-${key}, .rnnviz-view-${key}) canvas.rnnviz-canvas[aria-label]`);
   if (!canvas || !canvas.parentElement.__canvas) return null;
   const main = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
   const box = canvas.getBoundingClientRect();
@@ -38,7 +38,7 @@ def lines(shown: dict) -> dict:
 
 
 def status_step(page) -> int:
-    found = re.search(r"step (\d+)", page.locator(".st-key-train_status").first.inner_text())
+    found = re.search(r"step (\d+)", page.locator(view("train_status")).first.inner_text())
     return int(found[1]) if found else -1
 
 
@@ -68,7 +68,7 @@ def test_l4_train_page_draws_the_continuation_as_a_curve_beside_the_true_one(ope
     assert shown["mainLeft"] - 1 <= shown["left"] and shown["right"] <= shown["mainRight"] + 1  # within the column
     # no wall of digits: the continuation and the milestones are not written out
     for key in ("continuation", "milestones"):
-        written = page.locator(f".st-key-{key}")
+        written = page.locator(view(key))
         assert written.count() == 0 or not re.search(r"\d\.\d\d", written.first.inner_text()), key
     screenshot(page, "series_l4_train")
     click_key(page, "train_toggle")  # pause
