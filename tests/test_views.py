@@ -160,12 +160,12 @@ def test_milestones_frame_shows_before_the_latest_snapshots_and_now():
 
 
 def test_the_train_board_draws_a_series_as_curves_and_writes_symbols_out():
-    from rnnviz.serving.published import views_of
     from rnnviz.views import train_board
+    from rnnviz.views.prefix_views import prefix_views
 
     sine = Experiment(defaults_for("sine"))
     sine.train(25)
-    shown = Published(version=1, state="paused", step=sine.step, rows=tuple(sine.trainer.rows), **views_of(sine))
+    shown = Published(version=1, state="paused", step=sine.step, rows=tuple(sine.trainer.rows), **prefix_views(sine))
     texts, figures = train_board.texts(sine, shown), train_board.figures(sine, shown)
     assert texts["continuation"] == "" and texts["milestones"] == ""  # no wall of digits
     chart = figures["series_chart"]
@@ -176,7 +176,7 @@ def test_the_train_board_draws_a_series_as_curves_and_writes_symbols_out():
     assert lines["true"]["y"][1:] == pytest.approx(truth, abs=1e-6)
     assert {"before training", "step 20"} <= set(lines) and f"step {sine.step}" in chart["title"]
     counting = small()
-    shown = Published(version=1, state="paused", step=0, **views_of(counting))
+    shown = Published(version=1, state="paused", step=0, **prefix_views(counting))
     assert "series_chart" not in train_board.figures(counting, shown)
     assert train_board.texts(counting, shown)["continuation"] and train_board.texts(counting, shown)["milestones"]
     adding = Experiment(defaults_for("adding"))  # one number after a long prefix: written out, not drawn

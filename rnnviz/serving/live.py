@@ -18,13 +18,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rnnviz.errors import InputError
 from rnnviz.experiment import model_lock
 from rnnviz.serving.published import Published
 from rnnviz.serving.steered import Steered
 from rnnviz.serving.turns import TURNS, TrainingTurns, crowd_factor
-from rnnviz.views.continuation import live_prediction
-from rnnviz.views.strip import strip_of
+from rnnviz.views.prefix_views import prefix_views
 
 SLICE_SECONDS = 0.05  # one slice of training: a pause, a step or a new prefix acts within it
 TURN_WAIT_SECONDS = 0.05  # how long one ask for a turn waits before the worker looks at its flags again
@@ -267,23 +265,7 @@ class LiveTraining(Steered):
             clip=trainer.clip, **extra)
 
     def _views(self) -> dict:
-        return views_of(self.experiment)
-
-
-def views_of(experiment) -> dict:
-    """The continuation of the prefix, the strip and the milestones, computed under the model's lock."""
-    prefix = experiment.config.prefix
-    with model_lock(experiment):
-        at_step = experiment.step
-        try:
-            prediction = live_prediction(experiment)
-            milestones = tuple(experiment.milestones())
-        except InputError as error:
-            return {"prefix": prefix, "prediction": None, "refusal": str(error), "strip": None,
-                    "milestones": (), "views_step": at_step}
-        strip = strip_of(experiment, prediction)
-    return {"prefix": prefix, "prediction": prediction, "refusal": None, "strip": strip,
-            "milestones": milestones, "views_step": at_step}
+        return prefix_views(self.experiment)
 
 
 _attach_lock = threading.Lock()
