@@ -9,7 +9,7 @@ from rnnviz.datasets import load_dataset
 from rnnviz.datasets.memory_tasks import MEMORY_TASKS
 from rnnviz.insight import memory_sweep
 from rnnviz.views import memory_score
-from ui import drawing, state, sweep_job, training
+from ui import drawing, state, sweep_job, workers
 from ui.messages import show
 
 TITLES = {"recall": "M1 · Recall the first letter", "brackets": "M2 · Balanced brackets",
@@ -117,7 +117,7 @@ if profiles is None:  # trained and traced in short turns beside everyone else's
                                   CELL_NAMES, lambda table: remember(PROFILES, key, table))
 current = None
 if loaded == task and experiment.config.lag == lag:
-    with training.model_lock(experiment):
+    with workers.model_lock(experiment):
         current = memory_sweep.gradient_profile(experiment, TRACE_BATCH)
 drawing.chart(memory.gradient_profile_figure(profiles, current=current,
                                              current_label=f"your model, step {experiment.step}"),

@@ -8,7 +8,7 @@ from rnnviz.config import LIMITS
 from rnnviz.insight import series_truth
 from rnnviz.views import continuation
 from rnnviz.views.labels import prediction_labels
-from ui import drawing, replay, state, training
+from ui import drawing, replay, state, workers
 
 st.title("Predict")
 st.caption("The model warms its hidden state up on the prefix, then feeds each prediction back in as the next "
@@ -34,7 +34,7 @@ drawing.apply_settings(predict_len=st.session_state["predict_length"],
                        temperature=st.session_state["predict_temperature"])
 config = experiment.config
 ds = experiment.dataset
-with training.model_lock(experiment):
+with workers.model_lock(experiment):
     predictions = drawing.unless_refused(continuation.samples, experiment, config.prefix, config.predict_len,
                                          config.temperature, count=1 if config.temperature == 0 else int(samples),
                                          model=replay.model_at(experiment, snapshot)) or []
@@ -53,7 +53,7 @@ if predictions:
                                        "The first sample's top candidates at each step; the one taken is outlined.",
                                        "")
         else:  # a series: the model's continuation against what really follows the prefix in the data
-            with training.model_lock(experiment):
+            with workers.model_lock(experiment):
                 truth, rows = series_truth.before_and_now(experiment, first)
             drawing.chart(series_truth_figure(first.prefix, rows, truth), "predict_candidates_chart",
                           "Dashed: what follows the prefix in the data. Orange: the model now; dotted grey: before "

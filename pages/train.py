@@ -6,9 +6,10 @@ import streamlit as st
 from rnnviz.experiment import Experiment
 from rnnviz.views import train_board
 from ui import drawing
-from ui.live_feed import live_text, serving
+from ui.feed_route import serving
+from ui.live_feed import live_text
 from ui.state import experiment, install
-from ui.training import CHART_INTERVAL, STATUS_INTERVAL
+from ui.workers import CHART_INTERVAL, STATUS_INTERVAL
 
 PREFIX = "prefix"  # the prefix box's key (without the feed's route)
 SERIES = "series_chart"  # a series' continuation, drawn beside the prefix box instead of written out

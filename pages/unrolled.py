@@ -6,7 +6,7 @@ from rnnviz import charts
 from rnnviz.insight import carried
 from rnnviz.views import sequence
 from rnnviz.views.labels import labels_for
-from ui import drawing, replay, state, training
+from ui import drawing, replay, state, workers
 
 EQUATIONS = {
     "rnn": r"h_t = \tanh(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}), \qquad y_t = W_{hy}\,h_t + b_y",
@@ -39,7 +39,7 @@ def animation(experiment):
     """Follows the model while it trains (unless replaying a snapshot): the chart stays mounted and takes the
     new numbers in place."""
     start, start_label = None, ""
-    with training.model_lock(experiment):
+    with workers.model_lock(experiment):
         if sources[source] == "carried":
             chain = carried.next_chain(experiment, max_steps=sequence.MAX_UNROLLED)
             result, labels = chain.result, labels_for(experiment.dataset, chain.items)

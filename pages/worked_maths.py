@@ -9,7 +9,7 @@ from rnnviz.errors import InputError
 from rnnviz.insight import equations, worked
 from rnnviz.nn import by_hand, param_count
 from rnnviz.views import sequence, worked_maths
-from ui import drawing, state, training
+from ui import drawing, state, workers
 from ui.messages import show
 
 st.title("Worked maths")
@@ -46,7 +46,7 @@ st.caption("Your model reading the prefix, at the current training step. Pick a 
 drawing.prefix_box(key="worked_prefix")
 experiment = state.experiment()
 try:
-    with training.model_lock(experiment):
+    with workers.model_lock(experiment):
         inputs, labels = sequence.prefix_steps(experiment)
         steps = inputs.shape[1]
         # Forget choices the current model or prefix does not have (a shorter prefix, fewer units or layers).
@@ -105,7 +105,7 @@ st.caption("PyTorch's nn.RNN, nn.LSTM and nn.GRU run every step in one fused cal
            "Python loop over one nn.RNNCell (LSTMCell, GRUCell) per layer, each cell holding that layer's very "
            "weights, gives the same numbers: your model on your prefix, both ways.")
 try:
-    with training.model_lock(experiment):
+    with workers.model_lock(experiment):
         inputs, labels = sequence.prefix_steps(experiment)
         compared = by_hand.compare(experiment.model, inputs)
     left, right = st.columns([1, 1])

@@ -8,7 +8,7 @@ from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.files import checkpoint, export_code, exports, saved_history
 from rnnviz.nn.model import describe
-from ui import drawing, state, training
+from ui import drawing, state, workers
 from ui.messages import show
 
 REFUSED = "your_data_refused"  # section → the message of the last refused attempt there
@@ -111,7 +111,7 @@ def csv_table(upload) -> tuple[uploads.CsvTable | None, str | None]:
 def locked(make, experiment):
     """Export data from a copy-safe state: not while a training tick changes the weights."""
     def build():
-        with training.model_lock(experiment):
+        with workers.model_lock(experiment):
             return make(experiment)
     return build
 

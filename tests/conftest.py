@@ -12,7 +12,7 @@ from rnnviz import SeqModel, load_dataset
 from rnnviz.serving import live
 from rnnviz.serving.sessions import SessionRegistry
 from rnnviz.serving.turns import TrainingTurns
-from ui import keeper, training
+from ui import keeper, workers
 
 # Small models run as fast on one thread, and two threads on this 2-core machine slow to a crawl
 # whenever anything else is busy (measured: 10 ms a step alone, over 1 s a step contended).
@@ -69,4 +69,4 @@ def app(server_navigation):
 def fresh_server(server_navigation, monkeypatch):
     """A server-wide session registry and training turns of the test's own."""
     monkeypatch.setattr(keeper, "SESSIONS", SessionRegistry())
-    monkeypatch.setattr(training, "TURNS", TrainingTurns(max_concurrent=2))
+    monkeypatch.setattr(workers, "TURNS", TrainingTurns(max_concurrent=2))

@@ -143,14 +143,14 @@ def test_a_model_s_feed_answers_at_most_one_ask_per_min_ask_seconds(worker):
 def test_the_server_s_route_answers_a_poll_and_refuses_one_too_soon_after(worker, monkeypatch):
     from starlette.requests import Request
 
-    from ui import live_feed
+    from ui import feed_route
 
-    monkeypatch.setattr(live_feed, "_served", False)  # routes() marks the process as serving: undone after
-    answer = live_feed.routes()[0].endpoint
+    monkeypatch.setattr(feed_route, "_served", False)  # routes() marks the process as serving: undone after
+    answer = feed_route.routes()[0].endpoint
     token = feed.feed_of(worker.experiment).token
 
     def ask(token, method="GET", query="since=-1&views=train_status"):
-        return answer(Request({"type": "http", "method": method, "path": live_feed.FEED_PATH, "headers": [],
+        return answer(Request({"type": "http", "method": method, "path": feed_route.FEED_PATH, "headers": [],
                                "query_string": f"feed={token}&{query}".encode()}))
 
     first = ask(token)

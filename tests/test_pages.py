@@ -30,7 +30,7 @@ from rnnviz.config import defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
 from rnnviz.serving.live import worker_of
-from ui.training import model_lock, train_now
+from ui.workers import model_lock, train_now
 
 PAGES = {"pages/train.py": ["loss_chart", "step_grad_chart", "hidden_chart", "strip_chart"],
          "pages/unrolled.py": ["unrolled_chart"],

@@ -27,7 +27,7 @@ from rnnviz.serving.hosting import share_query, was_let_go
 from rnnviz.serving.live import worker_of
 from rnnviz.serving.sessions import SessionRegistry
 from rnnviz.serving.turns import TrainingTurns
-from ui import keeper, training
+from ui import keeper, workers
 
 pytestmark = pytest.mark.usefixtures("fresh_server")  # each test: a session registry and training turns of its own
 
@@ -140,30 +140,30 @@ def test_the_classroom_key_hides_the_settings_and_keeps_training_controls():
 
 # -- a shared server: turns, and sessions let go ----------------------------------------------------------------
 def test_a_session_waits_for_a_turn_and_trains_when_one_is_free():
-    training.TURNS = TrainingTurns(max_concurrent=1)
+    workers.TURNS = TrainingTurns(max_concurrent=1)
     at = open_app()
-    assert training.TURNS.try_turn("another session")
+    assert workers.TURNS.try_turn("another session")
     train_button(at).click().run()
     assert experiment(at).step == 0 and running(at)
     status = block_text(at, "train_status")
     assert "Waiting for a turn" in status and "1 of 1 sessions" in status and "number 1 in line" in status
-    training.TURNS.release("another session")
+    workers.TURNS.release("another session")
     wait_for(lambda: worker_of(experiment(at)).published.step > 0)  # the worker's turn came, and it trained
     at.run()  # the status's next redraw
     assert "Training" in block_text(at, "train_status")
     train_button(at).click().run()  # pause: the session leaves the line
-    assert training.TURNS.place(training.turn_owner(experiment(at))) == -1 and training.TURNS.active == 0
+    assert workers.TURNS.place(workers.turn_owner(experiment(at))) == -1 and workers.TURNS.active == 0
 
 
 def test_pausing_while_waiting_gives_up_the_place_in_line():
-    training.TURNS = TrainingTurns(max_concurrent=1)
+    workers.TURNS = TrainingTurns(max_concurrent=1)
     at = open_app()
-    assert training.TURNS.try_turn("another session")
+    assert workers.TURNS.try_turn("another session")
     train_button(at).click().run()
-    owner = training.turn_owner(experiment(at))
-    assert training.TURNS.place(owner) == 1
+    owner = workers.turn_owner(experiment(at))
+    assert workers.TURNS.place(owner) == 1
     train_button(at).click().run()
-    assert training.TURNS.place(owner) == -1 and "Paused" in block_text(at, "train_status")
+    assert workers.TURNS.place(owner) == -1 and "Paused" in block_text(at, "train_status")
 
 
 def test_each_session_has_its_own_model_in_the_registry():

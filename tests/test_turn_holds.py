@@ -21,7 +21,7 @@ from rnnviz.serving.live_comparison import LiveComparison
 from rnnviz.serving.sessions import SESSIONS
 from rnnviz.serving.turns import CROWD_SEEN_SECONDS, TURNS, TrainingTurns
 from ui import sweep_job
-from ui.training import redraw_scale, train_now
+from ui.workers import redraw_scale, train_now
 
 ABOUT_A_SECOND = 1.0
 

@@ -44,14 +44,14 @@ def test_without_a_page_shown_it_starts_after_its_delay(monkeypatch):
 def test_the_route_starts_it_once_the_model_s_code_is_loaded_and_not_before(monkeypatch):
     from starlette.requests import Request
 
-    from ui import live_feed, loading
+    from ui import feed_route, loading
 
     built = fresh_warm_up(monkeypatch)
-    monkeypatch.setattr(live_feed, "_served", False)  # routes() marks the process as serving: undone after
-    answer = live_feed.routes()[0].endpoint
+    monkeypatch.setattr(feed_route, "_served", False)  # routes() marks the process as serving: undone after
+    answer = feed_route.routes()[0].endpoint
 
     def shown():
-        return answer(Request({"type": "http", "method": "POST", "path": live_feed.FEED_PATH, "headers": [],
+        return answer(Request({"type": "http", "method": "POST", "path": feed_route.FEED_PATH, "headers": [],
                                "query_string": b"shown"}))
 
     monkeypatch.setattr(loading, "ready", lambda: False)
@@ -66,9 +66,9 @@ def test_the_route_answers_before_the_model_s_code_is_loaded_without_loading_it(
     import sys
     from pathlib import Path
 
-    script = ("import sys; from starlette.requests import Request; from ui import live_feed;"
-              "answer = live_feed.routes()[0].endpoint;"
-              "sent = answer(Request({'type': 'http', 'method': 'POST', 'path': live_feed.FEED_PATH, 'headers': [],"
+    script = ("import sys; from starlette.requests import Request; from ui import feed_route;"
+              "answer = feed_route.routes()[0].endpoint;"
+              "sent = answer(Request({'type': 'http', 'method': 'POST', 'path': feed_route.FEED_PATH, 'headers': [],"
               "                       'query_string': b'shown'}));"
               "assert sent.status_code == 204, sent.status_code;"
               "assert 'torch' not in sys.modules, 'the route imported torch in the event loop'")

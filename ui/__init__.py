@@ -11,9 +11,11 @@ a module, each importing only those above it in this list.
   only once the model's code is loaded).
 - live_chart: a chart kept mounted while its data changes (a small component: Plotly.react, or for the Train
   page's live charts its own canvas renderer, live_canvas.js).
-- live_feed: the Train page's views while it trains: texts and charts that the page's own poller updates in
-  place from the session's feed (rnnviz.serving.feed), through a route app.py adds to the server.
-- training: `worker(experiment)`, the model's background trainer (rnnviz.serving.live), which trains beside the page
+- feed_route: the app's own route (app.py adds it), the one channel between a page and its model while it trains.
+- live_panel: the Train page's live panel, one component that owns Train/Pause, the prefix box, the status, the
+  texts and the charts, and speaks to its model over the feed route only (live_panel.js, .css).
+- live_feed: the other pages' status line while training, changed in place by the page's hidden poller.
+- workers: `worker(experiment)`, the model's background trainer (rnnviz.serving.live), which trains beside the page
   in short slices under the model's lock (`model_lock`) and one of the process's few training turns (`TURNS`).
 - keeper: each session's Experiment held in `SESSIONS`; a background keeper marks connected sessions as seen
   and lets the others' models go after the time-to-live; `move` hands a model to the tab's next session.

@@ -1,6 +1,6 @@
 """What the pages draw with: one chart per view, texts shown exactly, the prefix box, and the live fragments.
 
-Training runs beside the page (ui.training.worker); the fragments here only draw. `live(draw)` shows the
+Training runs beside the page (ui.workers.worker); the fragments here only draw. `live(draw)` shows the
 training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
 page's views about once a second, and `live_chart` keeps a chart mounted while its data changes. While training,
 a page mounts the status poller (`live_feed`) instead of timing its status: it changes in place without a script
@@ -28,11 +28,12 @@ from rnnviz.views import train_board
 from . import live_chart as mounted
 from . import live_feed as feeds
 from . import live_panel as panels
+from .feed_route import serving
 from .live_feed import live_text
 from .messages import show
 from .sharing import sync_link
 from .state import LESSON, PRESSES_DRAWN, experiment, is_running, presses, say
-from .training import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, redraw_scale, timed_run, worker
+from .workers import SLOW_INTERVAL, STATUS_INTERVAL, model_lock, redraw_scale, timed_run, worker
 
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 Result = TypeVar("Result")
@@ -169,7 +170,7 @@ def live_feed(views: tuple[str, ...] = ("train_status",)) -> bool:
     """While training, on a server that answers it, mount the page's poller, which updates `views` (drawn with
     `live_text` and `live_chart` under those keys, rnnviz.views.train_board) in place (ui.live_feed); True if it
     does, so the page's fragments need no timer for them."""
-    if not (is_running() and feeds.serving()):
+    if not (is_running() and serving()):
         return False
     exp = experiment()
     feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views)

@@ -29,7 +29,7 @@ from rnnviz.serving.sessions import SESSIONS
 from rnnviz.serving.store import ModelStore, StoreDown, open_store
 from rnnviz.serving.tabs import TABS
 
-from .training import model_lock
+from .workers import model_lock
 
 KEEP_EVERY = 10.0  # seconds between the keeper's rounds: sessions closed are let go within the TTL plus this
 

@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
 from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
 
-from .live_feed import feed_url
+from .feed_route import feed_url
 from .live_js import script
 
 PACKAGE, NAME = "rnnviz", "live_chart"

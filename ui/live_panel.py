@@ -1,7 +1,7 @@
 """The Train page's live panel: Train/Pause, the prefix box and its continuation, the status, the milestones and the
 live charts, as one component (ui/live_panel.js, ui/live_panel.css; the charts drawn by ui/live_canvas.js).
 
-It owns its controls and talks to the session's model over one channel, the app's feed route (ui.live_feed.routes):
+It owns its controls and talks to the session's model over one channel, the app's feed route (ui.feed_route):
 presses go in, views come out, found by the session's unguessable feed token. A run of the page only hands it
 what the worker last published; when the model starts or stops from the panel, the panel asks for one run of the
 page, so the sidebar follows.
@@ -18,8 +18,8 @@ import streamlit as st
 from rnnviz.serving.feed import STATUS_INTERVAL, feed_of
 from rnnviz.views import train_board
 
+from .feed_route import feed_url
 from .live_chart import STILL_MS, warm_urls
-from .live_feed import feed_url
 from .live_js import script
 
 KEY = "live_panel"

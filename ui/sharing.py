@@ -23,7 +23,7 @@ from rnnviz.serving.store import StoreDown, valid_model_id
 from .keeper import store, store_key
 from .reconnect import SECRET
 from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
-from .training import timed_run
+from .workers import timed_run
 
 SHARED = "shared_model"  # (id, step) of the last model this session shared
 

@@ -20,7 +20,7 @@ from rnnviz.serving.live_comparison import ComparisonPublished, LiveComparison, 
 
 from .keeper import hold
 from .state import experiment, is_running, pause, say, session_key
-from .training import CHART_INTERVAL, SLOW_INTERVAL, redraw_scale, timed_run, worker
+from .workers import CHART_INTERVAL, SLOW_INTERVAL, redraw_scale, timed_run, worker
 
 COMPARE, COMPARE_KIND, COMPARE_STEPS = "compare_comparison", "compare_kind", "compare_step_count"
 STATUS_COLUMNS = [1, 5]  # who the status line is about, and the line: one line per model, each named

@@ -21,8 +21,8 @@ from rnnviz.lessons import LESSONS
 from rnnviz.nn.device import available_devices, pick_device
 from rnnviz.serving.threads import configure_torch_threads
 
+from .feed_route import serving
 from .keeper import checkpoints, keep_in_store, start_keeper
-from .live_feed import serving
 from .messages import show
 from .page_links import page_links
 from .reconnect import SECRET, offer_back
@@ -42,7 +42,7 @@ from .state import (
     seed_widgets,
     session_key,
 )
-from .training import STEP_PRESS_SECONDS, train_now, worker
+from .workers import STEP_PRESS_SECONDS, train_now, worker
 
 NEEDS_UPLOAD = {"csv"}  # datasets whose data comes from an upload, not from a sidebar widget
 

@@ -2,7 +2,7 @@
 
 The one owner of st.session_state's shared keys. One Experiment per session, built on first use and never on
 a rerun; it is registered with the server (ui.keeper), so a new model always comes in through `install`.
-Whether it trains is its worker's to say (ui.training.worker), not a flag here.
+Whether it trains is its worker's to say (ui.workers.worker), not a flag here.
 Widget values live in st.session_state under the widget's key. Each widget keeps its value while another page
 shows (`persist_state="session"`); code sets one by writing its key before the widget is drawn.
 """
@@ -25,7 +25,7 @@ from rnnviz.serving.live import worker_of
 
 from . import keeper
 from .messages import show
-from .training import worker
+from .workers import worker
 
 EXPERIMENT, LESSON, MESSAGES = "experiment", "lesson", "messages"
 SESSION_KEY, LINK_READ, CLASSROOM, SHARE_SLOT = "session_key", "link_read", "classroom", "share_slot"

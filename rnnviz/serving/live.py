@@ -6,7 +6,7 @@ each slice publishes a `Published`: an immutable record of what the views draw (
 the continuation of the prefix, the unrolled strip, status, steps per wall-clock second). Views only read
 the latest one, so drawing never waits for training. Everything that changes the model (pause, a number
 of steps, new settings) goes through the worker, which is the model's one owner while it trains.
-No Streamlit here: the app's glue is ui/training.py.
+No Streamlit here: the app's glue is ui/workers.py.
 """
 
 from __future__ import annotations

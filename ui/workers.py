@@ -1,4 +1,4 @@
-"""How the app trains: each session's model beside the page, in its worker (rnnviz.serving.live), with training turns.
+"""Each session's worker (rnnviz.serving.live) as the app makes it, and the rhythm the pages redraw at while it trains.
 
 `worker(experiment)` is the model's background trainer, made once per Experiment; Train/Pause,
 Step, Reset and new settings act through it, and the pages draw what it publishes. On a shared server a
