@@ -7,7 +7,7 @@ from rnnviz.experiment import Experiment
 from rnnviz.views import train_board
 from ui import drawing
 from ui.feed_route import serving
-from ui.live_feed import live_text
+from ui.live_texts import live_text
 from ui.state import experiment, install
 from ui.workers import CHART_INTERVAL, STATUS_INTERVAL
 

@@ -14,7 +14,7 @@ a module, each importing only those above it in this list.
 - feed_route: the app's own route (app.py adds it), the one channel between a page and its model while it trains.
 - live_panel: the Train page's live panel, one component that owns Train/Pause, the prefix box, the status, the
   texts and the charts, and speaks to its model over the feed route only (live_panel.js, .css).
-- live_feed: the other pages' status line while training, changed in place by the page's hidden poller.
+- live_texts: the other pages' status line, which polls the feed route for itself, and texts kept mounted.
 - workers: `worker(experiment)`, the model's background trainer (rnnviz.serving.live), which trains beside the page
   in short slices under the model's lock (`model_lock`) and one of the process's few training turns (`TURNS`).
 - keeper: each session's Experiment held in `SESSIONS`; a background keeper marks connected sessions as seen

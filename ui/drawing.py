@@ -1,11 +1,11 @@
 """What the pages draw with: one chart per view, texts shown exactly, the prefix box, and the live fragments.
 
 Training runs beside the page (ui.workers.worker); the fragments here only draw. `live(draw)` shows the
-training status and redraws it every STATUS_INTERVAL while training; `live(draw, trains=False)` redraws a
-page's views about once a second, and `live_chart` keeps a chart mounted while its data changes. While training,
-a page mounts the status poller (`live_feed`) instead of timing its status: it changes in place without a script
-run. The Train page is one live panel (`live_panel`, ui.live_panel) that polls for itself; on a server without the
-feed's route it draws from what the worker last published in fragments on timers (`live_board`, `live_boards`).
+training status while training; `live(draw, trains=False)` redraws a page's views about once a second, and
+`live_chart` keeps a chart mounted while its data changes. Where the server has the feed's route, the status line
+polls for itself (ui.live_texts.live_status) and the Train page is one live panel that does too (`live_panel`,
+ui.live_panel): they change in place without a script run. Without the route, fragments redraw on timers (`live`,
+`live_board`, `live_boards`) from what the worker last published.
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from rnnviz.config import Config
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.serving.feed import feed_of
 from rnnviz.serving.published import Published
 from rnnviz.views import train_board
 
 from . import live_chart as mounted
-from . import live_feed as feeds
 from . import live_panel as panels
+from . import live_texts as texts
 from .feed_route import serving
-from .live_feed import live_text
+from .live_texts import live_text
 from .messages import show
 from .sharing import sync_link
 from .state import LESSON, PRESSES_DRAWN, experiment, is_running, presses, say
@@ -160,21 +159,10 @@ def follow_the_worker() -> None:
 
 def every(interval: float, fed: bool = False) -> float | None:
     """A fragment's `run_every`: `interval` slowed down by the server's load (redraw_scale) as of this full run,
-    None while paused, or while the page's feed updates its views (`fed`, ui.live_feed). Not followed from a
+    None while paused, or while a component that polls the feed keeps the views current (`fed`). Not followed from a
     fragment's own run: a full rerun from one, with other fragments under way, broke tabs under load ('Bad delta
     path' in the browser)."""
     return interval * redraw_scale() if is_running() and not fed else None
-
-
-def live_feed(views: tuple[str, ...] = ("train_status",)) -> bool:
-    """While training, on a server that answers it, mount the page's poller, which updates `views` (drawn with
-    `live_text` and `live_chart` under those keys, rnnviz.views.train_board) in place (ui.live_feed); True if it
-    does, so the page's fragments need no timer for them."""
-    if not (is_running() and serving()):
-        return False
-    exp = experiment()
-    feeds.feed(feed_of(exp).token, worker(exp).published.version, STATUS_INTERVAL * redraw_scale(), views)
-    return True
 
 
 def live_panel() -> None:
@@ -220,20 +208,23 @@ def live_boards(text: Callable[[Experiment, Published], None], charts: Callable[
 def live(draw: Callable[[Experiment], None], trains: bool = True) -> None:
     """Draw `draw(experiment)` in a fragment that redraws on its own while training runs.
 
-    With `trains`, the fragment shows the training status, which the page's poller keeps current while training
-    (where the server answers it; else the fragment redraws every STATUS_INTERVAL). Without it, the fragment
-    redraws `draw` every SLOW_INTERVAL, under the model's lock: for the pages whose views trace the live model and
-    are sent whole (st.plotly_chart).
+    With `trains`, the training status comes first: where the server has the feed's route, one component that
+    keeps itself current (ui.live_texts.live_status), with no script run ten times a second; else the fragment
+    draws it and redraws every STATUS_INTERVAL. Without `trains`, the fragment redraws `draw` every SLOW_INTERVAL,
+    under the model's lock: for the pages whose views trace the live model and are sent whole (st.plotly_chart).
     """
     interval = STATUS_INTERVAL if trains else SLOW_INTERVAL
-    fed = trains and live_feed()  # the status line by the page's poller: no script run ten times a second
+    fed = trains and serving()
+    if fed:
+        exp = experiment()
+        texts.live_status(exp, worker(exp), redraw_scale())
 
     @st.fragment(run_every=every(interval, fed))
     def live_views() -> None:
-        if trains:
+        if trains and not fed:
             follow_the_worker()
         exp = experiment()
-        if trains:
+        if trains and not fed:
             status(exp, worker(exp).published)
         with model_lock(exp):
             draw(exp)

@@ -3,8 +3,8 @@
 // channel, the feed route: presses go in (POST train, pause, prefix), views come out (the answer, and a poll every
 // `next` seconds while training). It reads nothing of the page around it. When the model starts or stops here, it
 // asks for one run of the page (trigger "pressed"), so the sidebar follows.
-// Joined after ui/live_updates.js (fresher, drawSoon, holdCharts), ui/plotly_warm.js (loadWhenStill,
-// firstChartShown, markActive) and ui/live_canvas.js (drawCanvas).
+// Joined after ui/live_updates.js (fresher, drawSoon, holdCharts), ui/live_channel.js (ask, poll, follow,
+// showTexts), ui/plotly_warm.js (loadWhenStill, firstChartShown, markActive) and ui/live_canvas.js (drawCanvas).
 
 const PREFIX_HOLD_MS = 400;  // the charts wait at most this long for a typed prefix's continuation to show
 
@@ -64,11 +64,7 @@ function chartBox(panel, key) {
 }
 
 // What an answer of the route (or a run of the page) shows: each text and chart newer than the one shown.
-function show(panel, shown) {
-  for (const [key, html] of Object.entries(shown.texts || {})) {
-    const box = panel.texts[key];
-    if (box && fresher(box, html, shown.version)) box.innerHTML = html;
-  }
+function showPanel(panel, shown) {
   for (const [key, figure] of Object.entries(shown.charts || {})) {
     const box = chartBox(panel, key);
     const spec = JSON.parse(figure);
@@ -76,58 +72,9 @@ function show(panel, shown) {
     box.cell.hidden = false;
     if (fresher(box, figure, shown.version)) drawSoon(box);
   }
-  if (shown.version > panel.version) {
-    panel.version = shown.version;
-    if (shown.running !== undefined) panel.running = shown.running;
-  }
+  showTexts(panel, shown);
   panel.button.textContent = panel.running ? "Pause" : "Train";
   panel.root.dataset.running = String(panel.running);
-}
-
-function ask(panel, query, method) {
-  const url = `${panel.url}?feed=${encodeURIComponent(panel.token)}&${query}`;
-  return fetch(url, { method, cache: "no-store", credentials: "same-origin" });
-}
-
-// While training: poll for what changed; once the model stops (paused in another tab, diverged, gone), one run
-// of the page, so that everything around the panel follows.
-function poll(panel) {
-  if (panel.polling) return;
-  panel.polling = true;
-  const next = async () => {
-    if (!panel.root.isConnected || !panel.running) { panel.polling = false; return; }
-    const began = performance.now();
-    let wait = panel.interval * 1000;
-    try {
-      const reply = await ask(panel, `since=${panel.version}&views=${panel.views}`, "GET");
-      if (reply.status === 404) { panel.running = false; panel.polling = false; follow(panel, "gone"); return; }
-      if (reply.ok) {
-        const shown = await reply.json();
-        const wasRunning = panel.running;
-        show(panel, shown);
-        wait = shown.next * 1000;
-        if (wasRunning && !panel.running) { panel.polling = false; follow(panel, "stopped"); return; }
-      } else if (reply.status !== 429) {  // 429: asked too soon (another tab of this model polls too)
-        wait = Math.max(wait, 1000);
-      }
-    } catch (error) {
-      wait = Math.max(wait, 1000);  // a dropped connection: the next poll finds out
-    }
-    setTimeout(next, Math.max(0, wait - (performance.now() - began)));
-  };
-  setTimeout(next, panel.interval * 1000);
-}
-
-// One run of the page, so the sidebar and the rest follow what happened here. Asked again every 2 s until a run
-// comes: an ask made while the connection is down is dropped, not queued.
-function follow(panel, what) {
-  const asked = panel.asked = (panel.asked || 0) + 1;
-  const again = () => {
-    if (panel.asked !== asked || panel.ranAt >= asked || !panel.root.isConnected) return;
-    panel.setTriggerValue("pressed", { what, asked });
-    setTimeout(again, 2000);
-  };
-  again();
 }
 
 async function press(panel) {
@@ -140,7 +87,7 @@ async function press(panel) {
     if (reply.ok) {
       const shown = await reply.json();
       panel.running = what === "train";
-      show(panel, Object.assign(shown, { running: panel.running, version: Math.max(shown.version, panel.version) }));
+      showPanel(panel, Object.assign(shown, { running: panel.running, version: Math.max(shown.version, panel.version) }));
       if (panel.running) poll(panel);
     }
   } catch (error) {
@@ -166,7 +113,7 @@ async function typed(panel) {
     if (!reply.ok) return;
     panel.refusal.hidden = true;
     panel.prefix = prefix;
-    show(panel, shown);
+    showPanel(panel, shown);
     follow(panel, "prefix");  // the share link, and (paused) the charts of the new prefix
   } catch (error) {
     // the connection dropped: the learner can press Enter again
@@ -181,6 +128,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     panel = parentElement.__rnnvizPanel = build(parentElement);
     panel.version = -1;
     panel.running = false;
+    panel.show = (shown) => showPanel(panel, shown);
     panel.button.addEventListener("click", () => press(panel));
     panel.input.addEventListener("keydown", (event) => { if (event.key === "Enter") typed(panel); });
   }
@@ -200,7 +148,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     chartBox(panel, key).cell.hidden = !(key in data.charts);
   }
   if (data.version >= panel.version) panel.running = data.running;
-  show(panel, data);
+  showPanel(panel, data);
   panel.button.disabled = !panel.canTrain || panel.busy;
   if (panel.running) poll(panel);
   loadWhenStill(panel.root, data.warm, data.still_ms);

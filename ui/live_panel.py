@@ -33,8 +33,8 @@ PREFIX_HELP = "Press Enter to see the model continue it. Training goes on while 
 def _component():
     """Declared on first use, within a script run: app.py imports this module before the server has started."""
     css = (Path(__file__).parent / "live_panel.css").read_text(encoding="utf-8")
-    return st.components.v2.component("rnnviz_live_panel", css=css, isolate_styles=False,
-                                      js=script("live_updates.js", "plotly_warm.js", "live_canvas.js", "live_panel.js"))
+    js = script("live_updates.js", "live_channel.js", "plotly_warm.js", "live_canvas.js", "live_panel.js")
+    return st.components.v2.component("rnnviz_live_panel", css=css, js=js, isolate_styles=False)
 
 
 def live_panel(experiment, worker, poll_scale: float = 1.0) -> None:

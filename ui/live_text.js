@@ -1,5 +1,4 @@
-// A text the page keeps mounted (ui.live_feed.live_text): a later run of the page, or the feed, changes only its
-// HTML, in place.
+// A text the page keeps mounted (ui.live_texts.live_text): a later run of the page changes only its HTML, in place.
 export default function ({ data, parentElement }) {
   let box = parentElement.querySelector(".rnnviz-live-text");
   if (!box) {
@@ -8,7 +7,6 @@ export default function ({ data, parentElement }) {
     parentElement.appendChild(box);
   }
   const show = (html, version) => { if (fresher(box, html, version)) box.innerHTML = html; };
-  (window.__rnnvizTexts = window.__rnnvizTexts || {})[data.view] = show;
   box.__version = -1;  // a run of the page draws what it was given
   show(data.html, data.version);
 }

@@ -27,7 +27,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-PANEL, POLLER = "rnnviz_live_panel", "rnnviz_live_feed"  # the Train page's live panel; the other pages' poller
+PANEL, STATUS = "rnnviz_live_panel", "rnnviz_live_status"  # the Train page's live panel; the others' status line
 FINISHED_FULL_RUN = {"FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR", "FINISHED_EARLY_FOR_RERUN"}
 
 
@@ -51,8 +51,9 @@ class WireSession:
         self.fed: dict[str, tuple[int, str]] = {}  # live text's key -> (published version, HTML) from the feed
         self._feed: tuple[str, asyncio.Task] | None = None  # the poller's token and task
         self.polls = 0
-        self.panel_running = False  # whether the live panel shows the model training (its Train/Pause says Pause)
-        self._panel_version = -1
+        self.live_running = False  # whether the live panel or status line shows the model training
+        self._live_version = -1  # the published version they show, of the model whose feed token is _live_token
+        self._live_token = ""
 
     # -- connection -----------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -198,28 +199,29 @@ class WireSession:
         return None
 
     def _follow_feed(self) -> None:
-        """Start polling the feed when the page's live panel trains or the page mounts its poller, stop when
-        neither does."""
+        """Start polling the feed when the page's live panel, or its status line, shows the model training; stop
+        when neither does."""
         mounted = [body for kind, body in self.elements.values()
-                   if kind == "bidi_component" and body.component_name in (PANEL, POLLER)]
+                   if kind == "bidi_component" and body.component_name in (PANEL, STATUS)]
         if not mounted:
             self._stop_feed()
             return
         body = mounted[0]
         data = json.loads(body.json)
-        if body.component_name == PANEL:
-            if data["version"] >= self._panel_version:
-                self._panel_version, self.panel_running = data["version"], data["running"]
-            if not self.panel_running:
-                self._stop_feed()
-                return
-        self._start_feed(body.id, body.component_name, data)
+        if data["token"] != self._live_token:  # a new model: its versions start again
+            self._live_token, self._live_version = data["token"], -1
+        if data["version"] >= self._live_version:
+            self._live_version, self.live_running = data["version"], data["running"]
+        if not self.live_running:
+            self._stop_feed()
+            return
+        self._start_feed(body.id, data)
 
-    def _start_feed(self, component_id: str, component: str, data: dict) -> None:
+    def _start_feed(self, component_id: str, data: dict) -> None:
         if self._feed is not None and self._feed[0] == data["token"] and not self._feed[1].done():
             return
         self._stop_feed()
-        self._feed = (data["token"], asyncio.create_task(self._poll(component_id, component, data)))
+        self._feed = (data["token"], asyncio.create_task(self._poll(component_id, data)))
 
     def _stop_feed(self) -> None:
         if self._feed is not None:
@@ -227,10 +229,10 @@ class WireSession:
             self._feed = None
         self.fed.clear()  # a new model's versions start again from 0
 
-    async def _poll(self, component_id: str, component: str, data: dict) -> None:
-        """What the panel's and the poller's scripts do: ask for what changed every `interval`; once the model has
-        stopped (or is gone), ask for a full run with the component's trigger."""
-        since, wait = data.get("since", data.get("version", -1)), data["interval"]
+    async def _poll(self, component_id: str, data: dict) -> None:
+        """What the panel's and the status line's script does (ui/live_channel.js): ask for what changed every
+        `interval`; once the model has stopped (or is gone), ask for a full run with the component's trigger."""
+        since, wait = data["version"], data["interval"]
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 await asyncio.sleep(wait)
@@ -248,11 +250,8 @@ class WireSession:
                 if status == 404 or not shown.get("running", True):
                     self._feed = None
                     self.fed.clear()
-                    if component == PANEL:
-                        self.panel_running = False
-                        await self.rerun([self._trigger(component_id, "pressed", {"what": "stopped"})])
-                    else:
-                        await self.rerun([self._trigger(component_id, "stopped", shown.get("version", -1))])
+                    self.live_running = False
+                    await self.rerun([self._trigger(component_id, "pressed", {"what": "stopped"})])
                     return
 
     @staticmethod
@@ -278,7 +277,7 @@ class WireSession:
     def toggle_label(self) -> str | None:
         """What Train/Pause says: the live panel's on the Train page, else the sidebar's."""
         if self.panel() is not None:
-            return "Pause" if self.panel_running else "Train"
+            return "Pause" if self.live_running else "Train"
         button = self.widget("train_toggle", "button")
         return None if button is None or button.disabled else button.label
 
@@ -289,17 +288,17 @@ class WireSession:
         if found is None:
             return await self.press("train_toggle")
         component_id, data = found
-        what = "pause" if self.panel_running else "train"
+        what = "pause" if self.live_running else "train"
         url = f"{self.url}{data['url']}?feed={data['token']}&{what}=1"
         status, shown = await asyncio.to_thread(self._get_json, url, "POST")
         if status != 200:
             return False
-        self.panel_running = what == "train"
-        self._panel_version = max(self._panel_version, shown["version"])
+        self.live_running = what == "train"
+        self._live_version = max(self._live_version, shown["version"])
         for key, html_text in shown["texts"].items():
             self.fed[key] = (shown["version"], html_text)
-        if self.panel_running:
-            self._start_feed(component_id, PANEL, {**data, "version": shown["version"]})
+        if self.live_running:
+            self._start_feed(component_id, {**data, "version": shown["version"]})
         else:
             self._stop_feed()
         await self.rerun([self._trigger(component_id, "pressed", {"what": what})])
@@ -351,10 +350,10 @@ class WireSession:
             return html.unescape(re.sub(r"<[^>]+>", "", value))
         parts = []
         for kind, body in self.inside(key):
-            if kind == "bidi_component" and body.component_name == "rnnviz_live_text":
+            if kind == "bidi_component" and body.component_name in ("rnnviz_live_text", STATUS):
                 data = json.loads(body.json)
-                version, shown = self.fed.get(data["view"], (-1, ""))
-                value = shown if version >= data["version"] else data["html"]
+                version, shown = self.fed.get(key, (-1, ""))
+                value = shown if version >= data["version"] else data.get("html") or data["texts"][key]
                 parts.append(html.unescape(re.sub(r"<[^>]+>", "", value)))
                 continue
             for field in ("body", "code_text", "text"):
