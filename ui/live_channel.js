@@ -3,6 +3,18 @@
 // feed `token`, the poll `interval`, the `views` it shows, the published `version` it shows and whether the model is
 // `running`; its `root` element, the component's `setTriggerValue`, its `texts` (name -> element) and `show(shown)`.
 
+// What a run of the page hands the view: the model's feed, and whether it trains as of the version it was drawn
+// from. A new model (Reset, a lesson) has a new token, and its versions start again.
+function adopt(view, data) {
+  if (view.token !== data.token) {
+    view.version = -1;
+    for (const box of [...Object.values(view.texts), ...Object.values(view.charts || {})]) box.__version = -1;
+  }
+  Object.assign(view, { url: data.url, token: data.token, interval: data.interval, views: data.views });
+  view.ranAt = view.asked || 0;  // a run of the page came: the asks made before it are answered
+  if (data.version >= view.version) view.running = data.running;
+}
+
 // Each text newer than the one shown; then the version shown, and whether the model trains, as the answer says.
 function showTexts(view, shown) {
   for (const [key, html] of Object.entries(shown.texts || {})) {

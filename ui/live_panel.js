@@ -87,7 +87,7 @@ async function press(panel) {
     if (reply.ok) {
       const shown = await reply.json();
       panel.running = what === "train";
-      showPanel(panel, Object.assign(shown, { running: panel.running, version: Math.max(shown.version, panel.version) }));
+      showPanel(panel, { ...shown, running: panel.running, version: Math.max(shown.version, panel.version) });
       if (panel.running) poll(panel);
     }
   } catch (error) {
@@ -132,11 +132,10 @@ export default function ({ data, parentElement, setTriggerValue }) {
     panel.button.addEventListener("click", () => press(panel));
     panel.input.addEventListener("keydown", (event) => { if (event.key === "Enter") typed(panel); });
   }
-  Object.assign(panel, { url: data.url, token: data.token, interval: data.interval, views: data.views,
-                         canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide), beside: data.beside,
+  Object.assign(panel, { canTrain: data.can_train, setTriggerValue, wideKeys: new Set(data.wide), beside: data.beside,
                          shown: data.url + "?shown" });
+  adopt(panel, data);
   markActive();
-  panel.ranAt = panel.asked || 0;  // a run of the page came: the asks made before it are answered
   panel.caption.textContent = data.prefix_label;
   panel.input.title = data.prefix_help;
   if (panel.dataPrefix !== data.prefix && document.activeElement !== panel.input) panel.input.value = data.prefix;
@@ -147,7 +146,6 @@ export default function ({ data, parentElement, setTriggerValue }) {
   for (const key of [...data.grid, ...data.wide, ...(data.beside ? [data.beside] : [])]) {
     chartBox(panel, key).cell.hidden = !(key in data.charts);
   }
-  if (data.version >= panel.version) panel.running = data.running;
   showPanel(panel, data);
   panel.button.disabled = !panel.canTrain || panel.busy;
   if (panel.running) poll(panel);

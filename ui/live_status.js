@@ -11,10 +11,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
     line = parentElement.__rnnvizStatus = { root, version: -1, running: false, texts: { train_status: root } };
     line.show = (shown) => showTexts(line, shown);
   }
-  Object.assign(line, { url: data.url, token: data.token, interval: data.interval, views: data.views,
-                        setTriggerValue });
-  line.ranAt = line.asked || 0;  // a run of the page came: the asks made before it are answered
-  if (data.version >= line.version) line.running = data.running;
+  line.setTriggerValue = setTriggerValue;
+  adopt(line, data);
   line.show(data);
   if (line.running) poll(line);
 }
