@@ -90,7 +90,7 @@ def block_text(at, key: str) -> str:
 
     def text(child) -> str:
         proto = getattr(child, "proto", None)
-        if getattr(proto, "component_name", "") == "rnnviz_live_text":  # ui.live_feed.live_text: its HTML
+        if getattr(proto, "component_name", "") == "rnnviz_live_text":  # ui.live_texts.live_text: its HTML
             return json.loads(proto.json)["html"]
         return str(child.value)
 

@@ -1,6 +1,6 @@
 """The app's own route beside Streamlit's (added by app.py): the one channel between a page and its model while it
 trains. The Train page's live panel (ui.live_panel) posts its presses to it (Train, Pause, a typed prefix) and polls
-it for what changed; the other pages' status poller (ui.live_feed) polls it for the status. A page asks with its
+it for what changed; the other pages' status line (ui.live_texts) polls it for the status. A page asks with its
 session's unguessable feed token (rnnviz.serving.feed). Without the route (AppTest, or a server started on main.py
 alone) the pages draw by their fragments' timers instead (`serving()`).
 """
@@ -16,7 +16,7 @@ _served = False  # set by routes(); should Streamlit reload this module (a file 
 
 
 def serving() -> bool:
-    """Whether this server answers the page's poller (app.py adds the route)."""
+    """Whether this server answers the live views' asks (app.py adds the route)."""
     return _served
 
 
@@ -26,7 +26,7 @@ def feed_url() -> str:
 
 
 def routes() -> list:
-    """The server's answer to the poller: Starlette routes, added by app.py before the server starts."""
+    """The server's answer to the live views: Starlette routes, added by app.py before the server starts."""
     from starlette.routing import Route
 
     def answer(request):

@@ -1,4 +1,4 @@
-// The browser-side rules the Train page's kept views share (ui/live_chart.js, ui/live_text.js, ui/live_feed.js),
+// The browser-side rules the kept views share (ui/live_panel.js, ui/live_status.js, ui/live_chart.js, ui/live_text.js),
 // written once: which update a view takes, and the one queue in which live charts are drawn.
 //
 // `fresher(box, content, version)`: whether `content`, made from the published `version`, should replace what `box`

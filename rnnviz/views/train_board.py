@@ -1,6 +1,6 @@
 """What the Train page shows while the model learns, as data: the status line, the prefix's continuation, the
 milestones and the live charts (for a series, one chart draws the continuation and the milestones as curves).
-The page draws these (pages/train.py); the live feed serves the same to the page's poller while training
+The page draws these (pages/train.py); the live feed serves the same to the page's live panel while training
 (rnnviz.serving.feed). Both read only what the worker published."""
 
 from __future__ import annotations

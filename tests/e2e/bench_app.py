@@ -126,7 +126,7 @@ def rates_in_turns(page) -> list[dict]:
     for _ in range(RATE_ROUNDS):
         click_key(page, "train_toggle")
         wait_for_status(page, "Training")
-        page.wait_for_timeout(1000)  # the worker at work, the page's poller and charts running
+        page.wait_for_timeout(1000)  # the worker at work, the panel's polls and charts running
         step, clock = shown_step(page), time.perf_counter()
         page.wait_for_timeout(APP_SECONDS * 1000)
         app = (shown_step(page) - step) / (time.perf_counter() - clock)

@@ -1,4 +1,4 @@
-"""The Train page's live panel and the feed in a real Chromium (ui.live_panel, ui.live_feed): the panel's presses and
+"""The Train page's live panel and the feed in a real Chromium (ui.live_panel, ui.feed_route): the panel's presses and
 views go over the feed route, not by Streamlit script runs; it needs nothing of Streamlit's own page (its keys and
 labels renamed, Pause still stops training at once); and the feed's token is the page's alone."""
 

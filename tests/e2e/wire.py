@@ -4,7 +4,7 @@ A browser tab costs this 2-core machine a Chromium renderer drawing Plotly chart
 server under test. A `WireSession` does what the tab's frontend does for the server, and no more: it opens
 `/_stcore/stream`, asks for script runs with the widget values it holds, fires each fragment's `run_every`
 timer, answers the app's tab-identity component (ui.reconnect) as a fresh tab would, presses Train and Pause on the
-Train page's live panel and polls the feed while it trains (ui.live_panel, ui.live_feed) as their scripts do, and
+Train page's live panel and polls the feed while it trains (ui.live_panel, ui.live_texts) as their scripts do, and
 keeps the page's elements by their place (delta path), so that a keyed container's text can be read and a keyed
 widget found.
 """
@@ -49,7 +49,7 @@ class WireSession:
         self.cookie = ""  # a load balancer's sticky cookie (deploy.local_replicas), sent back with every request
         self._reader: asyncio.Task | None = None
         self.fed: dict[str, tuple[int, str]] = {}  # live text's key -> (published version, HTML) from the feed
-        self._feed: tuple[str, asyncio.Task] | None = None  # the poller's token and task
+        self._feed: tuple[str, asyncio.Task] | None = None  # the polled feed's token and its task
         self.polls = 0
         self.live_running = False  # whether the live panel or status line shows the model training
         self._live_version = -1  # the published version they show, of the model whose feed token is _live_token
