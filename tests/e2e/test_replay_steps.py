@@ -4,7 +4,7 @@ is within one publish of the status line's (a view drawn a second ago must not n
 import re
 import time
 
-from .browser import CHART, PAGE_LINK, one_text, screenshot
+from .browser import CHART, PAGE_LINK, screenshot
 
 CHOOSER_PAGES = ["Unrolled recurrence", "Hidden states", "Gradients", "Predict"]
 STATUS = ".st-key-train_status"
@@ -22,11 +22,17 @@ PAGE_WORDS = """() => {
 }"""
 
 
-def status_step(page) -> int:
-    text = one_text(page, STATUS)
-    found = re.search(r"\bstep (\d+)", text)
-    assert found, text
-    return int(found.group(1))
+def status_step(page, timeout: float = 60.0) -> int:
+    """The status line's step. While a full run replaces the line, Streamlit shows the old and the new one for a
+    moment (or neither): the newer, larger step of those shown, once one is."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = page.locator(STATUS).all_inner_texts()
+        steps = [int(found.group(1)) for text in texts if (found := re.search(r"\bstep (\d+)", text))]
+        if steps:
+            return max(steps)
+        assert time.monotonic() < deadline, f"no status line with a step in {timeout:.0f} s: {texts}"
+        page.wait_for_timeout(50)
 
 
 def one_publish(page, seconds: float = 1.5) -> int:
