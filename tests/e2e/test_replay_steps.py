@@ -10,7 +10,7 @@ CHOOSER_PAGES = ["Unrolled recurrence", "Hidden states", "Gradients", "Predict"]
 STATUS = ".st-key-train_status"
 # A step the page names: "training step 4958", "at step 12", "now (2859)". Spaces only, so a label that ends in
 # "step" is not read together with the chooser's value on the next line.
-NAMED_STEP = re.compile(r"\bstep (\d+)|\bnow \((\d+)\)")
+NAMED_STEP = re.compile(r"\bstep (\d[\d,]*)|\bnow \((\d[\d,]*)\)")
 # The page's words, and its Plotly charts' titles (SVG text, not in innerText), without the status line's.
 PAGE_WORDS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
@@ -67,7 +67,7 @@ def test_every_step_shown_is_the_status_lines_while_training(open_page):
         before = status_step(page)
         shown = page.evaluate(PAGE_WORDS)
         after = status_step(page)
-        steps = [int(a or b) for text in shown for a, b in NAMED_STEP.findall(text)]
+        steps = [int((a or b).replace(",", "")) for text in shown for a, b in NAMED_STEP.findall(text)]
         far = [step for step in steps if not before - publish <= step <= after + publish]
         assert not far, (title, f"status {before}..{after}, one publish {publish} steps", far, shown)
         assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,137 @@
+"""Nothing overlaps, nothing runs off, measured from element boxes in a real Chromium: on every page of every lesson,
+at 1280x720 and 1600x1000, no visible element in the main column is wider than it or runs past its right edge, and
+no chart's legend (Plotly's, or the Train page's canvas charts') meets its plot area.
+
+One session per lesson, one visit per page (by the sidebar's links): each page is measured at one size, then the
+window is resized to the other and measured again, so the run stays a few minutes on a busy machine.
+"""
+
+import re
+import time
+
+import pytest
+
+from rnnviz.lessons import lesson_query
+
+from .browser import PAGE_LINK, open_app, screenshot
+
+LESSONS = ["L0", "L1", "L1b", "L2", "L3", "L4", "M1"]
+PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict", "Your data", "Worked maths",
+         "Memory tasks", "Sequence → label", "Side by side", "Inside the model"]
+SIZES = [(1600, 1000), (1280, 720)]
+STEPS = 30  # a few steps, so the charts have lines (and legends) to draw, not "press Train"
+
+# What the page shows when Streamlit has finished running it and every chart in view is drawn.
+SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+  && !document.querySelector('[data-testid="stAppViewContainer"] [data-testid="stSkeleton"]')
+  && [...document.querySelectorAll(
+    '[data-testid="stAppViewContainer"] :is([data-testid="stPlotlyChart"], .rnnviz-live-chart)')].every(
+  (chart) => !chart.offsetParent || chart.querySelector('canvas.rnnviz-canvas[aria-label]')
+             || [...chart.querySelectorAll('.js-plotly-plot')].concat([chart]).some((plot) => plot._fullLayout))"""
+
+# Every visible element of the main column wider than its content box or past its right edge (clipped parts, inside
+# a box that scrolls or hides its overflow, are not seen: each element is measured as far as its clipping boxes
+# let it show), and every legend that meets its plot area. Inside an SVG only the SVG itself is measured.
+MEASURE = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  const style = getComputedStyle(main), box = main.getBoundingClientRect();
+  const left = box.left + parseFloat(style.paddingLeft), right = box.right - parseFloat(style.paddingRight);
+  const name = (element) => {
+    const keyed = element.closest('[class*="st-key-"]');
+    const key = keyed ? [...keyed.classList].find((c) => c.startsWith('st-key-')) : '';
+    const test = element.closest('[data-testid]');
+    return `${element.tagName.toLowerCase()}${element.className && element.className.baseVal === undefined
+      ? '.' + String(element.className).split(' ').slice(0, 2).join('.') : ''} in ${key || ''} ` +
+      `${test ? test.dataset.testid : ''}: "${(element.innerText || element.textContent || '').slice(0, 40)}"`;
+  };
+  const clippers = (element) => {
+    const boxes = [];
+    for (let up = element.parentElement; up && up !== main; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      if (overflow !== 'visible') boxes.push(up.getBoundingClientRect());
+    }
+    return boxes;
+  };
+  const wide = [], seen = new Set();  // an element inside one already reported is not reported again
+  for (const element of main.querySelectorAll('*')) {
+    if ([...seen].some((outer) => outer.contains(element))) continue;
+    if (element.closest('svg') && element.tagName.toLowerCase() !== 'svg') continue;
+    const rect = element.getBoundingClientRect();
+    if (rect.width < 1 || rect.height < 1 || getComputedStyle(element).visibility === 'hidden') continue;
+    let l = rect.left, r = rect.right;
+    for (const clip of clippers(element)) { l = Math.max(l, clip.left); r = Math.min(r, clip.right); }
+    if (r - l < 1) continue;
+    if (r > right + 1 || r - l > right - left + 1) {
+      seen.add(element);
+      wide.push(`${name(element)} spans ${Math.round(l)}-${Math.round(r)}` +
+                ` (the column: ${Math.round(left)}-${Math.round(right)})`);
+    }
+  }
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const overlaps = [];
+  for (const plot of main.querySelectorAll('.js-plotly-plot')) {
+    if (!plot.offsetParent) continue;
+    const title = plot.querySelector('.gtitle');
+    const areas = [...plot.querySelectorAll('.nsewdrag')].map((area) => area.getBoundingClientRect());
+    for (const legend of plot.querySelectorAll('.legend')) {
+      const rect = legend.getBoundingClientRect();
+      if (rect.width < 1) continue;
+      if (areas.some((area) => meet(rect, area))) {
+        overlaps.push(`legend over the plot of "${title ? title.textContent : ''}"`);
+      }
+    }
+  }
+  for (const canvas of main.querySelectorAll('canvas.rnnviz-canvas')) {
+    if (!canvas.offsetParent || !(canvas.getAttribute('aria-label') || '').includes('; lines:')) continue;
+    if (!canvas.dataset.legendBox || !canvas.dataset.plotBox) {
+      overlaps.push(`no legend and plot boxes to measure in "${canvas.getAttribute('aria-label')}"`);
+      continue;
+    }
+    const [a, b] = [canvas.dataset.legendBox, canvas.dataset.plotBox].map((text) => {
+      const [l, t, r, bt] = text.split(',').map(Number);
+      return {left: l, top: t, right: r, bottom: bt};
+    });
+    if (a.right > a.left && meet(a, b)) overlaps.push(`legend over the plot of "${canvas.getAttribute('aria-label')}"`);
+  }
+  return {wide, overlaps};
+}"""
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(250)
+    page.wait_for_function(SETTLED, timeout=90_000, polling=100)
+    page.wait_for_timeout(350)  # Plotly lays a chart out again once it knows its width
+
+
+def go_to(page, title: str) -> None:
+    page.locator(PAGE_LINK, has_text=re.compile(f"^{re.escape(title)}$")).first.click()
+    heading = page.locator('[data-testid="stMain"] h1').first
+    deadline = time.monotonic() + 90
+    while heading.inner_text(timeout=90_000).strip() != title and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_nothing_overlaps_nothing_runs_off(browser, app_url, lesson):
+    width, height = SIZES[0]
+    page = open_app(browser, app_url, query=lesson_query(lesson)[1:], width=width, height=height)
+    problems = []
+    try:
+        page.locator(".st-key-step_count input").fill(str(STEPS), timeout=120_000)
+        page.locator(".st-key-step button").first.click(timeout=90_000)
+        page.wait_for_function("() => /step [1-9]/.test(document.querySelector('.st-key-train_status').innerText)",
+                               timeout=90_000, polling=200)
+        for number, title in enumerate(PAGES):
+            go_to(page, title)
+            assert page.locator('[data-testid="stException"]').count() == 0, f"{lesson} {title} shows an exception"
+            for size in SIZES if number % 2 == 0 else SIZES[::-1]:  # the last page's size first: one resize less
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                settle(page)
+                found = page.evaluate(MEASURE)
+                where = f"{lesson} · {title} · {size[0]}x{size[1]}"
+                problems += [f"{where}: {text}" for text in found["wide"] + found["overlaps"]]
+                if found["wide"] or found["overlaps"]:
+                    screenshot(page, f"layout_{lesson}_{title.lower().replace(' ', '_')}_{size[0]}")
+    finally:
+        page.close()
+    assert not problems, "\n".join(problems)
