@@ -19,7 +19,7 @@ LESSONS = ["L0", "L1", "L1b", "L2", "L3", "L4", "M1"]
 PAGES = ["Train", "Unrolled recurrence", "Hidden states", "Gradients", "Predict", "Your data", "Worked maths",
          "Memory tasks", "Sequence → label", "Side by side", "Inside the model"]
 SIZES = [(1600, 1000), (1280, 720)]
-STEPS = 30  # a few steps, so the charts have lines (and legends) to draw, not "press Train"
+STEPS = 10  # a few steps, so the charts have lines (and legends) to draw, not "press Train"
 
 # What the page shows when Streamlit has finished running it and every chart in view is drawn.
 SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -33,6 +33,7 @@ SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
 # a box that scrolls or hides its overflow, are not seen: each element is measured as far as its clipping boxes
 # let it show), and every legend that meets its plot area. Inside an SVG only the SVG itself is measured.
 MEASURE = """() => {
+  const CHOOSER_HEIGHT = 110;  // px: the replay chooser's label and one line of control (the pills took 2+ lines)
   const main = document.querySelector('[data-testid="stMainBlockContainer"]');
   const style = getComputedStyle(main), box = main.getBoundingClientRect();
   const left = box.left + parseFloat(style.paddingLeft), right = box.right - parseFloat(style.paddingRight);
@@ -69,6 +70,11 @@ MEASURE = """() => {
   }
   const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
   const overlaps = [];
+  let legends = 0;
+  const chooser = main.querySelector('.st-key-replay_step');
+  if (chooser && chooser.getBoundingClientRect().height > CHOOSER_HEIGHT) {
+    wide.push(`the replay chooser takes ${Math.round(chooser.getBoundingClientRect().height)} px: more than one line`);
+  }
   for (const plot of main.querySelectorAll('.js-plotly-plot')) {
     if (!plot.offsetParent) continue;
     const title = plot.querySelector('.gtitle');
@@ -76,6 +82,7 @@ MEASURE = """() => {
     for (const legend of plot.querySelectorAll('.legend')) {
       const rect = legend.getBoundingClientRect();
       if (rect.width < 1) continue;
+      legends += 1;
       if (areas.some((area) => meet(rect, area))) {
         overlaps.push(`legend over the plot of "${title ? title.textContent : ''}"`);
       }
@@ -93,14 +100,14 @@ MEASURE = """() => {
     });
     if (a.right > a.left && meet(a, b)) overlaps.push(`legend over the plot of "${canvas.getAttribute('aria-label')}"`);
   }
-  return {wide, overlaps};
+  return {wide, overlaps, legends};
 }"""
 
 
 def settle(page) -> None:
-    page.wait_for_timeout(250)
+    page.wait_for_timeout(100)
     page.wait_for_function(SETTLED, timeout=90_000, polling=100)
-    page.wait_for_timeout(350)  # Plotly lays a chart out again once it knows its width
+    page.wait_for_timeout(250)  # Plotly lays a chart out again once it knows its width
 
 
 def go_to(page, title: str) -> None:
@@ -115,12 +122,12 @@ def go_to(page, title: str) -> None:
 def test_nothing_overlaps_nothing_runs_off(browser, app_url, lesson):
     width, height = SIZES[0]
     page = open_app(browser, app_url, query=lesson_query(lesson)[1:], width=width, height=height)
-    problems = []
+    problems, legends = [], 0
     try:
         page.locator(".st-key-step_count input").fill(str(STEPS), timeout=120_000)
         page.locator(".st-key-step button").first.click(timeout=90_000)
-        page.wait_for_function("() => /step [1-9]/.test(document.querySelector('.st-key-train_status').innerText)",
-                               timeout=90_000, polling=200)
+        page.wait_for_function("() => [...document.querySelectorAll('.st-key-train_status')].some("
+                               "(status) => /step [1-9]/.test(status.innerText))", timeout=90_000, polling=200)
         for number, title in enumerate(PAGES):
             go_to(page, title)
             assert page.locator('[data-testid="stException"]').count() == 0, f"{lesson} {title} shows an exception"
@@ -130,8 +137,10 @@ def test_nothing_overlaps_nothing_runs_off(browser, app_url, lesson):
                 found = page.evaluate(MEASURE)
                 where = f"{lesson} · {title} · {size[0]}x{size[1]}"
                 problems += [f"{where}: {text}" for text in found["wide"] + found["overlaps"]]
+                legends += found["legends"]
                 if found["wide"] or found["overlaps"]:
                     screenshot(page, f"layout_{lesson}_{title.lower().replace(' ', '_')}_{size[0]}")
     finally:
         page.close()
     assert not problems, "\n".join(problems)
+    assert legends, "no Plotly legend was measured: do the selectors still find them?"
