@@ -6,12 +6,16 @@ One session per lesson, one visit per page (by the sidebar's links): each page i
 window is resized to the other and measured again, so the run stays a few minutes on a busy machine.
 """
 
+import json
 import re
 import time
 
 import pytest
+import torch
 
+from rnnviz.charts import live
 from rnnviz.lessons import lesson_query
+from ui.live_chart import CANVAS_JS
 
 from .browser import PAGE_LINK, open_app, screenshot
 
@@ -144,3 +148,32 @@ def test_nothing_overlaps_nothing_runs_off(browser, app_url, lesson):
         page.close()
     assert not problems, "\n".join(problems)
     assert legends, "no Plotly legend was measured: do the selectors still find them?"
+
+
+@pytest.fixture
+def canvas_page(browser):
+    """The Train page's canvas renderer on a page of its own."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_content(f"<html><body style='font-family:sans-serif'><script>{CANVAS_JS}</script></body></html>")
+    yield page
+    page.close()
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("width", [300, 520, 760])
+def test_a_canvas_charts_legend_sits_clear_of_its_plot(canvas_page, layers, width):
+    """In a narrow column too, where the legend takes two rows, and with a legend of a colour per layer."""
+    grads = torch.logspace(-4, 0, 20).repeat(layers, 1)
+    spec = live.live_step_grad_figure(grads, grads / 10, step=5, height=300)
+    boxes = canvas_page.evaluate("""([spec, width]) => {
+        const box = document.createElement('div');
+        box.style.width = width + 'px';
+        document.body.appendChild(box);
+        drawCanvas(box, spec);
+        const canvas = box.querySelector('canvas');
+        return [canvas.dataset.legendBox, canvas.dataset.plotBox].map((text) => text.split(',').map(Number));
+    }""", [json.loads(json.dumps(spec)), width])
+    (left, top, right, bottom), (plot_left, plot_top, plot_right, plot_bottom) = boxes
+    assert right > left and bottom > top, boxes  # a legend was drawn
+    assert bottom <= plot_top or top >= plot_bottom or right <= plot_left or left >= plot_right, boxes
+    assert right <= width, boxes
