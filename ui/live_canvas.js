@@ -157,8 +157,10 @@ function drawLines(view, ctx, spec, area) {
   ctx.fillStyle = INK;
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
+  let lastY = Infinity;
   for (const [at, text] of yTicks) {
-    if (at < y0 || at > y1) continue;
+    if (at < y0 || at > y1 || Math.abs(py(at) - lastY) < spec.tick_font * 1.2) continue;  // no label over another
+    lastY = py(at);
     ctx.beginPath(); ctx.moveTo(plot.left, py(at)); ctx.lineTo(plot.right, py(at)); ctx.stroke();
     ctx.fillText(text, plot.left - 6, py(at));
   }

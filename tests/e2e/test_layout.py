@@ -35,7 +35,8 @@ SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
 
 # Every visible element of the main column wider than its content box or past its right edge (clipped parts, inside
 # a box that scrolls or hides its overflow, are not seen: each element is measured as far as its clipping boxes
-# let it show), and every legend that meets its plot area. Inside an SVG only the SVG itself is measured.
+# let it show), every chart cut off by its box, and every legend that meets its plot area. Inside an SVG only the
+# SVG itself is measured.
 MEASURE = """() => {
   const CHOOSER_HEIGHT = 110;  // px: the replay chooser's label and one line of control (the pills took 2+ lines)
   const main = document.querySelector('[data-testid="stMainBlockContainer"]');
@@ -70,6 +71,18 @@ MEASURE = """() => {
       seen.add(element);
       wide.push(`${name(element)} spans ${Math.round(l)}-${Math.round(r)}` +
                 ` (the column: ${Math.round(left)}-${Math.round(right)})`);
+    }
+  }
+  // A chart taller than the box it is in is cut off at the bottom (its axis, its labels).
+  for (const chart of main.querySelectorAll('canvas.rnnviz-canvas, .js-plotly-plot')) {
+    const rect = chart.getBoundingClientRect();
+    if (!chart.offsetParent || rect.height < 1) continue;
+    let bottom = rect.bottom;
+    for (let up = chart.parentElement; up && up !== main; up = up.parentElement) {
+      if (getComputedStyle(up).overflowY !== 'visible') bottom = Math.min(bottom, up.getBoundingClientRect().bottom);
+    }
+    if (bottom < rect.bottom - 2) {
+      wide.push(`${name(chart)}: ${Math.round(rect.bottom - bottom)} px of the chart cut off at the bottom`);
     }
   }
   const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
