@@ -6,12 +6,14 @@ One session per lesson, one visit per page (by the sidebar's links): each page i
 window is resized to the other and measured again, so the run stays a few minutes on a busy machine.
 """
 
+import contextlib
 import json
 import re
 import time
 
 import pytest
 import torch
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from rnnviz.charts import live
 from rnnviz.lessons import lesson_query
@@ -103,6 +105,13 @@ MEASURE = """() => {
       if (areas.some((area) => meet(rect, area))) {
         overlaps.push(`legend over the plot of "${title ? title.textContent : ''}"`);
       }
+      // nor over the chart's title, axis titles or tick labels
+      for (const text of plot.querySelectorAll('.gtitle, .g-xtitle text, .g-ytitle text, .xtick text, .ytick text')) {
+        const words = text.getBoundingClientRect();
+        if (words.width >= 1 && meet(rect, words)) {
+          overlaps.push(`legend over "${text.textContent}" in "${title ? title.textContent : ''}"`);
+        }
+      }
     }
   }
   for (const canvas of main.querySelectorAll('canvas.rnnviz-canvas')) {
@@ -121,10 +130,21 @@ MEASURE = """() => {
 }"""
 
 
+# Every chart laid out for the window's width as it is now (after a resize Plotly and the canvas draw again).
+LAID_OUT = """() => [...document.querySelectorAll('[data-testid="stAppViewContainer"] .js-plotly-plot')].every(
+  (plot) => !plot.offsetParent || !plot._fullLayout
+            || Math.abs(plot._fullLayout.width - plot.getBoundingClientRect().width) <= 2)
+  && [...document.querySelectorAll('[data-testid="stAppViewContainer"] canvas.rnnviz-canvas')].every(
+  (canvas) => !canvas.offsetParent
+              || Math.abs(canvas.width - Math.round(canvas.clientWidth * (window.devicePixelRatio || 1))) <= 2)"""
+
+
 def settle(page) -> None:
     page.wait_for_timeout(100)
     page.wait_for_function(SETTLED, timeout=90_000, polling=100)
-    page.wait_for_timeout(250)  # Plotly lays a chart out again once it knows its width
+    with contextlib.suppress(PlaywrightTimeout):  # a chart of a fixed width is measured as it is
+        page.wait_for_function(LAID_OUT, timeout=5_000, polling=50)
+    page.wait_for_timeout(100)
 
 
 def go_to(page, title: str) -> None:
