@@ -12,7 +12,7 @@ import streamlit as st
 
 from rnnviz.experiment import Experiment
 
-from .training import worker
+from .workers import worker
 
 NOW = "now"
 KEY = "replay_step"  # one widget on every page that replays: its choice is kept from page to page
