@@ -11,6 +11,7 @@ import pytest
 from pages_helpers import experiment, page_charts, step
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.serving.live import worker_of
 from rnnviz.views import continuation
 
 REPLAYING = ["pages/hidden_states.py", "pages/gradients.py", "pages/unrolled.py", "pages/predict.py"]
@@ -93,7 +94,7 @@ def test_while_training_the_views_say_now_and_leave_the_number_to_the_status_lin
     """A view drawn a second ago cannot name the step the status line shows now: it names none."""
     step(app, 12)
     exp = experiment(app)
-    worker = exp.live
+    worker = worker_of(exp)
     worker.published = replace(worker.published, state="training")  # as the worker publishes mid-training
     app.switch_page("pages/hidden_states.py").run()
     assert title(app, "hidden_chart") == "Hidden state h_t now"
