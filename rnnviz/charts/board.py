@@ -1,0 +1,63 @@
+"""The class board's chart: every joined run's loss on one axis, coloured by one setting."""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from rnnviz.charts.style import note_figure, styled
+from rnnviz.serving.board import COLOUR_BY, Board, setting_text
+
+DIVERGED_COLOUR = "#d62728"
+RIGHT_COLOUR = "#2a9d5c"
+SCALE = "Viridis"  # no red in it: red is kept for runs that blew up
+
+
+def value_colours(values) -> dict:
+    """One colour per distinct value, in order (smallest dark, largest light)."""
+    ordered = sorted(set(values), key=lambda value: (isinstance(value, str), value))
+    if len(ordered) == 1:
+        return {ordered[0]: sample_colorscale(SCALE, [0.35])[0]}
+    spots = [0.9 * index / (len(ordered) - 1) for index in range(len(ordered))]
+    return dict(zip(ordered, sample_colorscale(SCALE, spots)))
+
+
+def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> go.Figure:
+    """Every run's loss against its steps, one line each, coloured by `colour_by`.
+
+    What to see: which settings learn fast, which stall and which blow up. Red dashed lines with a ✗ are
+    runs that diverged; a ✓ at a line's end means that run answers the lesson's question right.
+    """
+    label = COLOUR_BY.get(colour_by, colour_by)
+    title = f"The class's loss · coloured by {label}"
+    if not board.runs:
+        return note_figure("No runs yet: learners who open the join link and press Train appear here.", title,
+                           "class_board", height)
+    colours = value_colours(run.setting(colour_by) for run in board.runs)
+    in_legend: set = set()
+    fig = go.Figure()
+    for run in board.runs:
+        value = run.setting(colour_by)
+        name = html.escape(run.name)  # Plotly reads tags in its texts: a name shows as typed
+        group = "diverged" if run.diverged else f"{label} {setting_text(colour_by, value)}"
+        colour = DIVERGED_COLOUR if run.diverged else colours[value]
+        fig.add_scatter(x=list(run.steps), y=list(run.losses), mode="lines", name=group, legendgroup=group,
+                        showlegend=group not in in_legend, connectgaps=False,
+                        line=dict(color=colour, width=3 if run.diverged else 2.5,
+                                  dash="dash" if run.diverged else "solid"),
+                        hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra>{html.escape(group)}</extra>")
+        in_legend.add(group)
+        end = next(((s, loss) for s, loss in zip(reversed(run.steps), reversed(run.losses)) if loss is not None),
+                   None)
+        mark = "✗" if run.diverged else ("✓" if board.is_right(run) else None)
+        if end is not None and mark is not None:
+            fig.add_scatter(x=[end[0]], y=[end[1]], mode="markers+text", text=[mark], textposition="middle right",
+                            marker=dict(symbol="x" if run.diverged else "circle", size=11,
+                                        color=DIVERGED_COLOUR if run.diverged else RIGHT_COLOUR),
+                            textfont=dict(size=18, color=DIVERGED_COLOUR if run.diverged else RIGHT_COLOUR),
+                            showlegend=False, hovertemplate=f"{name}<extra>{mark}</extra>")
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss", type="log")
+    return styled(fig, title, "class_board", height)
