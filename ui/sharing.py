@@ -19,6 +19,7 @@ from rnnviz.serving.checkpoints import share_model as keep_shared
 from rnnviz.serving.hosting import MODEL, left_out, link_settings, same_model, share_query, share_url
 from rnnviz.serving.store import StoreDown
 
+from . import board_member
 from .keeper import store, store_key
 from .reconnect import SECRET
 from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
@@ -34,6 +35,7 @@ def open_link() -> None:
     st.session_state[LINK_READ] = True
     params = st.query_params.to_dict()
     model_id = params.pop(MODEL, None)
+    board = params.pop(board_member.BOARD, None)  # a class board's code: to join, or to show on its page
     config, focused, notices = link_settings(params)
     st.session_state[CLASSROOM] = focused
     if model_id is not None:  # a trained model's link: its settings are the model's own
@@ -52,6 +54,7 @@ def open_link() -> None:
     if notices:
         say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
             + "\n".join(f"- {notice}" for notice in notices), "warning")
+    board_member.from_link(board)
 
 
 def _open_shared(model_id: str) -> None:
@@ -112,6 +115,8 @@ def _readable_prefix(opened: Experiment) -> list[str]:
 
 def sync_link() -> None:
     """Keep the address bar, and the share box, on the settings of the model now in use."""
+    if board_member.on_board_page():
+        return  # the class board's address names its board, not a model
     config = experiment().config
     wanted = share_query(config, classroom())
     if st.query_params.to_dict() != wanted:

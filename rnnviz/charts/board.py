@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from rnnviz.charts.style import note_figure, styled
-from rnnviz.serving.board import COLOUR_BY, Board, setting_text
+from rnnviz.serving.board import COLOUR_BY, Board, board_table, setting_text
 
 DIVERGED_COLOUR = "#d62728"
 RIGHT_COLOUR = "#2a9d5c"
@@ -61,3 +61,22 @@ def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> go.F
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="loss", type="log")
     return styled(fig, title, "class_board", height)
+
+
+def board_table_html(board: Board) -> str:
+    """The runs as a compact table (name, settings, step, loss, answer) that holds 30 rows beside the chart on one
+    projector screen. Every cell is text: a name such as `<b>x</b>` shows as typed. Rows that diverged are red, right
+    answers green."""
+    frame = board_table(board)
+    cell = "padding:1px 6px;border-top:1px solid #dde3ea;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+    head = "".join(f'<th style="text-align:left;padding:1px 6px">{html.escape(column)}</th>'
+                   for column in frame.columns)
+    rows = []
+    for run, values in zip(board.runs, frame.itertuples(index=False)):
+        kind = "diverged" if run.diverged else ("right" if board.is_right(run) else "")
+        colour = {"diverged": DIVERGED_COLOUR, "right": RIGHT_COLOUR}.get(kind, "inherit")
+        cells = "".join(f'<td style="{cell};max-width:{14 if i == 0 else 9}em">{html.escape(str(value))}</td>'
+                        for i, value in enumerate(values))
+        rows.append(f'<tr class="board-run {kind}" style="color:{colour}">{cells}</tr>')
+    return ('<table class="board-runs" style="border-collapse:collapse;width:100%;font-size:0.9rem;line-height:1.25">'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')

@@ -185,9 +185,9 @@ def board_table(board: Board) -> pd.DataFrame:
     for run in board.runs:
         mark = "✗ diverged" if run.diverged else ("✓ " if board.is_right(run) else "")
         answer = run.answer if run.answer is not None else "—"
-        rows.append({"name": run.name, "learning rate": setting_text("lr", run.lr), "cell": run.cell,
+        rows.append({"name": run.name, "lr": setting_text("lr", run.lr), "cell": run.cell,
                      "hidden": run.hidden_size, "layers": run.num_layers, "clip": setting_text("clip", run.clip),
                      "step": run.step, "loss": "—" if run.loss is None else f"{run.loss:.3g}",
                      "answer": f"{mark}{answer}" if not run.diverged else mark})
-    columns = ["name", "learning rate", "cell", "hidden", "layers", "clip", "step", "loss", "answer"]
+    columns = ["name", "lr", "cell", "hidden", "layers", "clip", "step", "loss", "answer"]
     return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,14 @@
+"""Class board: every learner who joined by the board's link, on one live chart for the projector."""
+
+import streamlit as st
+
+from ui import board_view, drawing
+
+st.set_page_config(initial_sidebar_state="collapsed")  # the projector's whole width for the board
+drawing.one_screen()
+code = board_view.shown_code()
+if code is None:
+    st.title("Class board")
+    board_view.start_offer()
+elif board_view.header(code) is not None:
+    board_view.live(code)
