@@ -21,7 +21,7 @@ from .messages import as_text
 from .state import LESSON, experiment, say
 
 REFRESH_SECONDS = 1.0
-CHART_HEIGHT = 560  # with the header, the chooser and the table beside it: one 1600×1000 projector screen
+CHART_HEIGHT = 520  # with the header, the chooser and the table beside it: one 1600×1000 projector screen
 MOST = "most"  # the chooser's "the setting that differs most"
 JOIN_QUERIES = "board_join_queries"  # code → the join link's settings, for a board started by this session
 HIDE = "board_hide"
