@@ -155,4 +155,5 @@ def test_milestones_frame_shows_before_the_latest_snapshots_and_now():
     milestones = ((0, "1 1"), (10, "5 6"), (20, "5 6 7"), (50, "5 6 7 8"))
     frame = progress.milestones_frame(counting, milestones, 64, current="5 6 7 8 9", last=2)
     assert frame["after step"].tolist() == ["0 (before)", "20", "50", "64 (now)"]
-    assert progress.milestones_frame(counting, milestones, 50, current="5 6 7 8")["after step"].tolist()[-1] == "50"
+    at_snapshot = progress.milestones_frame(counting, milestones, 50, current="5 6 7 8")
+    assert at_snapshot["after step"].tolist()[-1] == "50 (now)"

@@ -162,6 +162,9 @@ def start_keeper() -> None:
     except Exception as error:  # noqa: BLE001 - the app runs without a store, only forgetting on a restart
         print(f"rnnviz: no model store ({error}); models are kept in memory only", flush=True)
     else:
+        if kept is None:
+            print("rnnviz: RNNVIZ_STORE=none: models are kept in memory only", flush=True)
+            return
         _checkpoints.append(Checkpoints(kept))
         print(f"rnnviz: models are kept in {kept.describe()}", flush=True)
 

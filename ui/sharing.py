@@ -17,7 +17,7 @@ from rnnviz.lessons import LESSONS
 from rnnviz.serving.checkpoints import open_shared
 from rnnviz.serving.checkpoints import share_model as keep_shared
 from rnnviz.serving.hosting import MODEL, left_out, link_settings, same_model, share_query, share_url
-from rnnviz.serving.store import StoreDown
+from rnnviz.serving.store import StoreDown, valid_model_id
 
 from . import board_member
 from .keeper import store, store_key
@@ -60,11 +60,11 @@ def open_link() -> None:
 def _open_shared(model_id: str) -> None:
     """A copy of a shared model for this session, paused at its step; a clear message when it cannot be had."""
     kept = store()
-    if kept is None:
+    if kept is None and valid_model_id(model_id):
         say("This server keeps no models, so it cannot open a shared one. Here is lesson L0 instead.", "warning")
         return
     try:
-        opened, _ = open_shared(kept, model_id)
+        opened, _ = open_shared(kept, model_id)  # a malformed id is refused before the store is asked
         register(opened)
     except StoreDown:
         say("The model store cannot be reached just now, so the shared model cannot be opened: try the link again "

@@ -160,7 +160,10 @@ class Checkpoints:
         """Write what `key`'s model needs (a record, a seen mark, or nothing); say which happened."""
         now = time.monotonic()
         step = watched.experiment.step
-        due = watched.urgent or (step != watched.written_step and now - watched.written_at >= self.every_seconds)
+        # A model that did not move since the last round stopped (paused, a Step done, its tab gone): keep it now.
+        settled = step == watched.seen_step
+        interval_passed = now - watched.written_at >= self.every_seconds
+        due = watched.urgent or (step != watched.written_step and (settled or interval_passed))
         asked = watched.asked  # read before the copy: a save asked for during the write comes next round
         try:
             if due:

@@ -54,11 +54,14 @@ def _positive(name: str, default: float) -> float:
     return value
 
 
-def open_store(spec: str | None = None, data_folder: str | None = None) -> ModelStore:
+def open_store(spec: str | None = None, data_folder: str | None = None) -> ModelStore | None:
     """The store the environment names: `RNNVIZ_STORE` (`redis://…` for Redis; empty or `sqlite` for a SQLite file
-    in `RNNVIZ_DATA`, by default the user's data folder); lifetimes from `RNNVIZ_KEEP_HOURS` and `RNNVIZ_SHARE_DAYS`.
+    in `RNNVIZ_DATA`, by default the user's data folder; `none` for no store: models live in memory only);
+    lifetimes from `RNNVIZ_KEEP_HOURS` and `RNNVIZ_SHARE_DAYS`.
     A bad setting raises ValueError with what is allowed; an unwritable SQLite folder raises StoreDown."""
     spec = (os.environ.get("RNNVIZ_STORE", "") if spec is None else spec).strip()
+    if spec == "none":
+        return None
     keep = _positive("RNNVIZ_KEEP_HOURS", KEEP_HOURS) * 3600
     share = _positive("RNNVIZ_SHARE_DAYS", SHARE_DAYS) * 86400
     if spec.startswith(("redis://", "rediss://", "unix://")):
@@ -71,6 +74,6 @@ def open_store(spec: str | None = None, data_folder: str | None = None) -> Model
             raise StoreDown(f"The data folder {folder} cannot be made ({error.strerror}).") from None
         store = SqliteStore(folder / SQLITE_FILE)
     else:
-        raise ValueError(f"RNNVIZ_STORE must be empty, 'sqlite' or a redis:// address (got {spec[:40]!r}).")
+        raise ValueError(f"RNNVIZ_STORE must be empty, 'sqlite', 'none' or a redis:// address (got {spec[:40]!r}).")
     store.keep_seconds, store.share_seconds = keep, share
     return store

@@ -7,10 +7,17 @@ import pandas as pd
 from rnnviz.views.labels import visible_text
 
 
+def _label(at: int, now: int) -> str:
+    """A snapshot's row label; the model as it is now may be a snapshot too (a model file or a kept model loaded)."""
+    if at == 0:
+        return "0 (before)"
+    return f"{at} (now)" if at == now else str(at)
+
+
 def milestone_table(experiment, current: str | None = None) -> pd.DataFrame:
     """The continuation of the prefix before training and at the saved steps since, plus now."""
     ds = experiment.dataset
-    rows = [{"after step": "0 (before)" if step == 0 else str(step), "continuation": visible_text(ds, text)}
+    rows = [{"after step": _label(step, experiment.step), "continuation": visible_text(ds, text)}
             for step, text in experiment.milestones()]
     steps = experiment.trainer.snapshot_steps()
     if current is not None and experiment.step not in steps:
@@ -22,8 +29,7 @@ def milestones_frame(ds, milestones, step: int, current: str | None = None, last
     """The continuation before training, at the `last` latest weight snapshots, and now, from the
     (step, continuation) pairs a training worker published (rnnviz.serving.published.Published.milestones)."""
     shown = list(milestones[:1]) + list(milestones[1:][-last:])
-    rows = [{"after step": "0 (before)" if at == 0 else str(at), "continuation": visible_text(ds, text)}
-            for at, text in shown]
+    rows = [{"after step": _label(at, step), "continuation": visible_text(ds, text)} for at, text in shown]
     if current is not None and step not in {at for at, _ in milestones}:
         rows.append({"after step": f"{step} (now)", "continuation": visible_text(ds, current)})
     return pd.DataFrame(rows, columns=["after step", "continuation"])
