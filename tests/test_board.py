@@ -237,3 +237,12 @@ def test_the_writer_thread_writes_by_itself_about_once_a_second(store, learnt):
 
 def test_names_longer_than_the_limit_never_reach_the_board(learnt):
     assert len(run_summary(learnt, "y" * 100)["name"]) == MAX_NAME_CHARS
+
+
+def test_many_values_get_a_colour_bar_not_a_legend_row_each(learnt):
+    runs = tuple(read_run(f"{n:x}", summary_bytes({**run_summary(learnt, f"r{n}"), "lr": 0.01 + n / 1000}))
+                 for n in range(30))
+    figure = board_figure(Board("L0", runs, ()), "lr")
+    assert not any(trace.showlegend for trace in figure.data if trace.mode == "lines")
+    bars = [trace for trace in figure.data if trace.mode == "markers" and trace.marker.showscale]
+    assert len(bars) == 1 and len(bars[0].marker.colorbar.tickvals) <= 8

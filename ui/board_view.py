@@ -138,7 +138,7 @@ def live(code: str) -> None:
     with chart:
         figure = board_figure(board, most if picked == MOST else picked, height=CHART_HEIGHT)
         st.plotly_chart(figure, key="board_chart", config=PLOTLY_CONFIG, width="stretch")
-    with table, st.container(key="board_table", height=CHART_HEIGHT + 60, border=False):
+    with table, st.container(key="board_table", height=CHART_HEIGHT + 80, border=False):
         st.html(board_table_html(board))
 
 

@@ -13,6 +13,7 @@ from rnnviz.serving.board import COLOUR_BY, Board, board_table, setting_text
 DIVERGED_COLOUR = "#d62728"
 RIGHT_COLOUR = "#2a9d5c"
 SCALE = "Viridis"  # no red in it: red is kept for runs that blew up
+LEGEND_VALUES = 6  # more values than this get a colour bar: a legend row each would push the chart off the screen
 
 
 def value_colours(values) -> dict:
@@ -22,6 +23,19 @@ def value_colours(values) -> dict:
         return {ordered[0]: sample_colorscale(SCALE, [0.35])[0]}
     spots = [0.9 * index / (len(ordered) - 1) for index in range(len(ordered))]
     return dict(zip(ordered, sample_colorscale(SCALE, spots)))
+
+
+def _colour_bar(fig: go.Figure, colours: dict, colour_by: str, label: str) -> None:
+    """A colour bar beside the chart with the values' colours, in order, labelled with a few of the values."""
+    values = list(colours)
+    positions = list(range(len(values)))
+    shown = positions[:: max(len(values) // 6, 1)]
+    scale = [[index / (len(values) - 1), colour] for index, colour in enumerate(colours.values())]
+    fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                    marker=dict(color=[0], cmin=0, cmax=len(values) - 1, colorscale=scale, showscale=True,
+                                colorbar=dict(title=dict(text=label, side="right"), thickness=14,
+                                              tickvals=shown, ticktext=[setting_text(colour_by, values[i])
+                                                                        for i in shown])))
 
 
 def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> go.Figure:
@@ -36,8 +50,11 @@ def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> go.F
         return note_figure("No runs yet: learners who open the join link and press Train appear here.", title,
                            "class_board", height)
     colours = value_colours(run.setting(colour_by) for run in board.runs)
-    in_legend: set = set()
+    many = len(colours) > LEGEND_VALUES  # then a colour bar says which colour is which value, not the legend
+    in_legend: set = set() if not many else {f"{label} {setting_text(colour_by, value)}" for value in colours}
     fig = go.Figure()
+    if many:
+        _colour_bar(fig, colours, colour_by, label)
     for run in board.runs:
         value = run.setting(colour_by)
         name = html.escape(run.name)  # Plotly reads tags in its texts: a name shows as typed
@@ -78,5 +95,5 @@ def board_table_html(board: Board) -> str:
         cells = "".join(f'<td style="{cell};max-width:{14 if i == 0 else 9}em">{html.escape(str(value))}</td>'
                         for i, value in enumerate(values))
         rows.append(f'<tr class="board-run {kind}" style="color:{colour}">{cells}</tr>')
-    return ('<table class="board-runs" style="border-collapse:collapse;width:100%;font-size:0.9rem;line-height:1.25">'
+    return ('<table class="board-runs" style="border-collapse:collapse;width:100%;font-size:0.8rem;line-height:1.2">'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
