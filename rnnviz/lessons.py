@@ -54,6 +54,17 @@ LESSONS = {
         "Five hidden units learn a sine wave, the hidden state carried from batch to batch. "
         "The unrolled view shows one cell, the same weights, reused at every step.",
     ),
+    "L5": Lesson(
+        "L5", "L5 · Exploding gradients",
+        # Plain SGD (its steps scale with the gradient) at a learning rate of 3, clipping off: from seed 0 the loss
+        # falls for three steps, then the gradient norm and the loss climb for about ten logged steps until the alarm.
+        defaults_for("counting").replace(optimizer="sgd", lr=3.0, clip=0.0),
+        "The counting model trained by plain SGD at a learning rate of 3, clipping off. Press Train: the loss "
+        "falls for three steps, then the gradient norm climbs from about 0.3 to over 50 and the loss from 2.4 "
+        "to over 300 within about ten steps, until the alarm stops training. Then press Clip at 1.0 and start "
+        "again (or set the clip to 1 under Training settings and press Reset): every update is capped, and the "
+        "same run learns to count within a few hundred steps.",
+    ),
     # Memory tasks (rnnviz.datasets.memory_tasks): the answer lies `lag` steps back.
     "M1": Lesson(
         "M1", "M1 · Recall the first letter",

@@ -1,5 +1,8 @@
 """Shared helpers for the tests: small seeded models, a way to see that nothing changed, and the app in AppTest."""
 
+import os
+import tempfile
+
 import pytest
 import torch
 from pages_helpers import NavigationOnly, open_app
@@ -13,6 +16,8 @@ from ui import keeper, training
 # Small models run as fast on one thread, and two threads on this 2-core machine slow to a crawl
 # whenever anything else is busy (measured: 10 ms a step alone, over 1 s a step contended).
 torch.set_num_threads(1)
+# The app under test keeps its models in a folder of the test run's, never in the user's own.
+os.environ.setdefault("RNNVIZ_DATA", tempfile.mkdtemp(prefix="rnnviz-tests-"))
 
 
 @pytest.fixture(autouse=True)

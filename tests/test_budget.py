@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from rnnviz.cli import config_from_args
-from rnnviz.config import DATASET_DEFAULTS, LIMITS, Config, defaults_for
+from rnnviz.config import DATASET_DEFAULTS, LIMITS, Caution, Config, defaults_for
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS, lesson_query
 from rnnviz.serving import budget
@@ -51,7 +51,8 @@ def test_every_lesson_fits_the_budget_and_its_link_opens_unchanged(key):
     assert over_budget(config) is None
     query = dict(pair.split("=", 1) for pair in lesson_query(key)[1:].split("&"))
     from urllib.parse import unquote
-    assert Config.from_query({k: unquote(v) for k, v in query.items()}) == (config, [])
+    opened, notices = Config.from_query({k: unquote(v) for k, v in query.items()})
+    assert opened == config and all(isinstance(notice, Caution) for notice in notices)  # L5's lr 3: a caution
 
 
 def test_every_datasets_defaults_and_the_command_lines_defaults_fit():

@@ -5,6 +5,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from rnnviz.charts import live
@@ -116,3 +117,53 @@ def test_strip_subscripts_go_past_nine():
 def test_strip_without_steps_says_what_to_do():
     spec = live.live_strip_figure(torch.zeros(1, 0, 4), [], [])
     assert "Type a prefix" in spec["note"]
+
+
+# -- a series drawn as a series (lessons L4 and an uploaded column) ---------------------------------------------
+def test_series_prefix_continuation_truth_and_earlier_curves_as_lines():
+    prefix, now, truth = [0.0, 0.16, 0.31], [0.45, 0.58, 0.7], [0.45, 0.59, 0.71]
+    spec = valid(live.live_series_figure(prefix, now, truth, [("before training", [0.1, -0.2, 0.0])], step=40,
+                                         error=0.01))
+    lines = series(spec)
+    assert spec["canvas"] == "lines" and "step 40" in spec["title"] and "RMSE 0.01" in spec["title"]
+    assert lines["prefix"]["x"] == [1, 2, 3] and lines["prefix"]["y"] == prefix
+    # the continuations start at the prefix's last point, so the curve goes on without a gap
+    assert lines["now"]["x"] == [3, 4, 5, 6] and lines["now"]["y"] == [0.31, *now]
+    assert lines["true"]["dash"] and lines["true"]["y"] == [0.31, *truth] and not lines["now"]["dash"]
+    earlier = lines["before training"]
+    assert earlier["width"] < lines["now"]["width"] and "0.35)" in earlier["colour"]  # faint
+    assert [entry["name"] for entry in spec["legend"]] == ["prefix", "now", "true", "earlier"]
+    assert "{x}" in spec["hover"] and "{y}" in spec["hover"]  # the numbers: on hover
+
+
+def test_series_without_truth_or_prefix():
+    spec = valid(live.live_series_figure([0.5, 0.6], [0.7], None))
+    assert set(series(spec)) == {"prefix", "now"}
+    assert valid(live.live_series_figure([], []))["canvas"] == "note"
+
+
+def test_number_labels_fit_their_cells_and_symbols_stay():
+    from rnnviz.charts.unrolled import LABEL_CHARS, fitted
+
+    for text in ["0.16", "-0.95", "12.34", "-12.34", "123.45", "12345.67", "-12345.60", "1234567.00", "3e+20"]:
+        short = fitted(text)
+        assert len(short) <= LABEL_CHARS, (text, short)
+        scale = {"k": 1e3, "M": 1e6}.get(short[-1], 1)
+        assert float(short.rstrip("kM")) * scale == pytest.approx(float(text), rel=0.1), (text, short)
+    assert fitted("-12345.60") == "-12k" and fitted("1234567.00") == "1.2M" and fitted("123.45") == "123.5"
+    for symbol in ["2", "19", "a", "⎵", "5 97%", "<br>"]:
+        assert fitted(symbol) == symbol
+    spec = live.live_strip_figure(torch.zeros(1, 2, 4), ["12345.67", "0.16"], ["-12345.60", "0.30"], cell="rnn")
+    assert spec["inputs"] == ["x₀ 12346", "x₁ 0.16"] and spec["outputs"] == ["-12k", "0.30"]
+
+
+def test_the_unrolled_figure_writes_an_uploaded_series_short():
+    from rnnviz.charts import unrolled_figure
+
+    values = ["12345.67", "-23456.78", "0.16", "1234567.00"]
+    fig = unrolled_figure(torch.zeros(1, 4, 3), values, values)
+    written = [text for frame in fig.frames for trace in frame.data if trace.type == "scatter" and trace.text
+               for text in trace.text]
+    numbers = [text.replace("<b>", "").replace("</b>", "") for text in written if any(c.isdigit() for c in text)]
+    assert "12346" in numbers and "-23k" in numbers and "1.2M" in numbers
+    assert all(len(text) <= 5 for text in numbers), numbers

@@ -157,3 +157,27 @@ def test_milestones_frame_shows_before_the_latest_snapshots_and_now():
     assert frame["after step"].tolist() == ["0 (before)", "20", "50", "64 (now)"]
     at_snapshot = progress.milestones_frame(counting, milestones, 50, current="5 6 7 8")
     assert at_snapshot["after step"].tolist()[-1] == "50 (now)"
+
+
+def test_the_train_board_draws_a_series_as_curves_and_writes_symbols_out():
+    from rnnviz.serving.published import views_of
+    from rnnviz.views import train_board
+
+    sine = Experiment(defaults_for("sine"))
+    sine.train(25)
+    shown = Published(version=1, state="paused", step=sine.step, rows=tuple(sine.trainer.rows), **views_of(sine))
+    texts, figures = train_board.texts(sine, shown), train_board.figures(sine, shown)
+    assert texts["continuation"] == "" and texts["milestones"] == ""  # no wall of digits
+    chart = figures["series_chart"]
+    lines = {line["name"]: line for line in chart["series"]}
+    assert lines["prefix"]["y"] == pytest.approx([0, 0.16, 0.31, 0.45])
+    assert lines["now"]["y"][1:] == pytest.approx(shown.prediction.generated)
+    truth = sine.dataset.values[4:24].tolist()  # the prefix is the sine's first four values, rounded
+    assert lines["true"]["y"][1:] == pytest.approx(truth, abs=1e-6)
+    assert {"before training", "step 20"} <= set(lines) and f"step {sine.step}" in chart["title"]
+    counting = small()
+    shown = Published(version=1, state="paused", step=0, **views_of(counting))
+    assert "series_chart" not in train_board.figures(counting, shown)
+    assert train_board.texts(counting, shown)["continuation"] and train_board.texts(counting, shown)["milestones"]
+    adding = Experiment(defaults_for("adding"))  # one number after a long prefix: written out, not drawn
+    assert not train_board.draws_series(adding.dataset) and train_board.draws_series(sine.dataset)

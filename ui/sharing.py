@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz.config import Caution
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
@@ -51,9 +52,14 @@ def open_link() -> None:
             notices += _readable_prefix(opened)
             st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
                                              if same_model(lesson.config, config)), None)
-    if notices:
+    changes = [notice for notice in notices if not isinstance(notice, Caution)]
+    if changes:
         say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
-            + "\n".join(f"- {notice}" for notice in notices), "warning")
+            + "\n".join(f"- {notice}" for notice in changes), "warning")
+    if focused:  # a risky value used as it was: the settings panel cautions on every run, but it is hidden here
+        for notice in notices:
+            if isinstance(notice, Caution):
+                say(notice, "warning")
     board_member.from_link(board)
 
 
@@ -138,16 +144,21 @@ def sync_link() -> None:
 
 
 def _shared_link(base: str) -> None:
-    """The trained model's own link: a copy of it, at its step, for whoever opens it."""
+    """The trained model's own link, once made: a copy of it, at its step, for whoever opens it."""
+    shared = st.session_state.get(SHARED)
+    if shared is None or store() is None:
+        return
+    model_id, step = shared
+    days = store().share_seconds / 86400
+    st.caption(f"A copy of this model at step {step:,}, kept for {days:g} days. Whoever opens the link gets a copy "
+               "of their own.")
+    st.code(share_url(base, {MODEL: model_id}), language=None, wrap_lines=True)
+
+
+def share_button() -> None:
+    """Drawn once a run, under the share box: it makes the trained model's link."""
     if store() is None:
         return
     st.button("Share this trained model", key="share_model", on_click=share_model, icon=":material/share:",
               help="A link that opens a copy of this model as it is now, with its history, for anyone. "
                    "Training the copy never changes yours.")
-    shared = st.session_state.get(SHARED)
-    if shared is not None:
-        model_id, step = shared
-        days = store().share_seconds / 86400
-        st.caption(f"A copy of this model at step {step:,}, kept for {days:g} days. Whoever opens the link gets "
-                   "a copy of their own.")
-        st.code(share_url(base, {MODEL: model_id}), language=None, wrap_lines=True)

@@ -26,7 +26,7 @@ from .keeper import checkpoints, keep_in_store, start_keeper
 from .messages import show
 from .page_links import page_links
 from .reconnect import SECRET, offer_back
-from .sharing import open_link, sync_link
+from .sharing import open_link, share_button, sync_link
 from .state import (
     LESSON,
     MESSAGES,
@@ -84,6 +84,7 @@ def controls(pages=()) -> None:
                           type="primary" if st.session_state.get(LESSON) == key else "secondary")
             with st.expander("Copy share link", expanded=False, icon=":material/link:"):
                 st.session_state[SHARE_SLOT] = st.empty()
+                share_button()
             _settings(exp)
     config, notices = _config_from_widgets()
     changed = exp.needs_reset(config)

@@ -30,7 +30,7 @@ from rnnviz.charts.style import (
     readable,
 )
 from rnnviz.charts.training import smoothed
-from rnnviz.charts.unrolled import CELL_FILL, CELL_LINE
+from rnnviz.charts.unrolled import CELL_FILL, CELL_LINE, fitted
 from rnnviz.choices import CELL_NAMES
 
 LIVE_POINTS = 600  # points per line sent to the browser, several times a second
@@ -192,7 +192,47 @@ def live_strip_figure(hidden, inputs: list[str], outputs: list[str], prefix_len:
     divider = prefix_len if prefix_len is not None and 0 < prefix_len < steps else None
     return _canvas("strip", f"{title}: the same {name} cell at every step, hₜ above it, yₜ on top", height,
                    cell=name, z=_grid(top[:, :units].T), scale=scale, bound=bound, divider=divider,
-                   inputs=[f"x{str(t).translate(SUBSCRIPT)} {readable(inputs[t])}" for t in range(steps)],
-                   outputs=[str(outputs[t]) for t in range(steps)],
+                   inputs=[f"x{str(t).translate(SUBSCRIPT)} {fitted(readable(inputs[t]))}" for t in range(steps)],
+                   outputs=[fitted(str(outputs[t])) for t in range(steps)],
                    cell_fill=CELL_FILL, written_fill=GENERATED_FILL, cell_line=CELL_LINE,
                    hover="step {x}, unit {y}: h = {z}")
+
+
+EARLIER_COLOUR, TRUE_COLOUR = "rgba(90, 100, 115, 0.35)", "#111111"
+
+
+def live_series_figure(prefix, continuation, truth=None, earlier=(), step: int | None = None, error=None,
+                       height: int = HEIGHT) -> dict:
+    """A series prefix (blue) and the model's continuation now (orange), the true continuation dashed beside it,
+    and the continuations at earlier weight snapshots as faint grey curves; each value shows on hover.
+
+    `earlier`: (label, values) pairs, oldest first. What to see: before training the continuation wanders off;
+    as the model learns, the orange line settles onto the dashed one, each faint curve a little nearer than the last.
+    """
+    title = "The continuation against the true curve"
+    if not len(prefix):
+        return _canvas_note("Type a prefix: its continuation is drawn here.", title, height)
+    k = len(prefix)
+    ahead = lambda values: (list(range(k, k + len(values) + 1)), _values([prefix[-1], *values]))  # noqa: E731
+    series = [dict(name=label, x=ahead(values)[0], y=ahead(values)[1], colour=EARLIER_COLOUR, width=2, markers=0,
+                   dash=False) for label, values in earlier if len(values)]
+    if truth:
+        x, y = ahead(truth)
+        series.append(dict(name="true", x=x, y=y, colour=TRUE_COLOUR, width=2.5, markers=0, dash=True))
+    series.append(dict(name="prefix", x=list(range(1, k + 1)), y=_values(prefix), colour=SMOOTH_COLOUR, width=3,
+                       markers=8, dash=False))
+    if len(continuation):
+        x, y = ahead(continuation)
+        series.append(dict(name="now", x=x, y=y, colour=ACCENT, width=3.5, markers=7, dash=False))
+    legend = [dict(name="prefix", colour=SMOOTH_COLOUR, width=3, dash=False),
+              dict(name="now", colour=ACCENT, width=3.5, dash=False)]
+    if truth:
+        legend.append(dict(name="true", colour=TRUE_COLOUR, width=2.5, dash=True))
+    if earlier:
+        legend.append(dict(name="earlier", colour=EARLIER_COLOUR, width=2, dash=False))
+    if step is not None:
+        title += f" · step {step}"
+    if error is not None and math.isfinite(error):
+        title += f" · RMSE {error:.3g}"
+    return _canvas("lines", title, height, series=series, legend=legend, x_title="time step", y_title="value",
+                   y_log=False, hover="t = {x}: {y}")

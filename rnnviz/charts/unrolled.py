@@ -22,6 +22,29 @@ STRIP_H = 0.15  # half the height of the h_t colour strip
 CHAIN_X0 = 4.0  # where the unrolled chain starts; the folded cell sits at x = 0
 CELL_FILL, CELL_LINE = "#dbe9f6", "#1f6fb4"
 LIGHT = "#e07a1f"
+LABEL_CHARS = 5  # a number's label (x_t, y_t) this many characters wide fits in its cell, at 1280 px and up
+SHORT_SUFFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def fitted(label: str, width: int = LABEL_CHARS) -> str:
+    """A number's label made short enough for its cell: fewer decimals first (0.16, 12.3, 1235), then a
+    suffix (12.3k, 4.5M) or a power of ten; a label that fits, or a symbol's, is kept as it is."""
+    if len(label) <= width:
+        return label
+    try:
+        value = float(label)
+    except ValueError:
+        return label
+    size = abs(value)
+    candidates = [f"{value:.{decimals}f}" for decimals in (2, 1, 0)]
+    for above, suffix in SHORT_SUFFIXES:
+        if size >= above:
+            candidates += [f"{value / above:.{decimals}f}{suffix}" for decimals in (1, 0)]
+    candidates += [f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-")]
+    for candidate in candidates:
+        if len(candidate) <= width and (float(candidate.rstrip("kMG")) != 0 or value == 0):
+            return candidate
+    return candidates[-1]
 
 
 def _column(t: int) -> float:
@@ -86,6 +109,7 @@ def unrolled_figure(hidden, inputs: list[str], outputs: list[str], cell: str = "
     values = as_array(hidden)
     layers, steps, hidden_size = values.shape
     steps = min(steps, max_steps, len(inputs), len(outputs))
+    inputs, outputs = [fitted(text) for text in inputs], [fitted(text) for text in outputs]
     values = values[:, :steps]
     units = min(hidden_size, max_units)
     if bound is None:

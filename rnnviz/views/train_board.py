@@ -1,19 +1,30 @@
 """What the Train page shows while the model learns, as data: the status line, the prefix's continuation, the
-milestones and the four live charts. The page draws these (pages/train.py); the live feed serves the same to the
-page's poller while training (rnnviz.serving.feed). Both read only what the worker published."""
+milestones and the live charts (for a series, one chart draws the continuation and the milestones as curves).
+The page draws these (pages/train.py); the live feed serves the same to the page's poller while training
+(rnnviz.serving.feed). Both read only what the worker published."""
 
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from rnnviz.charts import live
 from rnnviz.charts.text import continuation_html, table_html
+from rnnviz.errors import InputError
+from rnnviz.insight.series_truth import rmse, true_continuation
 from rnnviz.views import continuation, progress, sequence
 from rnnviz.views.labels import prediction_labels
 
 CHART_HEIGHT, STRIP_HEIGHT = 240, 218  # with the text above, one 1600×1000 screen (a projector) holds it all
 TEXTS = ("train_status", "continuation", "milestones")  # the page's keys for its live texts
-CHARTS = ("loss_chart", "step_grad_chart", "hidden_chart", "strip_chart")  # ... and for its live charts
+CHARTS = ("loss_chart", "step_grad_chart", "hidden_chart", "strip_chart", "series_chart")  # ... its live charts
+EARLIER_CURVES = 3  # milestones drawn as faint curves on the series chart: before training and the latest two
+
+
+def draws_series(ds) -> bool:
+    """Whether the data is a curve to continue (the sine, an uploaded column): its continuation and milestones are
+    drawn as lines (series_chart), not written out as a wall of numbers."""
+    return not ds.is_tokens and not ds.fixed_length
 
 
 def status_html(shown, device: str) -> str:
@@ -33,13 +44,15 @@ def continuation_view(experiment, shown) -> str:
     """The prefix and what the model writes after it now; or, when it cannot be continued, why."""
     if shown.refusal:
         return f'<p class="rnnviz-refusal" style="margin:0">⚠ {html.escape(shown.refusal)}</p>'
-    if shown.prediction is None:
+    if shown.prediction is None or draws_series(experiment.dataset):
         return ""
     return continuation_html(*continuation.split_text(experiment.dataset, shown.prediction))
 
 
 def milestones_view(experiment, shown) -> str:
     """The continuation before training, at the latest weight snapshot, and now."""
+    if draws_series(experiment.dataset):
+        return ""
     current = shown.prediction.continuation if shown.prediction is not None else None
     return table_html(progress.milestones_frame(experiment.dataset, shown.milestones, shown.views_step, current,
                                                 last=1))
@@ -61,9 +74,38 @@ def texts(experiment, shown, keys=TEXTS) -> dict[str, str]:
     return {key: TEXT_MAKERS[key](experiment, shown) for key in keys}
 
 
+def series_figure(experiment, shown) -> dict:
+    """The series chart: the prefix, its continuation now and at the earlier weight snapshots, and the truth."""
+    ds, prediction = experiment.dataset, shown.prediction
+    if prediction is None:
+        return live.live_series_figure([], [], height=CHART_HEIGHT)
+    prefix, generated = list(prediction.prefix), list(prediction.generated)
+    truth = _truth(ds, tuple(prefix), len(generated))
+    shown_milestones = list(shown.milestones[:1]) + list(shown.milestones[1:][-(EARLIER_CURVES - 1):])
+    earlier = [("before training" if at == 0 else f"step {at}", _milestone_values(ds, text))
+               for at, text in shown_milestones if at != shown.views_step]
+    error = rmse(generated, truth[:len(generated)]) if truth and generated else None
+    return live.live_series_figure(prefix, generated, truth, earlier, step=shown.views_step, error=error,
+                                   height=CHART_HEIGHT)
+
+
+@lru_cache(maxsize=16)
+def _truth(ds, prefix: tuple, n: int) -> list[float] | None:
+    """The true continuation, found once per prefix: the chart is made several times a second."""
+    return true_continuation(ds, prefix, n)
+
+
+def _milestone_values(ds, text: str) -> list[float]:
+    """A milestone's continuation (published as text, two decimals) read back as numbers."""
+    try:
+        return ds.parse_prefix(text)
+    except InputError:
+        return []
+
+
 def figures(experiment, shown) -> dict[str, dict]:
     """Each live chart of the page (CHARTS) as a figure dict; the hidden state and the strip only once the
-    prefix has a continuation."""
+    prefix has a continuation; the series chart only for a series (draws_series)."""
     ds, latest = experiment.dataset, shown.latest_gradients or {}
     last = shown.rows[-1] if shown.rows else None
     made = {
@@ -80,4 +122,6 @@ def figures(experiment, shown) -> dict[str, dict]:
         made["strip_chart"] = live.live_strip_figure(
             strip.hidden, list(strip.inputs), list(strip.outputs), prefix_len=strip.prefix_len,
             cell=experiment.config.cell, bound=bound, height=STRIP_HEIGHT)
+    if draws_series(ds):
+        made["series_chart"] = series_figure(experiment, shown)
     return made

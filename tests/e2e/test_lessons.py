@@ -16,6 +16,7 @@ LESSON_PAGES = {
     "L2": ("Inside the model", ["connectivity_chart", "unit_symbols_chart"]),
     "L3": ("Worked maths", ["worked_chart", "step_terms_chart", "bptt_chart"]),
     "L4": ("Worked maths", ["worked_chart", "bptt_chart"]),
+    "L5": ("Gradients", ["spectral_chart", "grad_heatmap_chart"]),
     "M1": ("Memory tasks", ["memory_model_chart", "memory_lag_chart", "memory_profile_chart"]),
     "M2": ("Inside the model", ["connectivity_chart", "connectivity_matrix_chart"]),
     "M3": ("Side by side", ["compare_loss_chart", "compare_step_grad_chart"]),
