@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui import board_view, drawing
+from ui import board_view
 
 st.set_page_config(initial_sidebar_state="collapsed")  # the projector's whole width for the board
-drawing.one_screen()
+board_view.fit_screen()
 code = board_view.shown_code()
 if code is None:
     st.title("Class board")

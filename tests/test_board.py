@@ -7,6 +7,7 @@ import html
 import json
 import time
 
+import plotly.graph_objects as go
 import pytest
 
 from rnnviz.charts.board import DIVERGED_COLOUR, board_figure
@@ -149,18 +150,19 @@ def test_the_colouring_follows_the_setting_that_differs_most(learnt, blown_up):
 
 def test_the_chart_draws_every_run_names_as_typed_and_diverged_runs_red(learnt, blown_up):
     board = Board("L0", (run_of(learnt, "<b>x</b>"), run_of(blown_up, "bob", "b2")), ())
-    figure = board_figure(board, "lr")
+    figure = go.Figure(board_figure(board, "lr"))  # checked by Plotly here: a figure it accepts
     lines = [trace for trace in figure.data if trace.mode == "lines"]
     assert len(lines) == 2
     assert html.escape("<b>x</b>") in lines[0].hovertemplate and "<b>x</b>" not in lines[0].hovertemplate
     assert lines[1].line.color == DIVERGED_COLOUR and lines[1].line.dash == "dash"
-    marks = [trace.text[0] for trace in figure.data if trace.mode == "markers+text"]
-    assert sorted(marks) == ["✓", "✗"]
-    assert figure.layout.yaxis.type == "log"
+    marks = [(trace.text, trace.customdata) for trace in figure.data if trace.mode == "markers+text"]
+    assert sorted(marks) == [(("✓",), (html.escape("<b>x</b>"),)), (("✗",), ("bob",))]
+    assert figure.layout.yaxis.type == "log" and [entry.name for entry in figure.data if entry.showlegend] == \
+        ["learning rate 0.01", "diverged"]
 
 
 def test_an_empty_board_says_how_runs_arrive():
-    figure = board_figure(Board("L0", (), ()))
+    figure = go.Figure(board_figure(Board("L0", (), ())))
     assert "join link" in figure.layout.annotations[0].text
 
 
@@ -242,7 +244,7 @@ def test_names_longer_than_the_limit_never_reach_the_board(learnt):
 def test_many_values_get_a_colour_bar_not_a_legend_row_each(learnt):
     runs = tuple(read_run(f"{n:x}", summary_bytes({**run_summary(learnt, f"r{n}"), "lr": 0.01 + n / 1000}))
                  for n in range(30))
-    figure = board_figure(Board("L0", runs, ()), "lr")
+    figure = go.Figure(board_figure(Board("L0", runs, ()), "lr"))
     assert not any(trace.showlegend for trace in figure.data if trace.mode == "lines")
     bars = [trace for trace in figure.data if trace.mode == "markers" and trace.marker.showscale]
     assert len(bars) == 1 and len(bars[0].marker.colorbar.tickvals) <= 8

@@ -4,6 +4,7 @@ from the store once per refresh (any replica's learners show, as every replica w
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import segno
 import streamlit as st
@@ -15,8 +16,7 @@ from rnnviz.serving.hosting import share_query, share_url
 from rnnviz.serving.store import StoreDown
 from rnnviz.serving.store_interface import BOARD_HOURS
 
-from . import board_member, keeper
-from .drawing import PLOTLY_CONFIG
+from . import board_member, drawing, keeper
 from .messages import as_text
 from .state import LESSON, experiment, say
 
@@ -25,6 +25,13 @@ CHART_HEIGHT = 520  # with the header, the chooser and the table beside it: one 
 MOST = "most"  # the chooser's "the setting that differs most"
 JOIN_QUERIES = "board_join_queries"  # code → the join link's settings, for a board started by this session
 HIDE = "board_hide"
+FIT = Path(__file__).parent / "class_board.css"
+
+
+def fit_screen() -> None:
+    """Little room above and under the board, so that it holds one 1600×1000 projector screen."""
+    drawing.one_screen()
+    st.html(FIT)
 
 
 def shown_code() -> str | None:
@@ -136,8 +143,9 @@ def live(code: str) -> None:
     _hide_control(hider, code, board)
     chart, table = st.columns([1, 1])
     with chart:
-        figure = board_figure(board, most if picked == MOST else picked, height=CHART_HEIGHT)
-        st.plotly_chart(figure, key="board_chart", config=PLOTLY_CONFIG, width="stretch")
+        # Kept mounted and redrawn in place (no blank frame on the projector), and sent as a plain dict.
+        drawing.live_chart(board_figure(board, most if picked == MOST else picked, height=CHART_HEIGHT),
+                           key="board_chart")
     with table, st.container(key="board_table", height=CHART_HEIGHT + 80, border=False):
         st.html(board_table_html(board))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 
 import plotly.graph_objects as go
@@ -25,21 +26,37 @@ def value_colours(values) -> dict:
     return dict(zip(ordered, sample_colorscale(SCALE, spots)))
 
 
-def _colour_bar(fig: go.Figure, colours: dict, colour_by: str, label: str) -> None:
+def _colour_bar(colours: dict, colour_by: str, label: str) -> dict:
     """A colour bar beside the chart with the values' colours, in order, labelled with a few of the values."""
     values = list(colours)
-    positions = list(range(len(values)))
-    shown = positions[:: max(len(values) // 6, 1)]
+    shown = list(range(len(values)))[:: max(len(values) // 6, 1)]
     scale = [[index / (len(values) - 1), colour] for index, colour in enumerate(colours.values())]
-    fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                    marker=dict(color=[0], cmin=0, cmax=len(values) - 1, colorscale=scale, showscale=True,
-                                colorbar=dict(title=dict(text=label, side="right"), thickness=14,
-                                              tickvals=shown, ticktext=[setting_text(colour_by, values[i])
-                                                                        for i in shown])))
+    return dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                marker=dict(color=[0], cmin=0, cmax=len(values) - 1, colorscale=scale, showscale=True,
+                            colorbar=dict(title=dict(text=label, side="right"), thickness=14, tickvals=shown,
+                                          ticktext=[setting_text(colour_by, values[i]) for i in shown])))
 
 
-def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> go.Figure:
-    """Every run's loss against its steps, one line each, coloured by `colour_by`.
+def _marks(ends: list, mark: str, colour: str, symbol: str) -> dict:
+    """One trace for every run's end mark of one kind (✓ or ✗): a trace per run would cost as much as its line."""
+    return dict(type="scatter", x=[end[0] for end, _ in ends], y=[end[1] for end, _ in ends], mode="markers+text",
+                text=[mark] * len(ends), textposition="middle right", customdata=[name for _, name in ends],
+                marker=dict(symbol=symbol, size=11, color=colour), textfont=dict(size=18, color=colour),
+                showlegend=False, hovertemplate=f"%{{customdata}}<extra>{mark}</extra>")
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(title: str, height: int, legend: tuple[tuple[str, str, str], ...]) -> dict:
+    """The shared look (styled) for a board chart whose legend shows `legend` (name, colour, dash), as a dict."""
+    fig = go.Figure([go.Scatter(x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, dash=dash))
+                     for name, colour, dash in legend])
+    fig.update_xaxes(title="training step")
+    fig.update_yaxes(title="loss", type="log")
+    return styled(fig, title, "class_board", height).to_dict()["layout"]
+
+
+def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> dict:
+    """Every run's loss against its steps, one line each, coloured by `colour_by` (a Plotly figure as a dict).
 
     What to see: which settings learn fast, which stall and which blow up. Red dashed lines with a ✗ are
     runs that diverged; a ✓ at a line's end means that run answers the lesson's question right.
@@ -48,36 +65,34 @@ def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> go.F
     title = f"The class's loss · coloured by {label}"
     if not board.runs:
         return note_figure("No runs yet: learners who open the join link and press Train appear here.", title,
-                           "class_board", height)
+                           "class_board", height).to_dict()
     colours = value_colours(run.setting(colour_by) for run in board.runs)
     many = len(colours) > LEGEND_VALUES  # then a colour bar says which colour is which value, not the legend
     in_legend: set = set() if not many else {f"{label} {setting_text(colour_by, value)}" for value in colours}
-    fig = go.Figure()
-    if many:
-        _colour_bar(fig, colours, colour_by, label)
+    # A plain dict, drawn as it is: built from checked numbers and texts, it skips Plotly's per-property checks,
+    # which would cost a good part of a second at every refresh.
+    traces = [_colour_bar(colours, colour_by, label)] if many else []
+    legend, right, blown = [], [], []
     for run in board.runs:
         value = run.setting(colour_by)
         name = html.escape(run.name)  # Plotly reads tags in its texts: a name shows as typed
         group = "diverged" if run.diverged else f"{label} {setting_text(colour_by, value)}"
-        colour = DIVERGED_COLOUR if run.diverged else colours[value]
-        fig.add_scatter(x=list(run.steps), y=list(run.losses), mode="lines", name=group, legendgroup=group,
-                        showlegend=group not in in_legend, connectgaps=False,
-                        line=dict(color=colour, width=3 if run.diverged else 2.5,
-                                  dash="dash" if run.diverged else "solid"),
-                        hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra>{html.escape(group)}</extra>")
-        in_legend.add(group)
+        colour, dash = (DIVERGED_COLOUR, "dash") if run.diverged else (colours[value], "solid")
+        traces.append(dict(
+            type="scatter", x=list(run.steps), y=list(run.losses), mode="lines", name=group, legendgroup=group,
+            showlegend=group not in in_legend, connectgaps=False,
+            line=dict(color=colour, width=3 if run.diverged else 2.5, dash=dash),
+            hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.3g}}<extra>{html.escape(group)}</extra>"))
+        if group not in in_legend:
+            legend.append((group, colour, dash))
+            in_legend.add(group)
         end = next(((s, loss) for s, loss in zip(reversed(run.steps), reversed(run.losses)) if loss is not None),
                    None)
-        mark = "✗" if run.diverged else ("✓" if board.is_right(run) else None)
-        if end is not None and mark is not None:
-            fig.add_scatter(x=[end[0]], y=[end[1]], mode="markers+text", text=[mark], textposition="middle right",
-                            marker=dict(symbol="x" if run.diverged else "circle", size=11,
-                                        color=DIVERGED_COLOUR if run.diverged else RIGHT_COLOUR),
-                            textfont=dict(size=18, color=DIVERGED_COLOUR if run.diverged else RIGHT_COLOUR),
-                            showlegend=False, hovertemplate=f"{name}<extra>{mark}</extra>")
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="loss", type="log")
-    return styled(fig, title, "class_board", height)
+        if end is not None and (run.diverged or board.is_right(run)):
+            (blown if run.diverged else right).append((end, name))
+    traces += [_marks(ends, mark, colour, symbol) for ends, mark, colour, symbol in
+               ((right, "✓", RIGHT_COLOUR, "circle"), (blown, "✗", DIVERGED_COLOUR, "x")) if ends]
+    return {"data": traces, "layout": _layout(title, height, tuple(legend))}
 
 
 def board_table_html(board: Board) -> str:
