@@ -134,3 +134,12 @@ def test_redis_reads_a_board_with_one_command(redis_server):
     assert after - before == 1
     assert 0 < monitor.pttl("rnnviz:board:" + code) <= store.board_seconds * 1000
     store.close()
+
+
+def test_several_runs_go_in_one_write_each_kept_or_refused(store):
+    store.board_cap = 2
+    code = store.create_board("L0")
+    assert store.put_runs(code, {"a1": b"1", "b2": b"2", "c3": b"3"}) == {"a1", "b2"}
+    assert store.put_runs(code, {"c3": b"3", "a1": b"4"}) == {"a1"}
+    assert store.board(code)[1] == {"a1": b"4", "b2": b"2"}
+    assert store.put_runs(new_board_code(), {"a1": b"1"}) == set()

@@ -20,6 +20,7 @@ from rnnviz.serving.store_interface import ModelStore, StoreDown
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+SAY_EVERY = 60.0  # seconds between the server log's lines on what the boards cost
 ALIVE_SECONDS = 10.0  # an unchanged run is written again this often: a board removed it (a replica let it go)
 FULL = "The class board is full, so your run is not on it; you train as usual."
 ENDED = "This class board has ended (boards last 6 hours after their last change); you train as usual."
@@ -82,6 +83,7 @@ class BoardWriter:
 
     # -- the writer thread -----------------------------------------------------------------------------------
     def _loop(self) -> None:
+        said_at, said = time.monotonic(), (0, 0.0)
         while not self._stopping.wait(self.tick_seconds):
             started = time.perf_counter()
             try:
@@ -91,15 +93,21 @@ class BoardWriter:
             except Exception:  # noqa: BLE001 - the writer must outlive any surprise; training never depends on it
                 log.exception("class board round failed")
             self.busy_seconds += time.perf_counter() - started
+            if time.monotonic() - said_at >= SAY_EVERY and self.writes > said[0]:  # what the board costs, for notes
+                print(f"rnnviz: class boards: {self.writes - said[0]} run summaries written in the last "
+                      f"{time.monotonic() - said_at:.0f} s, in {self.busy_seconds - said[1]:.2f} s of work", flush=True)
+                said_at, said = time.monotonic(), (self.writes, self.busy_seconds)
 
     def round(self) -> None:
-        """One pass: runs that left go, changed runs are written. StoreDown stops the pass; the next one retries."""
+        """One pass: runs that left go, changed runs are written (one store write per board). StoreDown stops the
+        pass; the next one retries."""
         with self._lock:
             leaving, self._leaving = self._leaving, []
             members = list(self._members.items())
         for code, run_id in leaving:
             self.store.remove_run(code, run_id)
         now = time.monotonic()
+        due: dict[str, dict[str, tuple[Member, tuple, bytes]]] = {}  # board → run → (member, shown, summary)
         for run_id, member in members:
             experiment = member.experiment()
             if experiment is None or was_let_go(experiment):
@@ -109,7 +117,12 @@ class BoardWriter:
             shown = (experiment.step, member.name, published.version if published is not None else None)
             if shown == member.written and now - member.written_at < self.alive_seconds:
                 continue
-            kept = self.store.put_run(member.code, run_id, summary_bytes(run_summary(experiment, member.name)))
-            self.writes += 1
-            member.written, member.written_at = shown, now
-            member.problem = None if kept else (ENDED if self.store.board_lesson(member.code) is None else FULL)
+            summary = summary_bytes(run_summary(experiment, member.name))
+            due.setdefault(member.code, {})[run_id] = (member, shown, summary)
+        for code, runs in due.items():
+            kept = self.store.put_runs(code, {run_id: summary for run_id, (_, _, summary) in runs.items()})
+            ended = len(kept) < len(runs) and self.store.board_lesson(code) is None
+            for run_id, (member, shown, _) in runs.items():
+                member.written, member.written_at = shown, now
+                member.problem = None if run_id in kept else (ENDED if ended else FULL)
+            self.writes += len(runs)

@@ -143,6 +143,11 @@ class ModelStore(ABC):
         """Keep `summary` as run `run_id`'s on board `code` (replacing its last). False, and nothing kept, when the
         board is gone or already holds `board_cap` other runs."""
 
+    def put_runs(self, code: str, summaries: dict[str, bytes]) -> set[str]:
+        """put_run for several runs of board `code` at once (one store round trip where the back-end can);
+        the ids of the runs kept."""
+        return {run_id for run_id, summary in summaries.items() if self.put_run(code, run_id, summary)}
+
     @abstractmethod
     def remove_run(self, code: str, run_id: str) -> None:
         """Take run `run_id` off board `code` (a hidden run stays hidden if it comes back)."""

@@ -187,9 +187,20 @@ class RedisStore(ModelStore):
         return None if lesson is None else lesson.decode()
 
     def put_run(self, code: str, run_id: str, summary: bytes) -> bool:
-        check_run(code, run_id, summary)
-        arguments = ["run:" + run_id, summary, self.board_cap, _milliseconds(self.board_seconds)]
-        return bool(self._run(lambda client: self._put_run(keys=[_board_key(code)], args=arguments)))
+        return run_id in self.put_runs(code, {run_id: summary})
+
+    def put_runs(self, code: str, summaries: dict[str, bytes]) -> set[str]:
+        for run_id, summary in summaries.items():
+            check_run(code, run_id, summary)
+        ttl, ids = _milliseconds(self.board_seconds), list(summaries)
+
+        def action(client):  # one round trip: each run's script, in order
+            with client.pipeline(transaction=False) as pipe:
+                for run_id in ids:
+                    self._put_run(keys=[_board_key(code)], args=["run:" + run_id, summaries[run_id],
+                                                                 self.board_cap, ttl], client=pipe)
+                return pipe.execute()
+        return {run_id for run_id, kept in zip(ids, self._run(action)) if kept}
 
     def remove_run(self, code: str, run_id: str) -> None:
         check_run(code, run_id)

@@ -224,23 +224,30 @@ class SqliteStore(ModelStore):
                                   (now + self.board_seconds, code, BOARD_ROW, now)).rowcount > 0
 
     def put_run(self, code: str, run_id: str, summary: bytes) -> bool:
-        check_run(code, run_id, summary)
+        return run_id in self.put_runs(code, {run_id: summary})
+
+    def put_runs(self, code: str, summaries: dict[str, bytes]) -> set[str]:
+        for run_id, summary in summaries.items():
+            check_run(code, run_id, summary)
         cap = self.board_cap
 
-        def work(connection, now):
+        def work(connection, now):  # one transaction for the lot: the writer's queue is shared with checkpoints
             if not self._refresh(connection, code, now):
-                return False
-            there = connection.execute("SELECT 1 FROM boards WHERE code = ? AND run = ? AND data IS NOT NULL",
-                                       (code, run_id)).fetchone()
-            if there is None:
-                runs = connection.execute("SELECT COUNT(*) FROM boards WHERE code = ? AND run != ? AND data IS NOT "
-                                          "NULL", (code, BOARD_ROW)).fetchone()[0]
-                if runs >= cap:
-                    return False
-            connection.execute("INSERT INTO boards VALUES (?, ?, ?, 0, ?) ON CONFLICT (code, run) DO UPDATE SET "
-                               "data = excluded.data, expires = excluded.expires",
-                               (code, run_id, summary, now + self.board_seconds))
-            return True
+                return set()
+            kept = set()
+            for run_id, summary in summaries.items():
+                there = connection.execute("SELECT 1 FROM boards WHERE code = ? AND run = ? AND data IS NOT NULL",
+                                           (code, run_id)).fetchone()
+                if there is None:
+                    runs = connection.execute("SELECT COUNT(*) FROM boards WHERE code = ? AND run != ? AND data IS "
+                                              "NOT NULL", (code, BOARD_ROW)).fetchone()[0]
+                    if runs >= cap:
+                        continue
+                connection.execute("INSERT INTO boards VALUES (?, ?, ?, 0, ?) ON CONFLICT (code, run) DO UPDATE SET "
+                                   "data = excluded.data, expires = excluded.expires",
+                                   (code, run_id, summary, now + self.board_seconds))
+                kept.add(run_id)
+            return kept
         return self._write(work)
 
     def remove_run(self, code: str, run_id: str) -> None:
