@@ -42,14 +42,25 @@ def test_a_join_link_puts_the_learner_on_the_board_under_a_random_name(store):
     assert at.session_state[board_member.JOINED] == code and at.session_state[board_member.ON]
     name = at.session_state[board_member.NAME]
     assert len(name.split()) == 2
-    assert at.text_input(key=board_member.NAME_BOX).value == name
+    assert name_box(at).value == name
     assert board_member.BOARD not in at.query_params  # the address bar shows the lesson's settings
-    at.text_input(key=board_member.NAME_BOX).set_value("<b>x</b>").run()
-    assert at.session_state[board_member.NAME] == "<b>x</b>"
-    at.text_input(key=board_member.NAME_BOX).set_value("   ").run()
+    name_box(at).set_value("<b>x</b>").run()
+    assert at.session_state[board_member.NAME] == "<b>x</b>" and name_box(at).value == "<b>x</b>"
+    name_box(at).set_value("   ").run()
     assert at.session_state[board_member.NAME] == "<b>x</b>" and "at least one letter" in warnings_of(at)
-    at.toggle(key=board_member.ON).set_value(False).run()
-    assert not at.session_state[board_member.ON] and not at.exception
+    assert name_box(at).value == "<b>x</b>"  # the box shows the name kept
+    switch(at).set_value(False).run()
+    assert not at.session_state[board_member.ON] and not switch(at).value and not at.exception
+    switch(at).set_value(True).run()
+    assert at.session_state[board_member.ON] and at.session_state[board_member.NAME] == "<b>x</b>"
+
+
+def name_box(at):
+    return next(box for box in at.text_input if str(box.key).startswith(board_member.NAME_BOX))
+
+
+def switch(at):
+    return next(toggle for toggle in at.toggle if str(toggle.key).startswith("board_switch"))
 
 
 @pytest.mark.parametrize("code", ["AAAAAAAAAAAAAAAA", "nonsense", "", "'; DROP TABLE boards; --", "A" * 500])

@@ -28,7 +28,8 @@ from .state import say
 BOARD = "board"  # the link parameter, on a join link and on the board's own link
 BOARD_PAGE = "class_board"  # the board page's address
 JOINED, NAME, ON, VIEWING = "board_joined", "board_name", "board_on", "board_viewing"
-CARRIED = (JOINED, NAME, ON, VIEWING)  # what a reload of the tab brings back (ui.reconnect)
+DRAWN = "board_widgets_drawn"  # the sidebar's switch and name box are drawn afresh after each change
+CARRIED = (JOINED, NAME, ON, VIEWING, DRAWN)  # what a reload of the tab brings back (ui.reconnect)
 NAME_BOX = "board_name_box"
 UNKNOWN = ("This class board is not known here: its code is mistyped, or the board ended (boards last 6 hours after "
            "their last change).")
@@ -81,8 +82,7 @@ def from_link(code) -> None:
     if lesson is None:
         say(UNKNOWN + " You can train as usual.", "warning")
         return
-    st.session_state[JOINED], st.session_state[ON] = code, True
-    st.session_state[NAME] = st.session_state[NAME_BOX] = random_name()
+    st.session_state[JOINED], st.session_state[ON], st.session_state[NAME] = code, True, random_name()
 
 
 # -- the sidebar ----------------------------------------------------------------------------------------------------
@@ -91,17 +91,21 @@ def membership(secret: str | None) -> None:
     it, and a switch to leave."""
     if JOINED not in st.session_state:
         return
-    name = st.session_state.get(NAME, "")
+    name, on = st.session_state.get(NAME, ""), st.session_state.get(ON, True)
+    # The switch and the box take their value from ON and NAME, the truth, under a key that changes with it: a
+    # browser that does not send a widget's value back (a rerun from a fragment, a reconnect) leaves it as shown.
+    drawn = st.session_state.get(DRAWN, 0)
     with st.container(key="class_board_membership"):
         st.markdown("#### Class board")
-        on = st.toggle("On the class board", key=ON,
-                       help="Your name, settings, loss curve and answer show on the class's board; nothing else "
-                            "about you. Switch off to leave it.")
+        st.toggle("On the class board", value=on, key=f"board_switch_{drawn}", on_change=_switch, args=(drawn,),
+                  help="Your name, settings, loss curve and answer show on the class's board; nothing else "
+                       "about you. Switch off to leave it.")
         if on:
             st.markdown(f"On the class board as **{as_text(name)}**")
-            st.session_state.setdefault(NAME_BOX, name)
-            st.text_input("Your name on the board", key=NAME_BOX, max_chars=MAX_NAME_CHARS, on_change=_rename,
-                          help=f"Plain text, at most {MAX_NAME_CHARS} characters.")
+            with st.container(key=NAME_BOX):
+                st.text_input("Your name on the board", value=name, key=f"{NAME_BOX}_{drawn}",
+                              max_chars=MAX_NAME_CHARS, on_change=_rename, args=(drawn,),
+                              help=f"Plain text, at most {MAX_NAME_CHARS} characters.")
             kept = writer()
             problem = kept.problem(run_id(secret)) if kept is not None and secret else None
             if problem:
@@ -110,12 +114,17 @@ def membership(secret: str | None) -> None:
             st.caption("Off the class board: switch on to come back.")
 
 
-def _rename() -> None:
+def _switch(drawn: int) -> None:
+    st.session_state[ON] = bool(st.session_state.get(f"board_switch_{drawn}"))
+    st.session_state[DRAWN] = drawn + 1
+
+
+def _rename(drawn: int) -> None:
     try:
-        st.session_state[NAME] = checked_name(st.session_state.get(NAME_BOX))
+        st.session_state[NAME] = checked_name(st.session_state.get(f"{NAME_BOX}_{drawn}"))
     except InputError as error:
         say(f"{error} Your name on the board stays {st.session_state.get(NAME)!r}.", "warning")
-    st.session_state[NAME_BOX] = st.session_state.get(NAME, "")
+    st.session_state[DRAWN] = drawn + 1  # the box shows the name kept
 
 
 def keep_on_board(secret: str | None, experiment) -> None:
