@@ -146,7 +146,7 @@ def live(code: str) -> None:
         # Kept mounted and redrawn in place (no blank frame on the projector), and sent as a plain dict.
         drawing.live_chart(board_figure(board, most if picked == MOST else picked, height=CHART_HEIGHT),
                            key="board_chart")
-    with table, st.container(key="board_table", height=CHART_HEIGHT + 80, border=False):
+    with table, st.container(key="board_table", height=CHART_HEIGHT + 60, border=False):
         st.html(board_table_html(board))
 
 

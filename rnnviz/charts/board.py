@@ -50,8 +50,8 @@ def _layout(title: str, height: int, legend: tuple[tuple[str, str, str], ...]) -
     """The shared look (styled) for a board chart whose legend shows `legend` (name, colour, dash), as a dict."""
     fig = go.Figure([go.Scatter(x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, dash=dash))
                      for name, colour, dash in legend])
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="loss", type="log")
+    fig.update_xaxes(title=dict(text="training step", standoff=4), automargin=True)
+    fig.update_yaxes(title="loss", type="log", dtick=1)  # labels at whole decades only: 0.1, 1, 10
     return styled(fig, title, "class_board", height).to_dict()["layout"]
 
 
@@ -100,8 +100,8 @@ def board_table_html(board: Board) -> str:
     projector screen. Every cell is text: a name such as `<b>x</b>` shows as typed. Rows that diverged are red, right
     answers green."""
     frame = board_table(board)
-    cell = "padding:1px 6px;border-top:1px solid #dde3ea;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
-    head = "".join(f'<th style="text-align:left;padding:1px 6px">{html.escape(column)}</th>'
+    cell = "padding:0 6px;border-top:1px solid #dde3ea;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+    head = "".join(f'<th style="text-align:left;padding:0 6px">{html.escape(column)}</th>'
                    for column in frame.columns)
     rows = []
     for run, values in zip(board.runs, frame.itertuples(index=False)):
@@ -110,5 +110,5 @@ def board_table_html(board: Board) -> str:
         cells = "".join(f'<td style="{cell};max-width:{14 if i == 0 else 9}em">{html.escape(str(value))}</td>'
                         for i, value in enumerate(values))
         rows.append(f'<tr class="board-run {kind}" style="color:{colour}">{cells}</tr>')
-    return ('<table class="board-runs" style="border-collapse:collapse;width:100%;font-size:0.8rem;line-height:1.2">'
+    return ('<table class="board-runs" style="border-collapse:collapse;width:100%;font-size:0.8rem;line-height:1.15">'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
