@@ -42,14 +42,17 @@ def clipping_views(experiment):
             st.latex(r"g \leftarrow \theta\,\frac{g}{\lVert g\rVert} \quad \text{when } \lVert g\rVert > \theta")
             return
         norm = float(history["grad_norm"].iloc[-1])
+        # The step named is the snapshot's or, paused, the status line's; while training it moves on: "now".
+        named = replay.named_step(experiment, snapshot)
+        at = "now" if named is None else f"at step {int(history['step'].iloc[-1])}"
         if trainer.clip:
             scale = clip_scale(norm, trainer.clip)
             st.latex(rf"\lVert g\rVert = {norm:.3g},\ \theta = {trainer.clip:g} \;\Rightarrow\; "
                      rf"g \leftarrow {scale:.3g}\,g")
-            st.caption(f"Clipping rescales g to θ·g/‖g‖ when ‖g‖ > θ: at step {int(history['step'].iloc[-1])} it "
-                       + ("shrank the update." if scale < 1 else "left it alone (‖g‖ ≤ θ)."))
+            st.caption(f"Clipping rescales g to θ·g/‖g‖ when ‖g‖ > θ: {at} it "
+                       + ("shrinks the update." if scale < 1 else "leaves it alone (‖g‖ ≤ θ)."))
         else:
-            st.latex(rf"\lVert g\rVert = {norm:.3g}\ \text{{at step {int(history['step'].iloc[-1])}; clipping is off}}")
+            st.latex(rf"\lVert g\rVert = {norm:.3g}\ \text{{{at}; clipping is off}}")
             st.caption("Set 'Clip gradient norm at' in the sidebar to cap ‖g‖ at θ.")
 
 
@@ -76,8 +79,9 @@ def through_time_views(experiment):
                       "(vanishing); ρ above 1 lets some direction grow every step (exploding, unless tanh saturates).")
     left, right = st.columns(2)
     with left:
+        named = replay.named_step(experiment, snapshot)  # while training, "the latest batch": no moving number
         drawing.chart(charts.step_grad_figure(latest.get("grad_norms"), latest.get("grad_norms_last"),
-                                              step=latest.get("step")), "step_grad_chart",
+                                              step=None if named is None else latest.get("step")), "step_grad_chart",
                       "Log scale. Read the dashed line right to left: each step back multiplies by W_hhᵀ·diag(f′); "
                       "a steady fall is the vanishing gradient.")
     with right:

@@ -42,10 +42,9 @@ def live_views(experiment):
     if traced is None:
         return
     result, labels, prefix_len = traced
-    step = replay.shown_step(experiment, snapshot)
     drawing.chart(charts.hidden_heatmap_figure(result.hidden[:, 0], labels, prefix_len=prefix_len,
                                                bound=sequence.hidden_bound(experiment),
-                                               title=f"Hidden state h_t after training step {step}"),
+                                               title=f"Hidden state h_t {replay.step_words(experiment, snapshot)}"),
                   "hidden_chart",
                   "Red is positive, blue negative. A row that keeps its colour is a unit holding on to something; "
                   "after the dashed line the model reads its own predictions.")

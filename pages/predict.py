@@ -55,6 +55,9 @@ if predictions:
         else:  # a series: the model's continuation against what really follows the prefix in the data
             with training.model_lock(experiment):
                 truth, rows = series_truth.before_and_now(experiment, first)
+            # The second row is the model the samples came from: the chosen snapshot, or the model now (the status
+            # line carries its step, which moves on while it trains).
+            rows = [rows[0], (replay.step_words(experiment, snapshot), rows[1][1])]
             drawing.chart(series_truth_figure(first.prefix, rows, truth), "predict_candidates_chart",
                           "Dashed: what follows the prefix in the data. Orange: the model now; dotted grey: before "
                           "training." if truth is not None else "The prefix is not a stretch of the data, so there "

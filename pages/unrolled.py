@@ -52,9 +52,12 @@ def animation(experiment):
     figure = charts.unrolled_figure(result.hidden[:, 0], labels, sequence.step_outputs(experiment.dataset, result),
                                     cell=experiment.config.cell, bound=sequence.hidden_bound(experiment),
                                     carried_h=start, carried_label=start_label)
-    caption = (f"The model as it is at training step {experiment.step}; while it trains, the numbers follow it "
-               "every few seconds." if snapshot is None or start is not None else
-               f"The model as it was after training step {snapshot} (training goes on meanwhile).")
+    if snapshot is None or start is not None:  # the carried chain is the live model's
+        named = replay.named_step(experiment, None)
+        caption = ("The model as it is now (its step is in the status line); while it trains, the numbers follow "
+                   "it every few seconds." if named is None else f"The model as it is at training step {named}.")
+    else:
+        caption = f"The model as it was after training step {snapshot} (training goes on meanwhile)."
     if start is not None:
         caption += (" Carried state: the chain starts from the h the previous batch ended with (the strip on the "
                     "left), not from zeros; gradients stop there (the state is detached).")

@@ -270,8 +270,8 @@ def test_every_page_works_for_every_lesson(app, key):
 def test_hidden_states_at_an_earlier_snapshot_and_chosen_units(app):
     step(app, 6)
     app.switch_page("pages/hidden_states.py").run()
-    assert app.pills(key="replay_step").value == "now"
-    app.pills(key="replay_step").set_value(0).run()
+    assert app.select_slider(key="replay_step").value == "now"
+    app.select_slider(key="replay_step").set_value(0).run()
     app.multiselect(key="hidden_units").set_value([4, 9]).run()
     assert not app.exception
     specs = {chart.proto.id.rsplit("-", 1)[-1]: chart.proto.spec for chart in page_charts(app)}

@@ -73,6 +73,6 @@ def test_l4_unrolled_starts_from_the_carried_state_and_predict_shows_the_truth(s
     assert "Carried state" in " ".join(c.value for c in at.caption)
     at.switch_page("pages/predict.py").run()
     names = [trace["name"] for trace in json.loads(chart_spec(at, "predict_candidates_chart"))["data"]]
-    assert names == ["prefix", "true", "before training", "now (step 3)"]
+    assert names == ["prefix", "true", "before training", "after training step 3"]  # paused: the status line's step
     table = block_text(at, "predict_before_after")
     assert "true" in table and "0.59" in table and "RMSE vs true" in table  # sin(4π/20) = 0.588

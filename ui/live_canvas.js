@@ -111,7 +111,7 @@ function arrowHead(ctx, x, y, dx, dy, size) {  // a filled triangle pointing alo
   ctx.fill();
 }
 
-// Lines over x, on a linear or log y axis, with a legend inside the plot; hover finds the nearest point. With
+// Lines over x, on a linear or log y axis, with a legend above the plot; hover finds the nearest point. With
 // spec.zoom, a drag over the plot zooms in (a flat drag: x only, the y axis fitting what is in view) and a double
 // click zooms out; the zoom is kept while the data changes (view.zoom).
 function drawLines(view, ctx, spec, area) {
@@ -157,8 +157,10 @@ function drawLines(view, ctx, spec, area) {
   ctx.fillStyle = INK;
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
+  let lastY = Infinity;
   for (const [at, text] of yTicks) {
-    if (at < y0 || at > y1) continue;
+    if (at < y0 || at > y1 || Math.abs(py(at) - lastY) < spec.tick_font * 1.2) continue;  // no label over another
+    lastY = py(at);
     ctx.beginPath(); ctx.moveTo(plot.left, py(at)); ctx.lineTo(plot.right, py(at)); ctx.stroke();
     ctx.fillText(text, plot.left - 6, py(at));
   }
@@ -217,14 +219,12 @@ function drawLines(view, ctx, spec, area) {
   };
 }
 
-// Where the legend goes: inside the plot at its top right when it covers little of it, else in rows above the plot
-// (a small chart with four lines would otherwise hide them).
+// Where the legend goes: in rows above the plot, never over it (inside, even in a corner, it hid the lines' ends).
 function legendLayout(view, ctx, spec, area, bottom) {
   useFont(view, ctx, spec.font - 1, false);
   const rowHeight = spec.font * 1.3, sample = 30;
   const keys = spec.legend || spec.series;  // spec.legend: fewer entries than lines (a colour per layer, a dash per kind)
   const entries = keys.map((series) => ({ series, width: ctx.measureText(series.name).width + sample + 18 }));
-  if (rowHeight * entries.length + 6 <= 0.45 * (bottom - area.top)) return { inside: true, entries, rowHeight, sample, above: 0 };
   const rows = [[]];
   let used = 0;
   for (const entry of entries) {
@@ -244,17 +244,15 @@ function drawLegend(ctx, spec, legend, plot, area) {
   };
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  if (legend.inside) {  // on a pale box so a line behind it still shows through
-    const width = Math.max(...legend.entries.map((e) => e.width)), lx = plot.right - width - 4, ly = plot.top + 4;
-    ctx.fillStyle = "rgba(255,255,255,0.75)";
-    ctx.fillRect(lx, ly, width, rowHeight * legend.entries.length + 6);
-    legend.entries.forEach((e, k) => entry(e.series, lx + 6, ly + 3 + rowHeight * (k + 0.5)));
-    return;
-  }
+  let right = 12;
   legend.rows.forEach((row, k) => {
     let x = 12;
     for (const e of row) { entry(e.series, x, area.top + rowHeight * (k + 0.5)); x += e.width; }
+    right = Math.max(right, x);
   });
+  // Both boxes (left, top, right, bottom in CSS px of the canvas), for a layout test to check they do not meet.
+  ctx.canvas.dataset.plotBox = [plot.left, plot.top, plot.right, plot.bottom].map(Math.round).join(",");
+  ctx.canvas.dataset.legendBox = [12, area.top, right, area.top + rowHeight * legend.rows.length].map(Math.round).join(",");
 }
 
 // The colour bar at the right of a plot: the scale from −bound (bottom) to +bound (top), with its ticks.

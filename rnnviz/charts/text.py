@@ -22,7 +22,9 @@ def continuation_html(typed: str, written: str) -> str:
 def table_html(frame, max_chars: int = 80) -> str:
     """A small table whose first column is a label and the others texts in monospace, each cut to `max_chars`.
 
-    Nothing in a cell is read as markdown or HTML, and line breaks show as ↵.
+    Nothing in a cell is read as markdown or HTML, and line breaks show as ↵. A text with no space to wrap at
+    (a model writing one letter over and over) wraps anywhere rather than running off a narrow column; a table
+    too wide for its column all the same scrolls sideways.
     """
     def cell(value) -> str:
         text = str(value)
@@ -34,7 +36,9 @@ def table_html(frame, max_chars: int = 80) -> str:
     rows = []
     for row in frame.itertuples(index=False):
         cells = [f'<td style="{cell_style}; white-space: nowrap">{cell(row[0])}</td>']
-        cells += [f'<td style="{cell_style}; white-space: pre-wrap; {MONOSPACE}">{cell(v)}</td>' for v in row[1:]]
+        text_style = f"{cell_style}; white-space: pre-wrap; overflow-wrap: anywhere; {MONOSPACE}"
+        cells += [f'<td style="{text_style}">{cell(v)}</td>' for v in row[1:]]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table style="border-collapse: collapse; width: 100%; font-size: 1.05rem"><thead><tr>{head}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table>')
+    # A table of many columns (a series' values) scrolls sideways inside the column instead of running off the page.
+    return (f'<div style="overflow-x: auto; max-width: 100%"><table style="border-collapse: collapse; width: 100%; '
+            f'font-size: 1.05rem"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')

@@ -15,17 +15,17 @@ SOURCE = "a training sample"
 
 
 def shown(page, key: str, timeout: float = 30.0):
-    """What widget `key` shows once drawn: the checked radio's label, the active pill's, or the input's text."""
+    """What widget `key` shows once drawn: the checked radio's label, the slider's value, or the input's text."""
     widget = page.locator(f".st-key-{key}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         checked = widget.locator('[data-testid="stRadioOption"][data-selected="true"]')
-        pill = widget.locator('button[role="radio"][aria-checked="true"]')
+        thumb = widget.locator('[data-testid="stSliderThumbValue"]')
         box = widget.locator("input")
         if checked.count():
             return checked.first.inner_text().strip()
-        if pill.count():
-            return pill.first.inner_text().strip()
+        if thumb.count():
+            return thumb.first.inner_text().strip()
         if box.count():
             return box.first.input_value()
         page.wait_for_timeout(100)
@@ -51,6 +51,15 @@ def enter(page, key: str, value: str) -> None:
     box.press("Enter")
 
 
+def slide_to(page, key: str, place: int) -> None:
+    """Move slider `key` to its option number `place` (from 0) with the keyboard, as a learner can."""
+    thumb = page.locator(f'.st-key-{key} input[type="range"]')
+    thumb.focus()
+    thumb.press("Home")
+    for _ in range(place):
+        thumb.press("ArrowRight")
+
+
 def wait_shown(page, key: str, value: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and shown(page, key) != value:
@@ -65,7 +74,7 @@ def test_page_widgets_keep_their_values_across_pages(open_page):
     visit(page, "Hidden states")
     page.locator('.st-key-hidden_source [data-testid="stRadioOption"]', has_text=SOURCE).click()
     wait_shown(page, "hidden_source", SOURCE)
-    page.locator(".st-key-replay_step button", has_text=re.compile(r"^2$")).click()
+    slide_to(page, "replay_step", 2)
     wait_shown(page, "replay_step", "2")
     wait_for_text(page, '[data-testid="stAppViewContainer"]', "after training step 2")
 
