@@ -29,6 +29,7 @@ PAGES = [
     st.Page("pages/one_label.py", title="Sequence → label"),
     st.Page("pages/side_by_side.py", title="Side by side"),
     st.Page("pages/inside_model.py", title="Inside the model"),
+    st.Page("pages/class_board.py", title="Class board"),
 ]
 page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (ui.page_links)
 # The Train page's live charts are drawn on a canvas (ui/live_canvas.js): Plotly's JavaScript, which takes the

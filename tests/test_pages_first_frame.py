@@ -28,7 +28,7 @@ def test_the_sidebar_starts_with_training_then_pages_then_lessons(app):
     assert labels[:3] == ["Train", "Reset", "Step"]
     assert labels[3].startswith("L0 ·")
     titles = [link.label for link in sidebar.get("page_link")]
-    assert titles[:2] == ["Train", "Unrolled recurrence"] and len(titles) == 11  # every page in main.py
+    assert titles[:2] == ["Train", "Unrolled recurrence"] and len(titles) == 12  # every page in main.py
 
 
 def test_the_focused_view_keeps_the_page_links_and_no_lessons(server_navigation):
@@ -36,7 +36,7 @@ def test_the_focused_view_keeps_the_page_links_and_no_lessons(server_navigation)
 
     at = open_app({"classroom": "1"})
     assert [button.label for button in at.sidebar.button] == ["Train", "Reset", "Step"]
-    assert len(at.sidebar.get("page_link")) == 11
+    assert len(at.sidebar.get("page_link")) == 12
 
 
 def first_frame(query: dict | None = None) -> AppTest:

@@ -59,7 +59,7 @@ def known(reported: str | None) -> bool:
 def settle(reported: str | None) -> None:
     """On the session's first full run: take over the model of the tab's earlier session, if it is gone,
     or own a new secret. Needs the model's code loaded."""
-    from . import keeper, side_by_side, state  # torch: loaded by now (ui.loading)
+    from . import board_member, keeper, side_by_side, state  # torch: loaded by now (ui.loading)
 
     if not served():
         return
@@ -68,7 +68,7 @@ def settle(reported: str | None) -> None:
         _take_secret(reported, keeper, state)
     # What a reload brings back besides the model (and its worker): the lesson, the focused view, and the
     # side-by-side models (made by this session, so held with it: ui.keeper.move hands them over too).
-    carried = (state.LESSON, state.CLASSROOM, side_by_side.COMPARE, side_by_side.COMPARE_KIND)
+    carried = (state.LESSON, state.CLASSROOM, side_by_side.COMPARE, side_by_side.COMPARE_KIND, *board_member.CARRIED)
     TABS.remember(st.session_state[SECRET], {k: st.session_state[k] for k in carried if k in st.session_state})
 
 

@@ -20,6 +20,7 @@ from rnnviz.serving.checkpoints import share_model as keep_shared
 from rnnviz.serving.hosting import MODEL, left_out, link_settings, same_model, share_query, share_url
 from rnnviz.serving.store import StoreDown, valid_model_id
 
+from . import board_member
 from .keeper import store, store_key
 from .reconnect import SECRET
 from .state import CLASSROOM, LESSON, LINK_READ, SHARE_SLOT, classroom, experiment, register, say
@@ -35,6 +36,7 @@ def open_link() -> None:
     st.session_state[LINK_READ] = True
     params = st.query_params.to_dict()
     model_id = params.pop(MODEL, None)
+    board = params.pop(board_member.BOARD, None)  # a class board's code: to join, or to show on its page
     config, focused, notices = link_settings(params)
     st.session_state[CLASSROOM] = focused
     if model_id is not None:  # a trained model's link: its settings are the model's own
@@ -58,6 +60,7 @@ def open_link() -> None:
         for notice in notices:
             if isinstance(notice, Caution):
                 say(notice, "warning")
+    board_member.from_link(board)
 
 
 def _open_shared(model_id: str) -> None:
@@ -118,6 +121,8 @@ def _readable_prefix(opened: Experiment) -> list[str]:
 
 def sync_link() -> None:
     """Keep the address bar, and the share box, on the settings of the model now in use."""
+    if board_member.on_board_page():
+        return  # the class board's address names its board, not a model
     config = experiment().config
     wanted = share_query(config, classroom())
     if st.query_params.to_dict() != wanted:

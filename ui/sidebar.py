@@ -21,6 +21,7 @@ from rnnviz.lessons import LESSONS
 from rnnviz.nn.device import available_devices, pick_device
 from rnnviz.serving.threads import configure_torch_threads
 
+from .board_member import keep_on_board, membership
 from .feed_route import serving
 from .keeper import checkpoints, keep_in_store, start_keeper
 from .messages import show
@@ -81,6 +82,7 @@ def controls(pages=(), page=None) -> None:
             st.caption("A focused view: the link you opened set the model up. Train, pause, step, or Reset to "
                        "start again from scratch.")
         page_links(pages)
+        membership(st.session_state.get(SECRET))
         if not focused:
             st.markdown("#### Lessons")
             for key, lesson in LESSONS.items():
@@ -109,6 +111,7 @@ def controls(pages=(), page=None) -> None:
         _messages(notices, experiment())
         offer_back()
     keep_in_store(session_key(), st.session_state.get(SECRET), experiment())
+    keep_on_board(st.session_state.get(SECRET), experiment())
     sync_link()
 
 

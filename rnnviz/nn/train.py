@@ -22,6 +22,7 @@ from torch.nn.utils import clip_grad_norm_, get_total_norm
 from rnnviz.choices import MAX_SNAPSHOT_BYTES, MAX_SNAPSHOTS, TRACE_BATCH
 from rnnviz.config import check_setting
 from rnnviz.errors import InputError, shown
+from rnnviz.nn import alarms
 from rnnviz.nn.model import detach_state
 from rnnviz.nn.trace import mean_loss, trace
 
@@ -39,22 +40,6 @@ def clip_scale(norm: float, clip: float | None) -> float:
     """What clipping at `clip` multiplies a gradient of norm `norm` by: min(1, θ / (‖g‖ + 1e-6)), as
     torch.nn.utils.clip_grad_norm_ does (1 when clipping is off)."""
     return min(1.0, clip / (norm + 1e-6)) if clip else 1.0
-
-
-def _rise(values: list[float]) -> tuple[float, float, int] | None:
-    """The largest of `values`, the smallest before it and the steps between, if it is at least twice that."""
-    if len(values) < 2:
-        return None
-    top = max(range(len(values)), key=values.__getitem__)
-    low = min(range(top + 1), key=values.__getitem__)
-    if not values[low] > 0 or values[top] < 2 * values[low]:
-        return None
-    return values[low], values[top], top - low
-
-
-def _amount(value: float) -> str:
-    """A number as a learner reads it: 3 significant digits, thousands with commas (4,800, not 4.8e+03)."""
-    return f"{float(f'{value:.3g}'):,.0f}" if 1000 <= value < 1e9 else f"{value:.3g}"
 
 
 def _snapshot_milestone(step: int) -> bool:
@@ -142,31 +127,9 @@ class Trainer:
     def _loss(self, outputs, targets):
         return mean_loss(self.model, outputs, targets)
 
-    def _advice(self) -> str:
-        clipping = f"clip the gradient norm lower (now {self.clip:g})" if self.clip else "turn on gradient clipping"
-        return f"Lower the learning rate (now {self.lr:g}) or {clipping}, and start a new model."
-
     def _stop(self, what: str, loss_value: float | None = None) -> None:
-        grew = self._growth(loss_value)
-        self.diverged = f"Training stopped at step {self.step + 1}: the {what}. {grew}{self._advice()}"
-
-    def _growth(self, loss_value: float | None) -> str:
-        """What grew before the stop, over the last GROWTH_LOOKBACK logged steps (and the stopping step's loss):
-        "The gradient norm grew from 0.339 to 56.6 in 5 steps and the loss from 2.35 to 321 in 9. " or ""."""
-        rows = self.rows[-GROWTH_LOOKBACK:]
-        norms = [row["grad_norm"] for row in rows]
-        losses = [row["loss"] for row in rows]
-        if loss_value is not None and math.isfinite(loss_value):
-            losses.append(loss_value)
-        parts = []
-        for name, values in (("gradient norm", norms), ("loss", losses)):
-            rise = _rise(values)
-            if rise is not None:
-                low, high, steps = rise
-                unit = " steps" if not parts else ""
-                parts.append(f"{'' if parts else 'The '}{name}{' grew' if not parts else ''} from {_amount(low)} "
-                             f"to {_amount(high)} in {steps}{unit}")
-        return " and the ".join(parts) + ". " if parts else ""
+        grew, advice = alarms.growth(self.rows[-GROWTH_LOOKBACK:], loss_value), alarms.advice(self.lr, self.clip)
+        self.diverged = f"Training stopped at step {self.step + 1}: the {what}. {grew}{advice}"
 
     def _blew_up(self, loss_value: float) -> bool:
         first = self.rows[0]["loss"] if self.rows else None
@@ -186,7 +149,7 @@ class Trainer:
                 self.warning_step = self.step
             self.warning = (f"The gradient norm grew from {low:.3g} to {now:.3g} in the last {len(norms) - 1} steps "
                             f"(step {self.step}): the updates are growing fast and training may blow up. "
-                            + self._advice().replace(", and start a new model", ""))
+                            + alarms.advice(self.lr, self.clip).replace(", and start a new model", ""))
         elif self.warning is not None and now < 2 * min(norms):
             self.warning = self.warning_step = None
 

@@ -15,12 +15,16 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from rnnviz.serving.store_interface import (
+    MAX_LESSON_CHARS,
     ModelStore,
     StoreDown,
+    check_run,
     check_size,
+    new_board_code,
     new_model_id,
     owner_tag,
     stored_key,
+    valid_board_code,
     valid_model_id,
 )
 
@@ -34,7 +38,12 @@ CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, step INTEGER NOT NULL, at
 CREATE TABLE IF NOT EXISTS shared (number INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
                                    owner TEXT NOT NULL, data BLOB NOT NULL, expires REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS shared_by_owner ON shared (owner, number);
+CREATE TABLE IF NOT EXISTS boards (code TEXT NOT NULL, run TEXT NOT NULL, data BLOB, hidden INTEGER NOT NULL,
+                                   expires REAL NOT NULL, PRIMARY KEY (code, run));
 """
+# A board is the rows of one code in `boards`: the row with run '' holds its lesson and its lifetime, each other row
+# a run's summary (NULL once the run left; kept while the run is hidden, so it stays hidden if it comes back).
+BOARD_ROW = ""
 
 
 class SqliteStore(ModelStore):
@@ -103,7 +112,7 @@ class SqliteStore(ModelStore):
         self._last_sweep = now
         try:
             with connection:
-                for table in ("records", "seen", "shared"):
+                for table in ("records", "seen", "shared", "boards"):
                     connection.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))
         except sqlite3.Error:
             pass  # a full or locked file: the next sweep tries again, and reads ignore expired rows anyway
@@ -118,12 +127,13 @@ class SqliteStore(ModelStore):
         except TimeoutError:
             raise StoreDown("The model store is too busy to take a write.") from None
 
-    def _read(self, sql: str, args: tuple):
+    def _read(self, sql: str, args: tuple, every_row: bool = False):
         connection = getattr(self._reads, "connection", None)
         try:
             if connection is None:
                 connection = self._reads.connection = self._connect()
-            return connection.execute(sql, args).fetchone()
+            rows = connection.execute(sql, args)
+            return rows.fetchall() if every_row else rows.fetchone()
         except sqlite3.Error as error:
             raise StoreDown(f"The model store cannot be read ({error}).") from None
 
@@ -190,3 +200,83 @@ class SqliteStore(ModelStore):
             return None
         row = self._read("SELECT data FROM shared WHERE id = ? AND expires > ?", (model_id, time.time()))
         return bytes(row[0]) if row else None
+
+    # -- class boards ----------------------------------------------------------------------------------------
+    def create_board(self, lesson: str) -> str:
+        lesson, code, ttl = str(lesson)[:MAX_LESSON_CHARS], new_board_code(), self.board_seconds
+
+        def work(connection, now):
+            connection.execute("INSERT INTO boards VALUES (?, ?, ?, 0, ?)",
+                               (code, BOARD_ROW, lesson.encode(), now + ttl))
+        self._write(work)
+        return code
+
+    def board_lesson(self, code: str) -> str | None:
+        if not valid_board_code(code):
+            return None
+        row = self._read("SELECT data FROM boards WHERE code = ? AND run = ? AND expires > ?",
+                         (code, BOARD_ROW, time.time()))
+        return bytes(row[0]).decode() if row else None
+
+    def _refresh(self, connection, code: str, now: float) -> bool:
+        """Whether board `code` is alive; if so it lives `board_seconds` from now."""
+        return connection.execute("UPDATE boards SET expires = ? WHERE code = ? AND run = ? AND expires > ?",
+                                  (now + self.board_seconds, code, BOARD_ROW, now)).rowcount > 0
+
+    def put_run(self, code: str, run_id: str, summary: bytes) -> bool:
+        return run_id in self.put_runs(code, {run_id: summary})
+
+    def put_runs(self, code: str, summaries: dict[str, bytes]) -> set[str]:
+        for run_id, summary in summaries.items():
+            check_run(code, run_id, summary)
+        cap = self.board_cap
+
+        def work(connection, now):  # one transaction for the lot: the writer's queue is shared with checkpoints
+            if not self._refresh(connection, code, now):
+                return set()
+            kept = set()
+            for run_id, summary in summaries.items():
+                there = connection.execute("SELECT 1 FROM boards WHERE code = ? AND run = ? AND data IS NOT NULL",
+                                           (code, run_id)).fetchone()
+                if there is None:
+                    runs = connection.execute("SELECT COUNT(*) FROM boards WHERE code = ? AND run != ? AND data IS "
+                                              "NOT NULL", (code, BOARD_ROW)).fetchone()[0]
+                    if runs >= cap:
+                        continue
+                connection.execute("INSERT INTO boards VALUES (?, ?, ?, 0, ?) ON CONFLICT (code, run) DO UPDATE SET "
+                                   "data = excluded.data, expires = excluded.expires",
+                                   (code, run_id, summary, now + self.board_seconds))
+                kept.add(run_id)
+            return kept
+        return self._write(work)
+
+    def remove_run(self, code: str, run_id: str) -> None:
+        check_run(code, run_id)
+
+        def work(connection, now):
+            if self._refresh(connection, code, now):
+                connection.execute("DELETE FROM boards WHERE code = ? AND run = ? AND hidden = 0", (code, run_id))
+                connection.execute("UPDATE boards SET data = NULL WHERE code = ? AND run = ?", (code, run_id))
+        self._write(work)
+
+    def hide_run(self, code: str, run_id: str) -> None:
+        check_run(code, run_id)
+
+        def work(connection, now):
+            if self._refresh(connection, code, now):
+                connection.execute("INSERT INTO boards VALUES (?, ?, NULL, 1, ?) ON CONFLICT (code, run) DO UPDATE "
+                                   "SET hidden = 1, expires = excluded.expires",
+                                   (code, run_id, now + self.board_seconds))
+        self._write(work)
+
+    def board(self, code: str) -> tuple[str, dict[str, bytes], set[str]] | None:
+        if not valid_board_code(code):
+            return None
+        rows = self._read("SELECT run, data, hidden FROM boards WHERE code = ? AND EXISTS (SELECT 1 FROM boards "
+                          "WHERE code = ? AND run = ? AND expires > ?)", (code, code, BOARD_ROW, time.time()),
+                          every_row=True)
+        lesson = next((bytes(data).decode() for run, data, _ in rows if run == BOARD_ROW), None)
+        if lesson is None:
+            return None
+        runs = {run: bytes(data) for run, data, _ in rows if run != BOARD_ROW and data is not None}
+        return lesson, runs, {run for run, _, hidden in rows if run != BOARD_ROW and hidden}

@@ -8,6 +8,8 @@ prefix, every fourth switches pages while training, three open the heaviest link
 then each pauses, exports its model and history (checked to be its own), and every fifth browser tab imports its
 model back. Then every session closes and the server is followed until it lets the models go.
 `--short` is a quick version (6 tabs, 30 s, a 20 s time-to-live). The run is bounded by `--budget` seconds.
+`--board`: every session joins one class board (made in the server's store), and a board page at 1600×1000 follows
+it (its screenshot: docs/class-board.png). `--compare-board`: a run without the board, then one with it.
 
 Reported (printed as a summary, and in full in artifacts/load_test.json): errors, sessions mixed up, each
 session's seconds from Train to its lesson's answer, steps per second per session (min / median), the server's
@@ -26,6 +28,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import threading
 import time
 
@@ -139,10 +142,12 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
     results["heaviest_link"] = heavy
     heavy_tabs = set(range(args.sessions - min(3, args.sessions // 2), args.sessions))  # the last three (or fewer)
     tabs = min(args.browser_tabs, args.sessions)
+    board = board_code(args)
     results["browser_tabs"], results["wire_sessions"] = tabs, args.sessions - tabs
     learners, wired = [], []
     for index in range(tabs):
         learner = Learner(index, context, url, errors, CLOSING, heavy if index in heavy_tabs else None, out)
+        learner.query.update(board)
         learner.open()
         learners.append(learner)
         progress(f"tab {index} open ({learner.figures['lesson']})")
@@ -151,6 +156,8 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
             results["rss_one_session_mb"] = round(rss_mb(pids), 1)
     wired = [WireLearner(index, url, errors, CLOSING, heavy if index in heavy_tabs else None, out)
              for index in range(tabs, args.sessions)]
+    for learner in wired:
+        learner.session.query = "&".join(filter(None, [learner.session.query, *(f"{k}={v}" for k, v in board.items())]))
     wire = Wire()
     wire.each(wired, "open", "did not open", stagger=0.5)
     progress(f"{len(wired)} wire sessions open")
@@ -169,8 +176,11 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
         learner.train()
     wire.each(wired, "train", "could not press Train")
     watching = wire.start([learner.run(args.seconds) for learner in wired if learner.trained_at])
+    shown = BoardShown(browser, url, board, results)
     while time.monotonic() < deadline and not all([learner.tick(args.seconds) for learner in learners]):
+        shown.tick(cpu_before[0])
         time.sleep(0.2)
+    shown.close()
     watching.result(timeout=max(deadline - time.monotonic(), 1))
     progress("every session trained and paused; exporting")
     wall = time.monotonic() - cpu_before[0]
@@ -202,6 +212,51 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
             if "Traceback" in line or re.search(r"\b(Error|Exception)\b", line) and "rnnviz:" not in line:
                 errors.append(f"{log.name}: {line[:200]}")
     results["server_log_tail"] = [f"{log.name}: {line}" for log in logs for _, line in log.lines[-15:]]
+
+
+# -- the class board (--board) --------------------------------------------------------------------------------------
+def board_code(args) -> dict:
+    """With --board, a new board in the server's store (the folder of RNNVIZ_DATA, set in main) as the link
+    parameter every session joins with; else nothing."""
+    if not args.board:
+        return {}
+    from rnnviz.serving.store import open_store
+
+    store = open_store("sqlite", args.data)
+    try:
+        return {"board": store.create_board("L0")}
+    finally:
+        store.close()
+
+
+class BoardShown:
+    """With a board: its page at 1600×1000, open while the class trains, and one screenshot (docs/class-board.png)
+    once most runs are on it and training is well under way."""
+
+    def __init__(self, browser, url: str, board: dict, results: dict):
+        self.page, self.results, self.taken = None, results, False
+        if board:
+            self.page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+            self.page.goto(f"{url}/class_board?board={board['board']}")
+
+    def tick(self, trained_at: float) -> None:
+        if self.page is None or self.taken:
+            return
+        runs = self.page.locator(".st-key-board_table tr.board-run").count()
+        self.results["board_runs_seen"] = max(runs, self.results.get("board_runs_seen", 0))
+        training = time.monotonic() - trained_at
+        seconds = self.results["train_seconds"]
+        drawn = self.page.locator(".js-plotly-plot .scatterlayer .trace").count() >= runs > 0
+        if drawn and runs >= self.results["sessions"] - 2 and training > 0.4 * seconds or training > 0.75 * seconds:
+            self.page.screenshot(path=str(ROOT / "docs" / "class-board.png"))
+            self.results["board_runs_in_screenshot"], self.taken = runs, True
+            self.results["board_page_scrolls"] = self.page.evaluate(
+                "(() => { const main = document.querySelector('[data-testid=stMain]');"
+                " return main.scrollHeight > main.clientHeight + 2; })()")
+
+    def close(self) -> None:
+        if self.page is not None:
+            self.page.context.close()
 
 
 class Wire:
@@ -302,6 +357,9 @@ def main(args) -> dict:
     # No file watcher, as on a class's server: an edit during the run would make Streamlit re-import the app.
     env = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
            "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl)}
+    args.data = tempfile.mkdtemp(prefix="rnnviz-load-data-")  # the server's store, where --board makes its board
+    env["RNNVIZ_DATA"] = args.data
+    results["board"] = bool(args.board)
     started = time.monotonic()
     with served(env, args.replicas, out) as (url, pids, logs), sync_playwright() as playwright:
         try:
@@ -356,11 +414,18 @@ if __name__ == "__main__":
                         help="serve the app as this many replicas behind HAProxy (deploy.local_replicas); 0: one "
                              "plain `streamlit run`")
     parser.add_argument("--short", action="store_true", help="a quick run: 6 sessions, 30 s each, a 20 s TTL")
+    parser.add_argument("--board", action="store_true", help="every session joins one class board")
+    parser.add_argument("--compare-board", action="store_true",
+                        help="two runs, the same but for the board: without, then with it")
     args = parser.parse_args()
     if args.short:
         args.sessions, args.seconds, args.ttl, args.budget = 6, 30.0, 20, min(args.budget, 420.0)
-    figures = main(args)
-    path = ROOT / "artifacts" / "load_test.json"
-    path.write_text(json.dumps(figures, indent=2))
-    print(summary(figures))
-    print(f"per tab, and everything else: {path}")
+    runs = [False, True] if args.compare_board else [args.board]
+    for with_board in runs:
+        args.board = with_board
+        CLOSING.clear()
+        figures = main(args)
+        path = ROOT / "artifacts" / ("load_test_board.json" if with_board else "load_test.json")
+        path.write_text(json.dumps(figures, indent=2))
+        print(("WITH the class board\n" if with_board else "") + summary(figures))
+        print(f"per tab, and everything else: {path}")
