@@ -18,7 +18,7 @@ def start_board(browser, url: str):
     """A teacher's tab on the class board page with a new board; (page, join link)."""
     page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
     page.goto(url + "/")
-    page.wait_for_selector(".st-key-train_toggle button", timeout=90_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=90_000)
     page.locator(PAGE_LINK, has_text=re.compile("^Class board$")).first.click()
     click_key(page, "start_board")
     page.wait_for_selector(".st-key-board_qr img", timeout=60_000)
@@ -32,7 +32,7 @@ def join(browser, link: str):
     """A learner in a fresh browser context (no cookies, no tab secret) opening the join link."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(link)
-    page.wait_for_selector(".st-key-train_toggle button", timeout=90_000)
+    page.wait_for_selector(":is(.st-key-train_toggle, .rnnviz-view-train_toggle) button", timeout=90_000)
     page.wait_for_selector(".st-key-class_board_membership", timeout=60_000)
     assert "On the class board as" in page.locator(".st-key-class_board_membership").inner_text()
     return page
