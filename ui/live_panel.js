@@ -85,9 +85,9 @@ async function press(panel) {
   try {
     const reply = await ask(panel, `${what}=1`, "POST");
     if (reply.ok) {
-      const shown = await reply.json();
-      panel.running = what === "train";
-      showPanel(panel, { ...shown, running: panel.running, version: Math.max(shown.version, panel.version) });
+      const shown = await reply.json();  // the status as the press left it: a refused Train (diverged) says Paused
+      panel.running = shown.running;
+      showPanel(panel, { ...shown, version: Math.max(shown.version, panel.version) });
       if (panel.running) poll(panel);
     }
   } catch (error) {
