@@ -1,7 +1,7 @@
 // The Train page's canvas charts: draws the specs of rnnviz.charts.live ({canvas: "lines" | "grid" | "strip" |
-// "note", ...}) into one <canvas> that stays in the page. A redraw costs about a millisecond where Plotly's costs
-// 20-45 ms; on a small machine that browser time comes out of training. Hover shows the value under the pointer;
-// the canvas's aria-label says in words what it shows.
+// "note", ...}) into one <canvas> that stays in the page. A canvas redraw is far cheaper than Plotly's
+// (docs/benchmarks.md), and on a small machine that browser time comes out of training. Hover shows the value
+// under the pointer; the canvas's aria-label says in words what it shows.
 
 const INK = "#444", GRID = "#e5e5e5", NAN_FILL = "#cccccc";
 

@@ -1,8 +1,8 @@
 """The Train page's live charts as plain data, cheap enough to rebuild several times a second.
 
 They are drawing specs ({"canvas": kind, ...}) for the page's own canvas renderer (ui/live_canvas.js), not Plotly
-figures: a Plotly redraw costs the browser 20–45 ms whatever the data, and on a small machine that time comes out
-of training (docs/notes.md); a canvas redraw costs about a millisecond.
+figures: a Plotly redraw costs the browser many times what a canvas redraw does, whatever the data, and on a small
+machine that time comes out of training (docs/benchmarks.md).
 Each says what a learner should see, like every chart function.
 """
 
