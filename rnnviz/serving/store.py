@@ -20,10 +20,9 @@ from rnnviz.serving.store_interface import (
     new_model_id,
     valid_model_id,
 )
-from rnnviz.serving.store_redis import RedisStore
 from rnnviz.serving.store_sqlite import SqliteStore
 
-__all__ = ["KEEP_HOURS", "OWNER_CAP", "SHARE_DAYS", "STORE_CAP", "ModelStore", "RedisStore", "SqliteStore",
+__all__ = ["KEEP_HOURS", "OWNER_CAP", "SHARE_DAYS", "STORE_CAP", "ModelStore", "SqliteStore",
            "StoreDown", "default_data_folder", "new_model_id", "open_store", "valid_model_id"]
 SQLITE_FILE = "models.sqlite3"
 
@@ -65,6 +64,8 @@ def open_store(spec: str | None = None, data_folder: str | None = None) -> Model
     keep = _positive("RNNVIZ_KEEP_HOURS", KEEP_HOURS) * 3600
     share = _positive("RNNVIZ_SHARE_DAYS", SHARE_DAYS) * 86400
     if spec.startswith(("redis://", "rediss://", "unix://")):
+        from rnnviz.serving.store_redis import RedisStore  # the client loads only for replicas that use it
+
         store = RedisStore(spec)
     elif spec in ("", "sqlite"):
         folder = Path(data_folder or os.environ.get("RNNVIZ_DATA", "").strip() or default_data_folder()).expanduser()
