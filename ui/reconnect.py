@@ -100,8 +100,7 @@ def _from_store(reported: str, key, keeper, state) -> bool:
     """The tab's model as the model store kept it (the server restarted, or the tab moved to another replica):
     this session's from now on, under the tab's own secret. False when the store has nothing for the tab."""
     from rnnviz.errors import InputError
-    from rnnviz.lessons import LESSONS
-    from rnnviz.serving.hosting import same_model
+    from rnnviz.serving.hosting import lesson_of
 
     found = keeper.from_store(reported)
     if found is None:
@@ -115,8 +114,7 @@ def _from_store(reported: str, key, keeper, state) -> bool:
     TABS.own(reported, key)
     st.session_state[SECRET] = reported
     keeper.keep_in_store(key, reported, experiment, saved_step=restored.step)
-    lesson = next((name for name, lesson in LESSONS.items() if same_model(lesson.config, experiment.config)), None)
-    _arrive(experiment, {state.LESSON: lesson}, state, welcome=restored.message())
+    _arrive(experiment, {state.LESSON: lesson_of(experiment.config)}, state, welcome=restored.message())
     return True
 
 

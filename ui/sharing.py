@@ -14,10 +14,9 @@ from rnnviz.config import Caution
 from rnnviz.config import defaults_for as dataset_defaults
 from rnnviz.errors import InputError
 from rnnviz.experiment import Experiment
-from rnnviz.lessons import LESSONS
 from rnnviz.serving.checkpoints import open_shared
 from rnnviz.serving.checkpoints import share_model as keep_shared
-from rnnviz.serving.hosting import MODEL, left_out, link_settings, same_model, share_query, share_url
+from rnnviz.serving.hosting import MODEL, left_out, lesson_of, link_settings, share_query, share_url
 from rnnviz.serving.store import StoreDown, valid_model_id
 
 from . import board_member
@@ -50,8 +49,7 @@ def open_link() -> None:
             notices.append(f"{error} Opened lesson L0 instead.")
         else:  # a lesson's own link still shows what to look for
             notices += _readable_prefix(opened)
-            st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
-                                             if same_model(lesson.config, config)), None)
+            st.session_state[LESSON] = lesson_of(config)
     changes = [notice for notice in notices if not isinstance(notice, Caution)]
     if changes:
         say("Some settings in the link could not be used as they were, so they were changed or left out:\n"
@@ -79,8 +77,7 @@ def _open_shared(model_id: str) -> None:
     except InputError as error:
         say(f"{error} Here is lesson L0 instead.", "warning")
         return
-    st.session_state[LESSON] = next((key for key, lesson in LESSONS.items()
-                                     if same_model(lesson.config, opened.config)), None)
+    st.session_state[LESSON] = lesson_of(opened.config)
     say(f"A copy of a shared model, paused at step {opened.step:,} with its history: it is yours to train "
         "further; the original stays as it was.")
 

@@ -23,6 +23,7 @@ import torch
 
 from rnnviz.config import Config
 from rnnviz.experiment import MODEL_SETTINGS, Experiment
+from rnnviz.lessons import LESSONS
 from rnnviz.serving.live import worker_of
 
 CLASSROOM = "classroom"  # ?classroom=1: the focused view, settings hidden
@@ -79,6 +80,11 @@ def left_out(config: Config) -> list[str]:
 def same_model(config: Config, other: Config) -> bool:
     """Whether two configs build the same model on the same data (training settings may differ)."""
     return all(getattr(config, name) == getattr(other, name) for name in MODEL_SETTINGS)
+
+
+def lesson_of(config: Config) -> str | None:
+    """The key of the lesson whose model `config` builds (its training settings may differ), or None."""
+    return next((key for key, lesson in LESSONS.items() if same_model(lesson.config, config)), None)
 
 
 # -- letting closed sessions go ----------------------------------------------------------------------------------
