@@ -4,13 +4,19 @@ import os
 import tempfile
 
 import pytest
+import redis
 import torch
 from pages_helpers import NavigationOnly, open_app
+from redis_server import RedisServer, needs_redis, redis_available
 from streamlit.testing.v1 import app_test
 
 from rnnviz import SeqModel, load_dataset
 from rnnviz.serving import live
+from rnnviz.serving.checkpoints import Checkpoints
 from rnnviz.serving.sessions import SessionRegistry
+from rnnviz.serving.store import open_store
+from rnnviz.serving.store_redis import RedisStore
+from rnnviz.serving.store_sqlite import SqliteStore
 from rnnviz.serving.turns import TrainingTurns
 from ui import keeper, workers
 
@@ -70,3 +76,37 @@ def fresh_server(server_navigation, monkeypatch):
     """A server-wide session registry and training turns of the test's own."""
     monkeypatch.setattr(keeper, "SESSIONS", SessionRegistry())
     monkeypatch.setattr(workers, "TURNS", TrainingTurns(max_concurrent=2))
+
+
+# -- model stores: real ones, in the test's folder or a redis-server of the module's own ----------------------------
+@pytest.fixture(scope="module")
+def redis_server():
+    if not redis_available():
+        pytest.skip("redis-server is not installed")
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=needs_redis)])
+def store(request, tmp_path):
+    """Each back-end of the model store in turn, empty."""
+    if request.param == "sqlite":
+        made = SqliteStore(tmp_path / "models.sqlite3")
+    else:
+        server = request.getfixturevalue("redis_server")
+        redis.Redis.from_url(server.url).flushall()
+        made = RedisStore(server.url)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def app_store(tmp_path, monkeypatch):
+    """The app's model store (AppTest never starts the keeper that opens one): a SQLite file of the test's own."""
+    kept = open_store("sqlite", str(tmp_path))
+    writer = Checkpoints(kept)
+    monkeypatch.setattr(keeper, "_checkpoints", [writer])
+    yield kept
+    writer.close()
+    kept.close()

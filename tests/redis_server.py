@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 START_WAIT_SECONDS = 30.0  # generous: the test machine may be busy
 
 
@@ -18,6 +20,9 @@ def redis_available() -> bool:
     """Whether the Redis tests can run here. In CI (RNNVIZ_REQUIRE_BROWSER, set by .ci/run, which installs Debian's
     redis-server) they always run, so a missing server fails them instead of skipping them."""
     return shutil.which("redis-server") is not None or bool(os.environ.get("RNNVIZ_REQUIRE_BROWSER"))
+
+
+needs_redis = pytest.mark.skipif(not redis_available(), reason="redis-server is not installed")
 
 
 def free_port() -> int:

@@ -4,40 +4,30 @@ the sidebar's name box and leave switch, and clear messages for codes that are u
 import pytest
 from pages_helpers import alert_text, open_app
 
-from rnnviz.serving.checkpoints import Checkpoints
-from rnnviz.serving.store import open_store
-from ui import board_member, keeper
+from ui import board_member
 
 pytestmark = pytest.mark.usefixtures("fresh_server")
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    kept = open_store("sqlite", str(tmp_path))
-    writer = Checkpoints(kept)
-    monkeypatch.setattr(keeper, "_checkpoints", [writer])
-    yield kept
-    writer.close()
-    kept.close()
 
 
 def warnings_of(at) -> str:
     return " ".join(alert_text(element) for element in [*at.warning, *at.error])
 
 
-def test_the_board_page_starts_a_board_for_the_lesson_in_use(store):
+def test_the_board_page_starts_a_board_for_the_lesson_in_use(app_store):
     at = open_app(page="pages/class_board.py")
     at.button(key="start_board").click().run()
     code = at.session_state[board_member.VIEWING]
-    assert store.board_lesson(code) == "L0"
+    assert app_store.board_lesson(code) == "L0"
     join = at.get("code")[0].value
     assert f"board={code}" in join and "classroom=1" in join
     assert at.query_params[board_member.BOARD] == code  # the address names the board, for a reload
     assert not at.exception
 
 
-def test_a_join_link_puts_the_learner_on_the_board_under_a_random_name(store):
-    code = store.create_board("L0")
+def test_a_join_link_puts_the_learner_on_the_board_under_a_random_name(app_store):
+    code = app_store.create_board("L0")
     at = open_app({board_member.BOARD: code, "classroom": "1"})
     assert at.session_state[board_member.JOINED] == code and at.session_state[board_member.ON]
     name = at.session_state[board_member.NAME]
@@ -64,7 +54,7 @@ def switch(at):
 
 
 @pytest.mark.parametrize("code", ["AAAAAAAAAAAAAAAA", "nonsense", "", "'; DROP TABLE boards; --", "A" * 500])
-def test_an_unknown_or_malformed_code_gets_a_clear_message_and_no_board(store, code):
+def test_an_unknown_or_malformed_code_gets_a_clear_message_and_no_board(app_store, code):
     at = open_app({board_member.BOARD: code, "classroom": "1"})
     assert "not known here" in warnings_of(at)
     assert board_member.JOINED not in at.session_state and not at.exception
@@ -72,7 +62,7 @@ def test_an_unknown_or_malformed_code_gets_a_clear_message_and_no_board(store, c
     assert not at.exception
 
 
-def test_an_unknown_code_on_the_board_page_says_so_and_offers_a_new_board(store):
+def test_an_unknown_code_on_the_board_page_says_so_and_offers_a_new_board(app_store):
     at = open_app(page="pages/class_board.py")
     at.session_state[board_member.VIEWING] = "AAAAAAAAAAAAAAAA"
     at.run()

@@ -7,34 +7,10 @@ import time
 
 import pytest
 import redis
-from redis_server import RedisServer, redis_available
+from redis_server import needs_redis
 
 from rnnviz.serving.store_interface import BOARD_CODE_BYTES, MAX_SUMMARY_BYTES, new_board_code, valid_board_code
 from rnnviz.serving.store_redis import RedisStore
-from rnnviz.serving.store_sqlite import SqliteStore
-
-needs_redis = pytest.mark.skipif(not redis_available(), reason="redis-server is not installed")
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    if not redis_available():
-        pytest.skip("redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("redis", marks=needs_redis)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        made = SqliteStore(tmp_path / "models.sqlite3")
-    else:
-        server = request.getfixturevalue("redis_server")
-        redis.Redis.from_url(server.url).flushall()
-        made = RedisStore(server.url)
-    yield made
-    made.close()
 
 
 def test_a_board_keeps_its_lesson_and_every_runs_latest_summary(store):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from redis_server import RedisServer, redis_available
+from redis_server import RedisServer, needs_redis
 
 from rnnviz.config import defaults_for
 from rnnviz.errors import InputError
@@ -23,7 +23,6 @@ from rnnviz.serving.store import new_model_id
 from rnnviz.serving.store_redis import RedisStore
 from rnnviz.serving.store_sqlite import SqliteStore
 
-needs_redis = pytest.mark.skipif(not redis_available(), reason="redis-server is not installed")
 WAIT = 60.0  # generous: the test machine may be busy
 
 

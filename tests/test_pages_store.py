@@ -6,9 +6,8 @@ from pages_helpers import alert_text, experiment, open_app
 
 from rnnviz.experiment import Experiment
 from rnnviz.lessons import LESSONS
-from rnnviz.serving.checkpoints import Checkpoints, share_model
-from rnnviz.serving.store import new_model_id, open_store
-from ui import keeper
+from rnnviz.serving.checkpoints import share_model
+from rnnviz.serving.store import new_model_id
 
 pytestmark = pytest.mark.usefixtures("fresh_server")
 
@@ -18,24 +17,16 @@ MALFORMED = ["", "abc", "x" * 31, "x" * 33, "A" * 31 + "=", "../../../../etc/pas
              "A" * 31 + "\u200b", "A" * 31 + "/"]
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    kept = open_store("sqlite", str(tmp_path))
-    writer = Checkpoints(kept)
-    monkeypatch.setattr(keeper, "_checkpoints", [writer])
-    yield kept
-    writer.close()
-    kept.close()
 
 
 def warnings_of(at) -> str:
     return " ".join(alert_text(element) for element in at.warning)
 
 
-def test_a_shared_model_opens_as_a_copy_at_its_step(store):
+def test_a_shared_model_opens_as_a_copy_at_its_step(app_store):
     original = Experiment(LESSONS["L0"].config)
     original.train(25)
-    model_id = share_model(store, original, owner="tab:teacher")
+    model_id = share_model(app_store, original, owner="tab:teacher")
     at = open_app({"model": model_id})
     copy = experiment(at)
     assert copy is not original and copy.step == 25
@@ -46,16 +37,16 @@ def test_a_shared_model_opens_as_a_copy_at_its_step(store):
 
 
 @pytest.mark.parametrize("value", MALFORMED)
-def test_a_malformed_model_id_gets_a_sentence_and_lesson_l0(store, value):
+def test_a_malformed_model_id_gets_a_sentence_and_lesson_l0(app_store, value):
     at = open_app({"model": value})
     assert "not one rnnviz makes" in warnings_of(at), warnings_of(at)
     assert experiment(at).config == LESSONS["L0"].config and experiment(at).step == 0
 
 
-def test_an_unknown_or_damaged_shared_model_gets_a_sentence(store):
+def test_an_unknown_or_damaged_shared_model_gets_a_sentence(app_store):
     at = open_app({"model": new_model_id()})
     assert "no longer kept" in warnings_of(at)
-    damaged = store.share(b"\x00" * 64, owner="tab:x")
+    damaged = app_store.share(b"\x00" * 64, owner="tab:x")
     at = open_app({"model": damaged})
     assert "The kept model" in warnings_of(at) and "lesson L0 instead" in warnings_of(at)
     assert experiment(at).step == 0
