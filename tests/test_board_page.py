@@ -9,8 +9,6 @@ from ui import board_member
 pytestmark = pytest.mark.usefixtures("fresh_server")
 
 
-
-
 def warnings_of(at) -> str:
     return " ".join(alert_text(element) for element in [*at.warning, *at.error])
 
@@ -33,7 +31,8 @@ def test_a_join_link_puts_the_learner_on_the_board_under_a_random_name(app_store
     name = at.session_state[board_member.NAME]
     assert len(name.split()) == 2
     assert name_box(at).value == name
-    assert board_member.BOARD not in at.query_params  # the address bar shows the lesson's settings
+    # The address shows the lesson's settings and names the board while the learner is on it: for a reload.
+    assert at.query_params[board_member.BOARD] == code and at.query_params["dataset"] == "counting"
     name_box(at).set_value("<b>x</b>").run()
     assert at.session_state[board_member.NAME] == "<b>x</b>" and name_box(at).value == "<b>x</b>"
     name_box(at).set_value("   ").run()
@@ -41,8 +40,10 @@ def test_a_join_link_puts_the_learner_on_the_board_under_a_random_name(app_store
     assert name_box(at).value == "<b>x</b>"  # the box shows the name kept
     switch(at).set_value(False).run()
     assert not at.session_state[board_member.ON] and not switch(at).value and not at.exception
+    assert board_member.BOARD not in at.query_params  # off the board: a reload does not put them back on
     switch(at).set_value(True).run()
     assert at.session_state[board_member.ON] and at.session_state[board_member.NAME] == "<b>x</b>"
+    assert at.query_params[board_member.BOARD] == code
 
 
 def name_box(at):

@@ -4,7 +4,8 @@ rnnviz.serving.board.
 A join link (`board=<code>`, read by ui.sharing.open_link) puts the session's run on the board under a random
 two-word name; the sidebar says so, lets the learner change the name or leave. The run is kept on the board by the
 process's one BoardWriter, off the training thread. Its id on the board is a digest of the tab's secret, so a
-reload of the tab keeps the same run (and the keys below are carried over a reload by ui.reconnect).
+reload of the tab keeps the same run: the keys below are carried over a reload by ui.reconnect, and while the learner
+is on a board the address names it, so that a reload after a restart, or on another replica, finds it again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz.errors import InputError
+from rnnviz.serving.board import board_from_store
 from rnnviz.serving.board_names import MAX_NAME_CHARS, checked_name, random_name
 from rnnviz.serving.board_writer import BoardWriter
 from rnnviz.serving.store import StoreDown
@@ -83,6 +85,29 @@ def from_link(code) -> None:
         say(UNKNOWN + " You can train as usual.", "warning")
         return
     st.session_state[JOINED], st.session_state[ON], st.session_state[NAME] = code, True, random_name()
+
+
+def from_reload(code, secret: str | None) -> None:
+    """The board a reloaded tab's address names, once its model is back (ui.reconnect): after a restart, or on
+    another replica, nothing else remembers it. The run is on that board again under the name it had there."""
+    if code is None or str(code) in (st.session_state.get(JOINED), st.session_state.get(VIEWING)):
+        return  # a reload in the same process: its session's keys came back with the model
+    from_link(code)
+    if on_board_page() or st.session_state.get(JOINED) != code or not secret:
+        return
+    try:
+        board = board_from_store(keeper.store().board(code))
+    except StoreDown:
+        return  # a new name, then: the run itself is the same (its id is the tab's)
+    mine = run_id(secret)
+    for shown in (board.runs + board.hidden) if board is not None else ():
+        if shown.run_id == mine:
+            st.session_state[NAME] = shown.name
+
+
+def address_code() -> str | None:
+    """The board the address names while this learner is on it, so that a reload finds the board again."""
+    return st.session_state.get(JOINED) if st.session_state.get(ON, True) else None
 
 
 # -- the sidebar ----------------------------------------------------------------------------------------------------

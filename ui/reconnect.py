@@ -125,8 +125,11 @@ def _arrive(experiment, carried: dict, state, welcome: str | None = None) -> Non
     from rnnviz.serving.hosting import MODEL, link_settings  # torch: loaded by now (ui.loading)
     from rnnviz.serving.live import worker_of
 
+    from . import board_member
+
     params = st.query_params.to_dict()
     shared = params.pop(MODEL, None) is not None  # a shared model's link always asks for its own copy
+    board = params.pop(board_member.BOARD, None)  # a class board's code says nothing of the model's settings
     asked, focused, _ = link_settings(params)
     if shared or (asked is not None and asked.to_query() != experiment.config.to_query()):
         if worker_of(experiment) is not None:
@@ -136,6 +139,7 @@ def _arrive(experiment, carried: dict, state, welcome: str | None = None) -> Non
     if asked is not None or focused:  # the view follows the address; a bare address keeps the tab's
         carried = {**carried, state.CLASSROOM: focused}
     _restore(experiment, carried, state, welcome)
+    board_member.from_reload(board, st.session_state.get(SECRET))
 
 
 def _restore(experiment, carried: dict, state, welcome: str | None = None) -> None:

@@ -122,6 +122,8 @@ def sync_link() -> None:
         return  # the class board's address names its board, not a model
     config = experiment().config
     wanted = share_query(config, classroom())
+    if board_member.address_code() is not None:  # a reload finds the class board again, on any server
+        wanted[board_member.BOARD] = board_member.address_code()
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
     slot = st.session_state.get(SHARE_SLOT)

@@ -9,7 +9,8 @@ then each pauses, exports its model and history (checked to be its own), and eve
 model back. Then every session closes and the server is followed until it lets the models go.
 `--short` is a quick version (6 tabs, 30 s, a 20 s time-to-live). The run is bounded by `--budget` seconds.
 `--board`: every session joins one class board (made in the server's store), and a board page at 1600×1000 follows
-it (its screenshot: docs/class-board.png). `--compare-board`: a run without the board, then one with it.
+it (its screenshot: docs/class-board.png). `--compare-board`: runs without the board and with it, in turns
+(`--rounds` pairs), the board followed over the websocket (tests/e2e/load_board.py says why).
 
 Reported (printed as a summary, and in full in artifacts/load_test.json): errors, sessions mixed up, each
 session's seconds from Train to its lesson's answer, steps per second per session (min / median), the server's
@@ -37,6 +38,7 @@ from playwright.sync_api import sync_playwright
 from deploy.local_replicas import ReplicaSet
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, running_app
+from .load_board import BoardOnScreen, BoardOverWire, board_code
 from .load_tabs import Learner, heaviest_link
 from .load_wire import WireLearner
 
@@ -142,7 +144,7 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
     results["heaviest_link"] = heavy
     heavy_tabs = set(range(args.sessions - min(3, args.sessions // 2), args.sessions))  # the last three (or fewer)
     tabs = min(args.browser_tabs, args.sessions)
-    board = board_code(args)
+    board = {"board": board_code(args.data)} if args.board else {}
     results["browser_tabs"], results["wire_sessions"] = tabs, args.sessions - tabs
     learners, wired = [], []
     for index in range(tabs):
@@ -170,17 +172,25 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
             learner.page.screenshot(path=str(out / f"tab{learner.index:02d}-prepare-failure.png"), full_page=True)
             errors.append(f"tab {learner.index}: its lesson or rate did not apply: {str(error).splitlines()[0]}")
     wire.each(wired, "prepare", "its lesson or rate did not apply")
+    shown = follow_board(board, args, browser, url, results, wire)
     progress("every session has its lesson and learning rate; pressing Train")
     cpu_before = (time.monotonic(), cpu_seconds(pids), cpu_seconds())
     for learner in learners:
         learner.train()
     wire.each(wired, "train", "could not press Train")
     watching = wire.start([learner.run(args.seconds) for learner in wired if learner.trained_at])
-    shown = BoardShown(browser, url, board, results)
     while time.monotonic() < deadline and not all([learner.tick(args.seconds) for learner in learners]):
-        shown.tick(cpu_before[0])
+        if shown is not None:
+            try:
+                shown.tick(cpu_before[0])
+            except Exception as error:  # noqa: BLE001 - a board that fails is a finding, not the end of the run
+                errors.append(f"the class board: {str(error).splitlines()[0]}")
+                shown = None
         time.sleep(0.2)
-    shown.close()
+    if isinstance(shown, BoardOnScreen):
+        shown.close()
+    elif shown is not None:
+        wire.start([shown.close()]).result(timeout=30)
     watching.result(timeout=max(deadline - time.monotonic(), 1))
     progress("every session trained and paused; exporting")
     wall = time.monotonic() - cpu_before[0]
@@ -214,49 +224,17 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
     results["server_log_tail"] = [f"{log.name}: {line}" for log in logs for _, line in log.lines[-15:]]
 
 
-# -- the class board (--board) --------------------------------------------------------------------------------------
-def board_code(args) -> dict:
-    """With --board, a new board in the server's store (the folder of RNNVIZ_DATA, set in main) as the link
-    parameter every session joins with; else nothing."""
-    if not args.board:
-        return {}
-    from rnnviz.serving.store import open_store
-
-    store = open_store("sqlite", args.data)
-    try:
-        return {"board": store.create_board("L0")}
-    finally:
-        store.close()
-
-
-class BoardShown:
-    """With a board: its page at 1600×1000, open while the class trains, and one screenshot (docs/class-board.png)
-    once most runs are on it and training is well under way."""
-
-    def __init__(self, browser, url: str, board: dict, results: dict):
-        self.page, self.results, self.taken = None, results, False
-        if board:
-            self.page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-            self.page.goto(f"{url}/class_board?board={board['board']}")
-
-    def tick(self, trained_at: float) -> None:
-        if self.page is None or self.taken:
-            return
-        runs = self.page.locator(".st-key-board_table tr.board-run").count()
-        self.results["board_runs_seen"] = max(runs, self.results.get("board_runs_seen", 0))
-        training = time.monotonic() - trained_at
-        seconds = self.results["train_seconds"]
-        drawn = self.page.locator(".js-plotly-plot .scatterlayer .trace").count() >= runs > 0
-        if drawn and runs >= self.results["sessions"] - 2 and training > 0.4 * seconds or training > 0.75 * seconds:
-            self.page.screenshot(path=str(ROOT / "docs" / "class-board.png"))
-            self.results["board_runs_in_screenshot"], self.taken = runs, True
-            self.results["board_page_scrolls"] = self.page.evaluate(
-                "(() => { const main = document.querySelector('[data-testid=stMain]');"
-                " return main.scrollHeight > main.clientHeight + 2; })()")
-
-    def close(self) -> None:
-        if self.page is not None:
-            self.page.context.close()
+def follow_board(board: dict, args, browser, url: str, results: dict, wire):
+    """With a board, its screen: over the websocket when comparing runs with and without it (tests/e2e/load_board.py
+    says why), else in Chromium for the screenshot."""
+    if not board:
+        return None
+    results["board_followed_by"] = "websocket" if args.compare_board else "chromium"
+    if not args.compare_board:
+        return BoardOnScreen(browser, url, board["board"], results)
+    viewer = BoardOverWire(url, board["board"], results)
+    wire.start([viewer.open()]).result(timeout=150)
+    return viewer
 
 
 class Wire:
@@ -402,6 +380,29 @@ def summary(figures: dict) -> str:
     return "\n".join(lines)
 
 
+def board_against_none(runs: list[dict]) -> str:
+    """The comparison --compare-board is for: per side, the median Train → answer and the server's cores busy, each
+    averaged over that side's runs, and with the board against without."""
+    def side(with_board: bool, figure) -> float:
+        values = [figure(run) for run in runs if run["board"] == with_board]
+        return sum(values) / len(values)
+
+    lines = ["the class board against none (means over the runs of each side):"]
+    for label, figure in (("median Train → answer, s", lambda run: run["answer_seconds"]["median"]),
+                          ("server cores busy", lambda run: run["cores_busy_server"]),
+                          ("training steps per second, all sessions together",
+                           lambda run: sum(tab.get("steps_per_second", 0) for tab in run["tabs"])),
+                          ("server CPU seconds per training second per session",
+                           lambda run: run["cores_busy_server"] / run["sessions"])):
+        without, board = side(False, figure), side(True, figure)
+        lines.append(f"  {label}: without {without:.3f}, with {board:.3f}, ratio {board / without:.3f}")
+    lines.append("  each run: " + "; ".join(
+        f"{'board' if run['board'] else 'none'} {run['answer_seconds']['median']} s, {run['cores_busy_server']} cores, "
+        f"{run['error_count']} errors, {len(run['mixed_up_sessions'])} mixed up, "
+        f"{run.get('board_runs_seen', '-')} on the board" for run in runs))
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=30)
@@ -416,16 +417,25 @@ if __name__ == "__main__":
     parser.add_argument("--short", action="store_true", help="a quick run: 6 sessions, 30 s each, a 20 s TTL")
     parser.add_argument("--board", action="store_true", help="every session joins one class board")
     parser.add_argument("--compare-board", action="store_true",
-                        help="two runs, the same but for the board: without, then with it")
+                        help="runs the same but for the board: without it, then with it (followed over the websocket)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --compare-board: this many pairs, in turns (without-with, with-without, ...)")
     args = parser.parse_args()
     if args.short:
         args.sessions, args.seconds, args.ttl, args.budget = 6, 30.0, 20, min(args.budget, 420.0)
-    runs = [False, True] if args.compare_board else [args.board]
-    for with_board in runs:
+    # With and without in turns (without, with, with, without, ...): a drift of the machine falls on both sides.
+    runs = ([[False, True], [True, False]][turn % 2][i] for turn in range(args.rounds) for i in range(2)) \
+        if args.compare_board else [args.board]
+    done: list[dict] = []
+    for number, with_board in enumerate(runs):
         args.board = with_board
         CLOSING.clear()
         figures = main(args)
-        path = ROOT / "artifacts" / ("load_test_board.json" if with_board else "load_test.json")
+        done.append(figures)
+        name = ("load_test_board" if with_board else "load_test") + (f"_{number}" if args.compare_board else "")
+        path = ROOT / "artifacts" / f"{name}.json"
         path.write_text(json.dumps(figures, indent=2))
         print(("WITH the class board\n" if with_board else "") + summary(figures))
         print(f"per tab, and everything else: {path}")
+    if args.compare_board:
+        print(board_against_none(done))

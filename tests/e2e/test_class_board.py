@@ -43,7 +43,7 @@ def rename(page, name: str) -> None:
     box.fill(name)
     box.press("Enter")
     deadline = time.monotonic() + 30
-    while NAME not in page.locator(".st-key-class_board_membership").inner_text():
+    while name not in page.locator(".st-key-class_board_membership").inner_text():
         assert time.monotonic() < deadline, "the sidebar never showed the new name"
         page.wait_for_timeout(200)
 

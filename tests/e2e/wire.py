@@ -32,8 +32,9 @@ FINISHED_FULL_RUN = {"FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR", "FI
 
 
 class WireSession:
-    def __init__(self, url: str, query: str = ""):
+    def __init__(self, url: str, query: str = "", page: str = ""):
         self.url, self.query = url, query
+        self.path = self.page = page  # the page the address names ("class_board"); page: until navigation names it
         self.socket = None
         self.elements: dict[tuple, tuple[str, object]] = {}  # delta path -> (kind, element or block proto)
         self.touched: set[tuple] = set()  # paths written by the full run in progress
@@ -81,8 +82,11 @@ class WireSession:
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query
-        state.page_script_hash = self.page_hash
-        state.context_info.url = f"{self.url}/" + (f"?{self.query}" if self.query else "")
+        if self.page:  # an address that names its page, until the app's navigation says which script that is
+            state.page_name = self.page
+        else:
+            state.page_script_hash = self.page_hash
+        state.context_info.url = f"{self.url}/{self.path}" + (f"?{self.query}" if self.query else "")
         state.context_info.timezone = "UTC"
         if fragment_id:
             state.fragment_id, state.is_auto_rerun = fragment_id, timer
@@ -118,6 +122,9 @@ class WireSession:
                 self.page_hash = message.new_session.page_script_hash or self.page_hash
         elif kind == "navigation":
             self.pages = {page.page_name: page.page_script_hash for page in message.navigation.app_pages}
+            paths = {page.url_pathname: page.page_script_hash for page in message.navigation.app_pages}
+            if self.page in paths:
+                self.page_hash, self.page = paths[self.page], ""
         elif kind == "delta":
             self._delta(message)
         elif kind == "stop_auto_rerun":
