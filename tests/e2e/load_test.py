@@ -161,7 +161,11 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
     for learner in wired:
         learner.session.query = "&".join(filter(None, [learner.session.query, *(f"{k}={v}" for k, v in board.items())]))
     wire = Wire()
-    wire.each(wired, "open", "did not open", stagger=0.5)
+    if not learners and wired:  # no browser tab: the first wire session alone gives the one session's memory
+        wire.each(wired[:1], "open", "did not open")
+        time.sleep(2)
+        results["rss_one_session_mb"] = round(rss_mb(pids), 1)
+    wire.each(wired[0 if learners else 1:], "open", "did not open", stagger=0.5)
     progress(f"{len(wired)} wire sessions open")
     time.sleep(2)
     results["rss_all_open_mb"] = round(rss_mb(pids), 1)
@@ -179,7 +183,8 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
         learner.train()
     wire.each(wired, "train", "could not press Train")
     watching = wire.start([learner.run(args.seconds) for learner in wired if learner.trained_at])
-    while time.monotonic() < deadline and not all([learner.tick(args.seconds) for learner in learners]):
+    while time.monotonic() < deadline and not (all([learner.tick(args.seconds) for learner in learners])
+                                                and watching.done()):
         if shown is not None:
             try:
                 shown.tick(cpu_before[0])
