@@ -60,7 +60,8 @@ function colourOf(stops, value, bound) {
 }
 
 // The title, cut into lines at its " · " (or at spaces) to fit the width; returns the y below it.
-function drawTitle(view, ctx, spec, width) {
+// The title's lines: split at " · " and between words where the chart is too narrow for one line.
+function titleLines(view, ctx, spec, width) {
   useFont(view, ctx, spec.title_font, false);
   const lines = [];
   for (const part of spec.title.split(" · ")) {
@@ -73,6 +74,11 @@ function drawTitle(view, ctx, spec, width) {
     }
     lines.push(line);
   }
+  return lines;
+}
+
+function drawTitle(view, ctx, spec, width) {
+  const lines = titleLines(view, ctx, spec, width);
   ctx.fillStyle = INK;
   ctx.textAlign = "left";
   ctx.textBaseline = "top";
@@ -435,8 +441,22 @@ function describe(spec) {
   return `${spec.title}; inputs: ${spec.inputs.join(", ")}; outputs: ${spec.outputs.join(", ")}`;
 }
 
+// A title or legend that wraps to more lines makes the chart taller by them, so that the plot keeps its height in a
+// narrow column (at 1280 px the loss and gradient plots were left a third of their height).
+function wrapGrowth(view, spec, width) {
+  const ctx = view.canvas.getContext("2d");
+  let growth = (titleLines(view, ctx, spec, width).length - 1) * spec.title_font * 1.25;
+  if (spec.canvas === "lines" && (spec.legend || spec.series || []).length) {
+    const legend = legendLayout(view, ctx, spec, { width });
+    growth += (legend.rows.length - 1) * legend.rowHeight;
+  }
+  return growth;
+}
+
 function paint(view) {
-  const { canvas, spec } = view, width = Math.max(120, canvas.clientWidth), height = spec.height;
+  const { canvas, spec } = view, width = Math.max(120, canvas.clientWidth);
+  view.family = fontFamily();
+  const height = spec.height + wrapGrowth(view, spec, width);
   const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
     canvas.width = Math.round(width * ratio);
@@ -447,7 +467,6 @@ function paint(view) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, width, height);
-  view.family = fontFamily();
   view.smallest = Infinity;
   const top = drawTitle(view, ctx, spec, width);
   view.axes = null;

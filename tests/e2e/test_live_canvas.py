@@ -112,3 +112,28 @@ def test_the_strip_and_notes_say_what_they_show(canvas_page):
     smallest = canvas_page.evaluate(fonts)
     assert min(smallest) >= 14  # read from the back of a room
     screenshot(canvas_page, "live_canvas_specs")
+
+
+def test_a_legend_that_wraps_makes_the_chart_taller_not_its_plot_shorter(canvas_page):
+    """In a narrow column (the Train page at 1280 px) a three-layer gradient chart's legend takes several rows, and
+    its title two lines: the chart grows by them and its plot keeps the height it has in a wide one."""
+    grads = np.abs(np.random.default_rng(0).normal(size=(3, 12))) + 0.1
+    spec = live.live_step_grad_figure(grads, grads / 10, step=5, height=SIZE["height"])
+    plots = {}
+    for key, width in (("wide", 1100), ("narrow", 300)):
+        canvas_page.evaluate("""([spec, key, width]) => {
+            const box = document.createElement('div');
+            box.id = key;
+            box.style.width = width + 'px';
+            document.body.appendChild(box);
+            drawCanvas(box, spec);
+        }""", [json.loads(json.dumps(spec)), key, width])
+        canvas = canvas_page.locator(f"#{key} canvas")
+        canvas_page.wait_for_function(f"() => document.querySelector('#{key} canvas').dataset.plotBox")
+        left, top, right, bottom = map(int, canvas.get_attribute("data-plot-box").split(","))
+        legend_top, legend_bottom = map(int, canvas.get_attribute("data-legend-box").split(",")[1::2])
+        plots[key] = (bottom - top, legend_bottom - legend_top, canvas.bounding_box()["height"])
+    (wide_plot, wide_legend, wide_height), (narrow_plot, narrow_legend, narrow_height) = plots["wide"], plots["narrow"]
+    assert narrow_legend > wide_legend  # it wrapped
+    assert abs(narrow_plot - wide_plot) <= 1, plots
+    assert narrow_height >= wide_height + narrow_legend - wide_legend - 1, plots
