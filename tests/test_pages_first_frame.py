@@ -39,20 +39,25 @@ def test_the_focused_view_keeps_the_page_links_and_no_lessons(server_navigation)
     assert len(at.sidebar.get("page_link")) == 12
 
 
-def first_frame(query: dict | None = None) -> AppTest:
-    """ui.loading's first frame alone, as a fresh server draws it before torch has loaded."""
+def first_frame(query: dict | None = None, served: bool = False) -> AppTest:
+    """ui.loading's first frame alone, as a fresh server draws it before torch has loaded, on the Train page (with
+    the app's route, `served`, as app.py serves it)."""
 
-    def script():
+    def script(served):
         import streamlit as st
 
-        from ui import loading
+        from ui import feed_route, loading
 
+        feed_route._served = served
         pages = [st.Page(lambda: None, title="Train", url_path="train", default=True),
                  st.Page(lambda: None, title="Memory tasks", url_path="memory")]
-        st.navigation(pages, position="hidden")
-        loading.first_sidebar(pages)
+        page = st.navigation(pages, position="hidden")
+        try:
+            loading.first_sidebar(pages, page)
+        finally:
+            feed_route._served = False
 
-    at = AppTest.from_function(script, default_timeout=60)
+    at = AppTest.from_function(script, default_timeout=60, args=(served,))
     at.query_params.update(query or {})
     return at.run()
 
@@ -71,6 +76,12 @@ def test_the_first_frame_shows_the_lessons_and_lesson_l0s_settings(server_naviga
                         ("batch_size", "50"), ("seq_len", "20"), ("clip", "0.0"), ("carry_state", "false")):
         assert f"{label(name)}: `{value}`" in text
     assert text.index("**Data and model**") < text.index("Dataset:") < text.index("**Training settings**")
+
+
+def test_the_first_frame_lays_the_train_page_out_as_the_full_sidebar_will(server_navigation):
+    # With the app's route the live panel has Train: the first frame shows none, so nothing moves when the page comes.
+    assert [b.label for b in first_frame(served=True).sidebar.button][:2] == ["Reset", "Step"]
+    assert [b.label for b in first_frame(served=False).sidebar.button][:3] == ["Train", "Reset", "Step"]
 
 
 def test_the_first_frame_of_a_link_waits_for_its_settings_and_a_focused_view_has_none(server_navigation):

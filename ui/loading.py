@@ -23,6 +23,7 @@ from rnnviz.config import Config, label
 from rnnviz.config.checks import to_text
 from rnnviz.lessons import LESSONS
 
+from .feed_route import serving
 from .page_links import page_links
 
 # What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code; numpy and
@@ -88,16 +89,20 @@ def page_text(path: str) -> str:
         return ""
 
 
-def first_sidebar(pages) -> None:
-    """The sidebar's training controls, page links, lessons and settings (usable once the model is loaded).
+def first_sidebar(pages, page=None) -> None:
+    """The sidebar's training controls, page links, lessons and settings (usable once the model is loaded), laid
+    out as the full sidebar will be: on the Train page (`page`, the first of `pages`) Train is the live panel's.
     A link's settings (a reloaded tab's too: its address carries them) are known once torch is: until then
     only a plain address shows values, those of the lesson a new session starts on."""
     config = None if st.query_params else LESSONS["L0"].config
     with st.sidebar:
         st.markdown("#### Training")
         left, right = st.columns(2)
-        left.button("Train", type="primary", disabled=True, width="stretch")
-        right.button("Reset", disabled=True, width="stretch")
+        if page is not None and page is pages[0] and serving():
+            left.button("Reset", disabled=True, width="stretch")
+        else:
+            left.button("Train", type="primary", disabled=True, width="stretch")
+            right.button("Reset", disabled=True, width="stretch")
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         left.number_input("Steps", value=config.steps if config else None, disabled=True)
         right.button("Step", disabled=True, width="stretch")
