@@ -10,6 +10,7 @@ page's title and text.
 import streamlit as st
 
 from ui import loading
+from ui.feed_route import train_in_panel
 
 # The tab's icon: 🔁 (percent-encoded), drawn as Streamlit draws an emoji icon. Given the emoji itself,
 # set_page_config would first load Streamlit's list of every emoji, which a fresh server's first page waits for.
@@ -37,7 +38,7 @@ page = st.navigation(PAGES, position="hidden")  # the sidebar draws the links (u
 needs_plotly = page is not PAGES[0]
 fresh_server = not loading.ready()
 if fresh_server:  # the controls first, before even Plotly is imported
-    loading.first_sidebar(PAGES, page)
+    loading.first_sidebar(PAGES, train_in_panel(PAGES, page))
 
 from ui import reconnect  # noqa: E402
 
@@ -48,7 +49,7 @@ if needs_plotly:
 secret = reconnect.tab_secret()
 if fresh_server or not reconnect.known(secret):
     if not fresh_server:
-        loading.first_sidebar(PAGES, page)
+        loading.first_sidebar(PAGES, train_in_panel(PAGES, page))
     loading.first_page(page)
     # Once per process, torch and the model's code load in the background from here: not sooner, as the import holds
     # the interpreter in long stretches and the first frame, drawn beside it, came later (docs/benchmarks.md).

@@ -53,7 +53,7 @@ def first_frame(query: dict | None = None, served: bool = False) -> AppTest:
                  st.Page(lambda: None, title="Memory tasks", url_path="memory")]
         page = st.navigation(pages, position="hidden")
         try:
-            loading.first_sidebar(pages, page)
+            loading.first_sidebar(pages, feed_route.train_in_panel(pages, page))
         finally:
             feed_route._served = False
 

@@ -20,6 +20,12 @@ def serving() -> bool:
     return _served
 
 
+def train_in_panel(pages, page) -> bool:
+    """Whether Train is the live panel's, not the sidebar's: on the Train page (the first of `pages`), where the
+    route answers its presses."""
+    return page is not None and bool(pages) and page is pages[0] and serving()
+
+
 def feed_url() -> str:
     base = st.get_option("server.baseUrlPath").strip("/")
     return ("/" + base if base else "") + FEED_PATH

@@ -23,7 +23,6 @@ from rnnviz.config import Config, label
 from rnnviz.config.checks import to_text
 from rnnviz.lessons import LESSONS
 
-from .feed_route import serving
 from .page_links import page_links
 
 # What the full app imports before it draws: torch, the model, the sidebar and the pages' shared code; numpy and
@@ -89,16 +88,16 @@ def page_text(path: str) -> str:
         return ""
 
 
-def first_sidebar(pages, page=None) -> None:
+def first_sidebar(pages, train_in_panel: bool = False) -> None:
     """The sidebar's training controls, page links, lessons and settings (usable once the model is loaded), laid
-    out as the full sidebar will be: on the Train page (`page`, the first of `pages`) Train is the live panel's.
+    out as the full sidebar will be: with `train_in_panel` (ui.feed_route.train_in_panel) Train is not here.
     A link's settings (a reloaded tab's too: its address carries them) are known once torch is: until then
     only a plain address shows values, those of the lesson a new session starts on."""
     config = None if st.query_params else LESSONS["L0"].config
     with st.sidebar:
         st.markdown("#### Training")
         left, right = st.columns(2)
-        if page is not None and page is pages[0] and serving():
+        if train_in_panel:
             left.button("Reset", disabled=True, width="stretch")
         else:
             left.button("Train", type="primary", disabled=True, width="stretch")

@@ -22,7 +22,7 @@ from rnnviz.nn.device import available_devices, pick_device
 from rnnviz.serving.threads import configure_torch_threads
 
 from .board_member import keep_on_board, membership
-from .feed_route import serving
+from .feed_route import train_in_panel
 from .keeper import checkpoints, keep_in_store, start_keeper
 from .messages import show
 from .page_links import page_links
@@ -68,7 +68,7 @@ def controls(pages=(), page=None) -> None:
         st.markdown("#### Training")
         left, right = st.columns(2)
         reset_slot = right
-        if page is not None and page is pages[0] and serving():
+        if train_in_panel(pages, page):
             reset_slot = left
         else:
             action_button(left, "train_toggle", "Pause" if is_running() else "Train", _toggle, (not is_running(),),
