@@ -462,6 +462,7 @@ function paint(view) {
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
     canvas.style.height = height + "px";
+    canvas.parentElement.style.height = height + "px";  // its box, set to the spec's height before the first paint
   }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);

@@ -10,7 +10,7 @@ export default function (component) {
     box.className = "rnnviz-live-chart";
     parentElement.appendChild(box);
   }
-  box.style.height = data.height + "px";
+  if (!box.__canvas) box.style.height = data.height + "px";  // a canvas sets its box's height as it paints
   box.__options = { revision: data.revision, config: data.config, library: data.library, shown: data.shown };
   // Draws a figure (JSON) unless it is the one shown, or older. Of figures that come faster than they are drawn
   // only the newest is drawn (see drawSoon).

@@ -76,8 +76,9 @@ def live_chart(figure, key: str, revision: str = "keep", version: int = 0) -> No
     later calls with the same key change the data of the same chart. The learner's zoom and pan are kept until
     `revision` changes (Plotly's uirevision; a canvas chart keeps it while it has data in the zoomed range).
     `version`: the published version the figure was made from; an older one never replaces a newer."""
+    canvas = isinstance(figure, dict) and "canvas" in figure
     if isinstance(figure, dict):
-        height = figure["height"] if "canvas" in figure else figure["layout"].get("height")
+        height = figure["height"] if canvas else figure["layout"].get("height")
         text = json.dumps(figure, separators=(",", ":"))
     else:
         text, height = figure.to_json(), figure.layout.height
@@ -86,4 +87,4 @@ def live_chart(figure, key: str, revision: str = "keep", version: int = 0) -> No
     mount(key=key, data={"figure": text, "config": LIVE_PLOTLY_CONFIG, "library": library_url(), "height": height,
                          "revision": revision, "version": version, "warm": warm_urls(),
                          "still_ms": STILL_MS, "shown": feed_url() + "?shown"},
-          height=height)
+          height="content" if canvas else height)  # a canvas grows by the lines its title or legend wraps to

@@ -68,7 +68,7 @@ function showPanel(panel, shown) {
   for (const [key, figure] of Object.entries(shown.charts || {})) {
     const box = chartBox(panel, key);
     const spec = JSON.parse(figure);
-    box.style.height = `${spec.height}px`;
+    if (!box.__canvas) box.style.height = `${spec.height}px`;  // a canvas sets its box's height as it paints
     box.cell.hidden = false;
     if (fresher(box, figure, shown.version)) drawSoon(box);
   }
