@@ -28,8 +28,14 @@ middle.number_input("Length", min_value=1, max_value=LIMITS["predict_len"][2], v
                     key="predict_length")
 right.number_input("Temperature (0 = greedy)", min_value=0.0, max_value=LIMITS["temperature"][2], step=0.1,
                    value=config.temperature, key="predict_temperature", format="%g")
-samples = last.number_input("Samples", min_value=1, max_value=5, value=3, key="predict_samples",
+MAX_SAMPLES = 5
+samples = last.number_input("Samples", min_value=1, max_value=MAX_SAMPLES, value=3, key="predict_samples",
                             persist_state="session")
+# Each press draws with seeds no earlier draw used; between presses the samples hold still, whatever reruns.
+st.session_state.setdefault("predict_draw", 0)
+st.button("Sample again", key="predict_again", on_click=lambda: st.session_state.update(
+    predict_draw=st.session_state["predict_draw"] + 1),
+    help="New samples, from the model as it is now: training goes on while this page shows.")
 drawing.apply_settings(predict_len=st.session_state["predict_length"],
                        temperature=st.session_state["predict_temperature"])
 config = experiment.config
@@ -37,10 +43,14 @@ ds = experiment.dataset
 with workers.model_lock(experiment):
     predictions = drawing.unless_refused(continuation.samples, experiment, config.prefix, config.predict_len,
                                          config.temperature, count=1 if config.temperature == 0 else int(samples),
+                                         seed=MAX_SAMPLES * st.session_state["predict_draw"],
                                          model=replay.model_at(experiment, snapshot)) or []
 if predictions:
     if snapshot is not None:
         st.caption(f"The model as it was after training step {snapshot}.")
+    elif workers.worker(experiment).running:
+        st.caption("These samples are from the model as it was when this page last ran, and training goes on. "
+                   "Press Sample again for the model now.")
     if config.temperature == 0:
         st.caption("Greedy: every sample would be the same, so one is shown. Raise the temperature to sample.")
     for number, prediction in enumerate(predictions, start=1):
