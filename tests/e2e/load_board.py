@@ -1,4 +1,5 @@
-"""The class board in the class load test: the board every session joins, and the one screen that follows it.
+"""The class board in the class load test: the board every session joins, the one screen that follows it, and the
+summary of runs with it against runs without it (`--compare-board`).
 
 Two ways to follow it. `BoardOnScreen` is the board page in Chromium at 1600×1000, as on a projector, and takes
 docs/class-board.png. `BoardOverWire` is the same page spoken over the websocket (tests/e2e/wire.py): the server
@@ -85,3 +86,39 @@ class BoardOverWire:
 
     async def close(self) -> None:
         await self.session.close()
+
+
+def follow_board(board: dict, args, browser, url: str, results: dict, wire):
+    """With a board, its screen: over the websocket when comparing runs with and without it (tests/e2e/load_board.py
+    says why), else in Chromium for the screenshot."""
+    if not board:
+        return None
+    results["board_followed_by"] = "websocket" if args.compare_board else "chromium"
+    if not args.compare_board:
+        return BoardOnScreen(browser, url, board["board"], results)
+    viewer = BoardOverWire(url, board["board"], results)
+    wire.start([viewer.open()]).result(timeout=150)
+    return viewer
+
+
+def board_against_none(runs: list[dict]) -> str:
+    """The comparison --compare-board is for: per side, the median Train → answer and the server's cores busy, each
+    averaged over that side's runs, and with the board against without."""
+    def side(with_board: bool, figure) -> float:
+        values = [figure(run) for run in runs if run["board"] == with_board]
+        return sum(values) / len(values)
+
+    lines = ["the class board against none (means over the runs of each side):"]
+    for label, figure in (("median Train → answer, s", lambda run: run["answer_seconds"]["median"]),
+                          ("server cores busy", lambda run: run["cores_busy_server"]),
+                          ("training steps per second, all sessions together",
+                           lambda run: sum(tab.get("steps_per_second", 0) for tab in run["tabs"])),
+                          ("server CPU seconds per training second per session",
+                           lambda run: run["cores_busy_server"] / run["sessions"])):
+        without, board = side(False, figure), side(True, figure)
+        lines.append(f"  {label}: without {without:.3f}, with {board:.3f}, ratio {board / without:.3f}")
+    lines.append("  each run: " + "; ".join(
+        f"{'board' if run['board'] else 'none'} {run['answer_seconds']['median']} s, {run['cores_busy_server']} cores, "
+        f"{run['error_count']} errors, {len(run['mixed_up_sessions'])} mixed up, "
+        f"{run.get('board_runs_seen', '-')} on the board" for run in runs))
+    return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 One `streamlit run app.py` on 127.0.0.1 and 30 sessions (a class): the first few (`--browser-tabs`, 5) are tabs
 of one headless Chromium (tests/e2e/load_tabs.py), the rest speak Streamlit's websocket without drawing anything
-(tests/e2e/load_wire.py), so that 30 renderers do not take this 2-core machine from the server they test. Each
+(tests/e2e/load_wire.py), so that 30 renderers do not take this 2-core machine from the server they test
+(tests/e2e/load_server.py starts it and watches its memory and CPU). Each
 presses a lesson (L0; L2 for every fifth) and Train, and waits for the lesson's answer; every third types a
 prefix, every fourth switches pages while training, three open the heaviest link the work budget allows instead;
 then each pauses, exports its model and history (checked to be its own), and every fifth browser tab imports its
@@ -21,9 +22,6 @@ within the time-to-live.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import concurrent.futures
-import contextlib
 import json
 import os
 import re
@@ -35,97 +33,16 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from deploy.local_replicas import ReplicaSet
-
-from .browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, running_app
-from .load_board import BoardOnScreen, BoardOverWire, board_code
+from .browser import CHROMIUM, CHROMIUM_FLAGS, ROOT
+from .load_board import BoardOnScreen, board_against_none, board_code, follow_board
+from .load_server import MemoryWatch, cpu_seconds, rss_mb, served
 from .load_tabs import Learner, heaviest_link
-from .load_wire import WireLearner
+from .load_wire import Wire, WireLearner
 
 # Every tab must tick on time although only one is in front.
 BACKGROUND_FLAGS = ["--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                     "--disable-backgrounding-occluded-windows"]
 CLOSING = threading.Event()  # set when the test closes its tabs: sockets closing then are expected
-
-
-def rss_mb(pids: list[int]) -> float:
-    """The resident memory of the server's processes together (one, or every replica)."""
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
-            total += next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), 0.0)
-    return total
-
-
-def cpu_seconds(pids: list[int] | None = None) -> float:
-    """CPU time used so far: by the processes `pids` (user + system), or by the whole machine (all but idle)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    if pids is not None:
-        total = 0
-        for pid in pids:
-            with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
-    with open("/proc/stat") as stat:
-        values = [int(v) for v in stat.readline().split()[1:]]
-    return (sum(values) - values[3] - values[4]) / ticks  # all minus idle and iowait
-
-
-class MemoryWatch(threading.Thread):
-    """Samples the server's RSS every `every` seconds; `peak` since the last `reset`."""
-
-    def __init__(self, pids: list[int], every: float = 0.5):
-        super().__init__(daemon=True)
-        self.pids, self.every = pids, every
-        self.samples: list[tuple[float, float]] = []
-        self.peak = 0.0
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        started = time.monotonic()
-        while not self.stopped.wait(self.every):
-            value = rss_mb(self.pids)
-            self.samples.append((time.monotonic() - started, value))
-            self.peak = max(self.peak, value)
-
-
-class ServerLog(threading.Thread):
-    """Reads a server's output, from its pipe (so that it never fills) or as its log file grows, and keeps the
-    lines with the time each was read."""
-
-    def __init__(self, stream, name: str = "server", follow: bool = False):
-        super().__init__(daemon=True)
-        self.stream, self.name, self.follow, self.lines = stream, name, follow, []
-
-    def run(self) -> None:
-        while True:
-            raw = self.stream.readline()
-            if not raw:
-                if not self.follow:
-                    return
-                time.sleep(0.2)
-                continue
-            self.lines.append((time.monotonic(), raw.decode(errors="replace").rstrip()))
-
-
-@contextlib.contextmanager
-def served(env: dict, replicas: int, out):
-    """The app under test: one `streamlit run`, or `replicas` of them behind HAProxy (deploy.local_replicas).
-    Yields its address, its processes' ids and a log reader for each."""
-    if not replicas:
-        with running_app(env) as (url, server, _):
-            log = ServerLog(server.stdout)
-            log.start()
-            yield url, [server.pid], [log]
-        return
-    with ReplicaSet(replicas, env=env, logs=out / "replicas") as replica_set:
-        logs = []
-        for name in replica_set.servers:
-            log = ServerLog(open(replica_set.logs / f"{name}.log", "rb"), name, follow=True)  # noqa: SIM115
-            log.start()
-            logs.append(log)
-        yield replica_set.url, [process.pid for process in replica_set.servers.values()], logs
 
 
 def progress(text: str) -> None:
@@ -227,50 +144,6 @@ def measure(results, errors, url, pids, playwright, logs, out, args, deadline) -
             if "Traceback" in line or re.search(r"\b(Error|Exception)\b", line) and "rnnviz:" not in line:
                 errors.append(f"{log.name}: {line[:200]}")
     results["server_log_tail"] = [f"{log.name}: {line}" for log in logs for _, line in log.lines[-15:]]
-
-
-def follow_board(board: dict, args, browser, url: str, results: dict, wire):
-    """With a board, its screen: over the websocket when comparing runs with and without it (tests/e2e/load_board.py
-    says why), else in Chromium for the screenshot."""
-    if not board:
-        return None
-    results["board_followed_by"] = "websocket" if args.compare_board else "chromium"
-    if not args.compare_board:
-        return BoardOnScreen(browser, url, board["board"], results)
-    viewer = BoardOverWire(url, board["board"], results)
-    wire.start([viewer.open()]).result(timeout=150)
-    return viewer
-
-
-class Wire:
-    """The wire sessions' event loop, in a thread of its own beside the browser tabs' (sync) Playwright."""
-
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def start(self, coroutines) -> concurrent.futures.Future:
-        async def together():
-            await asyncio.gather(*coroutines)
-        return asyncio.run_coroutine_threadsafe(together(), self.loop)
-
-    def each(self, learners, method: str, failure: str, stagger: float = 0.0, at_once: int = 0) -> None:
-        """`method` of every learner, concurrently (`at_once` at a time, if set); a failure is one error."""
-        gate = asyncio.Semaphore(at_once) if at_once else contextlib.nullcontext()
-
-        async def one(position, learner):
-            await asyncio.sleep(position * stagger)
-            try:
-                async with gate:
-                    await getattr(learner, method)()
-            except Exception as error:  # noqa: BLE001 - one session's failure is a finding, not the end of the run
-                text = str(error).splitlines()[0] if str(error) else ""
-                learner.errors.append(f"wire session {learner.index}: {failure}: {type(error).__name__} {text}")
-        self.start([one(position, learner) for position, learner in enumerate(learners)]).result()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def summarise(results: dict, tabs: list[dict], sessions: int) -> None:
@@ -382,29 +255,6 @@ def summary(figures: dict) -> str:
         f"(TTL {figures['ttl_seconds']} s), models left: {figures.get('models_in_memory_after_let_go')}: "
         + ("OK" if figures["let_go_within_ttl"] else "NOT within the TTL"),
     ]
-    return "\n".join(lines)
-
-
-def board_against_none(runs: list[dict]) -> str:
-    """The comparison --compare-board is for: per side, the median Train → answer and the server's cores busy, each
-    averaged over that side's runs, and with the board against without."""
-    def side(with_board: bool, figure) -> float:
-        values = [figure(run) for run in runs if run["board"] == with_board]
-        return sum(values) / len(values)
-
-    lines = ["the class board against none (means over the runs of each side):"]
-    for label, figure in (("median Train → answer, s", lambda run: run["answer_seconds"]["median"]),
-                          ("server cores busy", lambda run: run["cores_busy_server"]),
-                          ("training steps per second, all sessions together",
-                           lambda run: sum(tab.get("steps_per_second", 0) for tab in run["tabs"])),
-                          ("server CPU seconds per training second per session",
-                           lambda run: run["cores_busy_server"] / run["sessions"])):
-        without, board = side(False, figure), side(True, figure)
-        lines.append(f"  {label}: without {without:.3f}, with {board:.3f}, ratio {board / without:.3f}")
-    lines.append("  each run: " + "; ".join(
-        f"{'board' if run['board'] else 'none'} {run['answer_seconds']['median']} s, {run['cores_busy_server']} cores, "
-        f"{run['error_count']} errors, {len(run['mixed_up_sessions'])} mixed up, "
-        f"{run.get('board_runs_seen', '-')} on the board" for run in runs))
     return "\n".join(lines)
 
 

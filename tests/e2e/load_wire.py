@@ -3,13 +3,17 @@
 It does what a browser tab's learner does (tests/e2e/load_tabs.py), with the same plan for the same index: a
 lesson, its own learning rate, Train, the lesson's answer, maybe a typed prefix or a page switch, Pause, and
 its model and history exported (fetched from the download buttons) and checked to be its own. Importing a
-file back is left to the browser tabs: it needs the frontend's upload handshake.
+file back is left to the browser tabs: it needs the frontend's upload handshake. `Wire` runs these learners'
+event loop beside the browser tabs' (sync) Playwright.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import re
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -138,3 +142,34 @@ class WireLearner:
 
     async def close(self) -> None:
         await self.session.close()
+
+
+class Wire:
+    """The wire sessions' event loop, in a thread of its own beside the browser tabs' (sync) Playwright."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def start(self, coroutines) -> concurrent.futures.Future:
+        async def together():
+            await asyncio.gather(*coroutines)
+        return asyncio.run_coroutine_threadsafe(together(), self.loop)
+
+    def each(self, learners, method: str, failure: str, stagger: float = 0.0, at_once: int = 0) -> None:
+        """`method` of every learner, concurrently (`at_once` at a time, if set); a failure is one error."""
+        gate = asyncio.Semaphore(at_once) if at_once else contextlib.nullcontext()
+
+        async def one(position, learner):
+            await asyncio.sleep(position * stagger)
+            try:
+                async with gate:
+                    await getattr(learner, method)()
+            except Exception as error:  # noqa: BLE001 - one session's failure is a finding, not the end of the run
+                text = str(error).splitlines()[0] if str(error) else ""
+                learner.errors.append(f"wire session {learner.index}: {failure}: {type(error).__name__} {text}")
+        self.start([one(position, learner) for position, learner in enumerate(learners)]).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
