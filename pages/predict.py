@@ -33,9 +33,9 @@ samples = last.number_input("Samples", min_value=1, max_value=MAX_SAMPLES, value
                             persist_state="session")
 # Each press draws with seeds no earlier draw used; between presses the samples hold still, whatever reruns.
 st.session_state.setdefault("predict_draw", 0)
-st.button("Sample again", key="predict_again", on_click=lambda: st.session_state.update(
-    predict_draw=st.session_state["predict_draw"] + 1),
-    help="New samples, from the model as it is now: training goes on while this page shows.")
+if st.button("Sample again", key="predict_again",
+             help="New samples, from the model as it is now: training goes on while this page shows."):
+    st.session_state["predict_draw"] += 1
 drawing.apply_settings(predict_len=st.session_state["predict_length"],
                        temperature=st.session_state["predict_temperature"])
 config = experiment.config
