@@ -130,7 +130,8 @@ def power_text(exponent: int) -> str:
 def decade_ticks(values) -> tuple[list[float], list[str]] | None:
     """Tick values and labels for a log axis over `values`: whole decades only (every 2nd, 3rd, ... when
     there are many), or 1, 2, 5 times a decade when the values span less than about one decade."""
-    values = np.asarray([v for v in np.ravel(np.asarray(values, dtype=float)) if np.isfinite(v) and v > 0])
+    values = np.ravel(np.asarray(values, dtype=float))
+    values = values[np.isfinite(values) & (values > 0)]
     if values.size == 0:
         return None
     low, high = math.floor(math.log10(values.min())), math.ceil(math.log10(values.max()))
@@ -157,15 +158,25 @@ def _log_axis_ticks(fig: go.Figure) -> dict[str, dict]:
             if shape.get(f"{letter}ref") in (ref, f"{ref} domain") and shape.get(f"{letter}0") is not None:
                 values.append(np.array([shape[f"{letter}0"]], dtype=float))
         values = np.concatenate(values) if values else np.array([])
-        ticks = decade_ticks(values)
-        if not ticks:
-            continue
-        result[name] = {"tickvals": ticks[0], "ticktext": ticks[1], "minor": {"showgrid": False}}
-        if axis.get("range") is None:  # the values' own span, so the ticks chosen for it are the ones in view
-            logs = np.log10(values[np.isfinite(values) & (values > 0)])
-            pad = 0.05 * (logs.max() - logs.min()) + 0.1
-            result[name]["range"] = [float(logs.min() - pad), float(logs.max() + pad)]
+        ticks = log_axis(values, spanned=axis.get("range") is None)
+        if ticks:
+            result[name] = ticks
     return result
+
+
+def log_axis(values, spanned: bool = True) -> dict | None:
+    """A log axis's settings for `values`: decade ticks (see `decade_ticks`) and, with `spanned`, a range over the
+    values' own span, so the ticks chosen for it are the ones in view. None when no value is positive."""
+    values = np.asarray(values, dtype=float).ravel()
+    ticks = decade_ticks(values)
+    if not ticks:
+        return None
+    axis = {"tickvals": ticks[0], "ticktext": ticks[1], "minor": {"showgrid": False}}
+    if spanned:
+        logs = np.log10(values[np.isfinite(values) & (values > 0)])
+        pad = 0.05 * (logs.max() - logs.min()) + 0.1
+        axis["range"] = [float(logs.min() - pad), float(logs.max() + pad)]
+    return axis
 
 
 def note_figure(message: str, title: str, uirevision: str, height: int = HEIGHT) -> go.Figure:
