@@ -248,3 +248,21 @@ def test_many_values_get_a_colour_bar_not_a_legend_row_each(learnt):
     assert not any(trace.showlegend for trace in figure.data if trace.mode == "lines")
     bars = [trace for trace in figure.data if trace.mode == "markers" and trace.marker.showscale]
     assert len(bars) == 1 and len(bars[0].marker.colorbar.tickvals) <= 8
+
+
+def test_losses_within_one_decade_still_get_numbers_on_the_axis(learnt):
+    runs = tuple(read_run(f"{n:x}", summary_bytes({**run_summary(learnt, f"r{n}"), "lr": 0.01 + n / 1000,
+                                                   "steps": [1, 2, 3], "losses": [2.6, 2.4, 2.2 + n / 100]}))
+                 for n in range(3))
+    axis = go.Figure(board_figure(Board("L0", runs, ()), "lr")).layout.yaxis
+    shown = [value for value in axis.tickvals if 10 ** axis.range[0] <= value <= 10 ** axis.range[1]]
+    assert shown and all(2 <= value <= 3 for value in shown) and len(axis.ticktext) == len(axis.tickvals)
+
+
+def test_a_legend_takes_its_rows_from_the_plot_not_the_page(learnt):
+    def runs(count):
+        return tuple(read_run(f"{n:x}", summary_bytes({**run_summary(learnt, f"r{n}"), "lr": 0.01 + n / 1000}))
+                     for n in range(count))
+    with_legend = go.Figure(board_figure(Board("L0", runs(6), ()), "lr", height=500))
+    with_bar = go.Figure(board_figure(Board("L0", runs(30), ()), "lr", height=500))
+    assert any(trace.showlegend for trace in with_legend.data) and with_legend.layout.height == with_bar.layout.height

@@ -8,7 +8,7 @@ import html
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from rnnviz.charts.style import note_figure, styled
+from rnnviz.charts.style import LEGEND_ROW, legend_rows, log_axis, note_figure, styled
 from rnnviz.serving.board import COLOUR_BY, Board, board_table, setting_text
 
 DIVERGED_COLOUR = "#d62728"
@@ -52,7 +52,10 @@ def _layout(title: str, height: int, legend: tuple[tuple[str, str, str], ...]) -
                      for name, colour, dash in legend])
     fig.update_xaxes(title=dict(text="training step", standoff=4), automargin=True)
     fig.update_yaxes(title="loss", type="log", dtick=1)  # labels at whole decades only: 0.1, 1, 10
-    return styled(fig, title, "class_board", height).to_dict()["layout"]
+    layout = styled(fig, title, "class_board", height).to_dict()["layout"]
+    # The legend's rows come out of the plot, not the page: the board fits one projector screen however many.
+    layout["height"] -= LEGEND_ROW * legend_rows(fig)
+    return layout
 
 
 def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> dict:
@@ -92,7 +95,13 @@ def board_figure(board: Board, colour_by: str = "lr", height: int = 620) -> dict
             (blown if run.diverged else right).append((end, name))
     traces += [_marks(ends, mark, colour, symbol) for ends, mark, colour, symbol in
                ((right, "✓", RIGHT_COLOUR, "circle"), (blown, "✗", DIVERGED_COLOUR, "x")) if ends]
-    return {"data": traces, "layout": _layout(title, height, tuple(legend))}
+    layout = _layout(title, height, tuple(legend))
+    # Ticks for the class's losses (the cached layout has no data to choose them): a class whose losses all lie
+    # within one decade still gets numbers on its axis.
+    ticks = log_axis([loss for run in board.runs for loss in run.losses if loss is not None])
+    if ticks:
+        layout = {**layout, "yaxis": {**layout["yaxis"], **ticks}}
+    return {"data": traces, "layout": layout}
 
 
 def board_table_html(board: Board) -> str:
