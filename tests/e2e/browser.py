@@ -136,3 +136,9 @@ def wait_for_step(page, wanted, timeout_ms: int = 60_000) -> int:
 
 def continuation(page) -> str:
     return page.locator(view("continuation")).inner_text(timeout=60_000).split("\n")[0]
+
+
+def page_scrolls(page) -> bool:
+    """Whether the page's main column is taller than the window (Streamlit scrolls inside its own container)."""
+    return page.evaluate("(() => { const main = document.querySelector('[data-testid=stMain]');"
+                         " return main.scrollHeight > main.clientHeight + 2; })()")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 
-from .browser import ROOT
+from .browser import ROOT, page_scrolls
 from .wire import WireSession
 
 BOARD_PAGE = "class_board"
@@ -51,9 +51,7 @@ class BoardOnScreen:
         if drawn and runs >= self.results["sessions"] - 2 and training > 0.4 * seconds or training > 0.75 * seconds:
             self.page.screenshot(path=str(ROOT / "docs" / "class-board.png"))
             self.results["board_runs_in_screenshot"], self.taken = runs, True
-            self.results["board_page_scrolls"] = self.page.evaluate(
-                "(() => { const main = document.querySelector('[data-testid=stMain]');"
-                " return main.scrollHeight > main.clientHeight + 2; })()")
+            self.results["board_page_scrolls"] = page_scrolls(self.page)
 
     def close(self) -> None:
         self.page.context.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 
-from .browser import PAGE_LINK, click_key, continuation, screenshot, wait_for_step
+from .browser import PAGE_LINK, click_key, continuation, page_scrolls, screenshot, wait_for_step
 
 ANSWER = "2 3 4 5 6 7 8 9"
 NAME = "<b>x</b>"
@@ -100,6 +100,7 @@ def test_three_learners_on_a_board_one_diverged_and_a_name_shown_as_typed(browse
     board, learners, shown_after = class_of_three(browser, app_url)
     check_names_show_as_typed(board)
     screenshot(board, "class_board_three")
+    assert not page_scrolls(board)  # one projector screen at 1600×1000
     # The teacher hides a name: it leaves the chart and the table.
     board.locator(".st-key-board_hide").click()
     board.get_by_role("option", name=NAME).click()
